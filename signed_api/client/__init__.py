@@ -1,0 +1,14 @@
+"""Python client for signed_api servers: ``requests`` and ``httpx`` auth over the shared core.
+
+    import requests
+    from signed_api.client import SignatureAuth
+
+    auth = SignatureAuth("key_...", secret_bytes)
+    requests.post("https://api.example.com/api/notes/", json={"text": "hi"}, auth=auth)
+
+The same object works as ``httpx.Client(auth=auth)``.
+"""
+
+from .auth import DEFAULT_COMPONENTS, SignatureAuth, decode_secret, encode_secret
+
+__all__ = ["DEFAULT_COMPONENTS", "SignatureAuth", "decode_secret", "encode_secret"]

@@ -1,0 +1,85 @@
+"""``python -m signed_api.client METHOD URL [--json BODY]``: one signed request from a shell.
+
+The key comes from the environment: ``SIGNED_API_KEY_ID`` and ``SIGNED_API_SECRET`` (the
+base64url secret that ``signed_api_createkey`` printed), optionally ``SIGNED_API_ALGORITHM``
+and, for client-held keys, ``SIGNED_API_PRIVATE_KEY`` (a PEM file path) instead of the secret.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from .auth import SignatureAuth, decode_secret
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m signed_api.client",
+        description="Send one RFC 9421-signed HTTP request and print the response.",
+    )
+    parser.add_argument("method", help="HTTP method, e.g. GET or POST")
+    parser.add_argument("url", help="absolute URL, e.g. http://127.0.0.1:8000/api/notes/")
+    parser.add_argument("--json", dest="json_body", metavar="BODY", help="a JSON request body")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
+    return parser
+
+
+def auth_from_env(environ=os.environ) -> SignatureAuth:
+    key_id = environ.get("SIGNED_API_KEY_ID")
+    algorithm = environ.get("SIGNED_API_ALGORITHM", "hmac-sha256")
+    if not key_id:
+        raise SystemExit("error: set SIGNED_API_KEY_ID (and SIGNED_API_SECRET) first")
+    if algorithm == "hmac-sha256":
+        secret = environ.get("SIGNED_API_SECRET")
+        if not secret:
+            raise SystemExit("error: set SIGNED_API_SECRET to the key's base64url secret")
+        try:
+            key = decode_secret(secret)
+        except ValueError:
+            raise SystemExit("error: SIGNED_API_SECRET is not valid base64url") from None
+    else:
+        path = environ.get("SIGNED_API_PRIVATE_KEY")
+        if not path:
+            raise SystemExit("error: set SIGNED_API_PRIVATE_KEY to a PEM private key file")
+        with open(path, "rb") as fh:
+            key = fh.read()
+    return SignatureAuth(key_id, key, algorithm=algorithm)
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        import requests
+    except ImportError:  # pragma: no cover
+        raise SystemExit(
+            "error: install the client extra: pip install 'django-signed-api[client]'"
+        ) from None
+    auth = auth_from_env()
+    kwargs = {}
+    if args.json_body is not None:
+        try:
+            parsed = json.loads(args.json_body)
+        except ValueError as exc:
+            raise SystemExit(f"error: --json is not valid JSON: {exc}") from None
+        kwargs["data"] = json.dumps(parsed).encode("utf-8")
+        kwargs["headers"] = {"Content-Type": "application/json"}
+    try:
+        response = requests.request(
+            args.method.upper(), args.url, auth=auth, timeout=args.timeout, **kwargs
+        )
+    except requests.RequestException as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"HTTP {response.status_code} {response.reason}")
+    for name, value in response.headers.items():
+        print(f"{name}: {value}")
+    print()
+    print(response.text)
+    return 0 if response.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,302 @@
+"""Component identifiers and the signature base of RFC 9421 §2.
+
+Every error case that §2.5 says must stop signing or verification raises
+:class:`~signed_api.core.errors.SignatureError`: a component listed twice, a field that is
+absent, an unknown derived component or parameter, a value that is not ASCII.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from urllib.parse import unquote_to_bytes
+
+from . import sf
+from .errors import COMPONENT_MISSING, SIGNATURE_MALFORMED, SignatureError
+from .message import Message
+
+__all__ = [
+    "Component",
+    "DERIVED_COMPONENTS",
+    "component_value",
+    "signature_base",
+    "serialize_signature_params",
+]
+
+DERIVED_COMPONENTS = frozenset(
+    {
+        "@method",
+        "@target-uri",
+        "@authority",
+        "@scheme",
+        "@request-target",
+        "@path",
+        "@query",
+        "@query-param",
+        "@status",
+    }
+)
+# §2.1: parameters a field component may carry; §2.2: derived components take only these.
+_FIELD_PARAMS = frozenset({"sf", "key", "bs", "req", "tr"})
+_DERIVED_PARAMS = frozenset({"req"})
+# Fields this profile knows to be Dictionaries (RFC 9421, RFC 9530) in addition to the
+# retrofitted ones http-sf knows about.
+_KNOWN_SF_TYPES = {
+    "signature-input": "dictionary",
+    "signature": "dictionary",
+    "accept-signature": "dictionary",
+    "content-digest": "dictionary",
+    "repr-digest": "dictionary",
+    "want-content-digest": "dictionary",
+    "want-repr-digest": "dictionary",
+}
+
+
+class Component:
+    """One component identifier: a name (field name or ``@derived``) and its parameters."""
+
+    __slots__ = ("name", "params", "_serialized")
+
+    def __init__(self, name: str, params: Mapping[str, object] | None = None):
+        self.name = name
+        self.params = dict(params or {})
+        self._serialized: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Component:
+        """Parse a serialized identifier such as ``"@query-param";name="id"``."""
+        try:
+            value, params = sf.parse_as(text, "item")
+        except (ValueError, UnicodeError) as exc:
+            raise SignatureError(SIGNATURE_MALFORMED, f"bad component identifier {text!r}") from exc
+        return cls.from_item((value, params))
+
+    @classmethod
+    def from_item(cls, item) -> Component:
+        """Build from an http-sf item as found in ``Signature-Input`` (value must be a String)."""
+        if not (isinstance(item, tuple) and len(item) == 2):
+            raise SignatureError(SIGNATURE_MALFORMED, "a covered component is not an item")
+        value, params = item
+        if type(value) is not str:
+            raise SignatureError(SIGNATURE_MALFORMED, "a component identifier must be a String")
+        if value != value.lower() and not value.startswith("@"):
+            raise SignatureError(SIGNATURE_MALFORMED, f"field name {value!r} is not lower-case")
+        return cls(value, params)
+
+    @property
+    def is_derived(self) -> bool:
+        return self.name.startswith("@")
+
+    def serialize(self) -> str:
+        if self._serialized is None:
+            try:
+                self._serialized = sf.ser_item((self.name, self.params))
+            except (ValueError, TypeError) as exc:
+                raise SignatureError(
+                    SIGNATURE_MALFORMED, f"component {self.name!r} cannot be serialized"
+                ) from exc
+        return self._serialized
+
+    __str__ = serialize
+
+    def __repr__(self) -> str:
+        return f"Component({self.serialize()})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Component) and self.serialize() == other.serialize()
+
+    def __hash__(self) -> int:
+        return hash(self.serialize())
+
+
+def _as_component(c: Component | str) -> Component:
+    if isinstance(c, Component):
+        return c
+    if c.startswith('"'):
+        return Component.parse(c)
+    return Component(c)
+
+
+# -- percent-encoding for @query-param (RFC 9421 §2.2.8, WHATWG URL) -----------------------
+_FORM_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-._")
+
+
+def _form_decode(text: str) -> bytes:
+    return unquote_to_bytes(text.replace("+", " "))
+
+
+def _form_encode(data: bytes) -> str:
+    """The application/x-www-form-urlencoded percent-encode set, but space as ``%20``."""
+    return "".join(chr(b) if b in _FORM_SAFE else f"%{b:02X}" for b in data)
+
+
+def _query_param(message: Message, name_param: object) -> str:
+    if type(name_param) is not str:
+        raise SignatureError(SIGNATURE_MALFORMED, "@query-param needs a String name parameter")
+    query = message.query
+    found: list[str] = []
+    if query:
+        for pair in query.split("&"):
+            if not pair:
+                continue
+            raw_name, _, raw_value = pair.partition("=")
+            # Compare the re-encoded form of each parsed name with the parameter (§2.2.8).
+            if _form_encode(_form_decode(raw_name)) == name_param:
+                found.append(_form_encode(_form_decode(raw_value)))
+    if not found:
+        raise SignatureError(COMPONENT_MISSING, f"query parameter {name_param!r} is absent")
+    if len(found) > 1:
+        raise SignatureError(
+            COMPONENT_MISSING, f"query parameter {name_param!r} occurs more than once"
+        )
+    return found[0]
+
+
+def _derived_value(message: Message, component: Component) -> str:
+    name = component.name
+    params = component.params
+    unknown = set(params) - _DERIVED_PARAMS - ({"name"} if name == "@query-param" else set())
+    if unknown:
+        raise SignatureError(
+            SIGNATURE_MALFORMED, f"unsupported parameter {sorted(unknown)} on {name}"
+        )
+    if name == "@status":
+        if message.status is None:
+            raise SignatureError(COMPONENT_MISSING, "@status is only defined for responses")
+        return f"{message.status:03d}"
+    if not message.is_request:
+        raise SignatureError(COMPONENT_MISSING, f"{name} is only defined for requests")
+    if name == "@method":
+        value = message.method
+    elif name == "@target-uri":
+        value = message.target_uri
+    elif name == "@authority":
+        value = message.authority
+    elif name == "@scheme":
+        value = message.scheme
+    elif name == "@request-target":
+        if message.path is None:
+            value = None
+        else:
+            value = (message.path or "/") + ("" if message.query is None else "?" + message.query)
+    elif name == "@path":
+        value = None if message.path is None else (message.path or "/")
+    elif name == "@query":
+        value = "?" + (message.query or "")
+    elif name == "@query-param":
+        value = _query_param(message, params.get("name"))
+    else:
+        raise SignatureError(SIGNATURE_MALFORMED, f"unknown derived component {name!r}")
+    if value is None:
+        raise SignatureError(COMPONENT_MISSING, f"{name} is not known for this message")
+    return value
+
+
+def _sf_reserialize(name: str, value: str) -> str:
+    types = [_KNOWN_SF_TYPES.get(name) or sf.RETROFIT_TYPES.get(name)]
+    if types[0] is None:
+        # Not a registered structured field: accept the first structure it parses as.
+        types = ["dictionary", "list", "item"]
+    for tltype in types:
+        try:
+            return sf.ser(sf.parse_as(value, tltype))
+        except (ValueError, UnicodeError):
+            continue
+    raise SignatureError(SIGNATURE_MALFORMED, f"field {name!r} is not a structured field")
+
+
+def _field_value(message: Message, component: Component) -> str:
+    name = component.name
+    params = component.params
+    unknown = set(params) - _FIELD_PARAMS
+    if unknown:
+        raise SignatureError(SIGNATURE_MALFORMED, f"unsupported parameter {sorted(unknown)}")
+    for flag in ("sf", "bs", "req", "tr"):
+        if flag in params and params[flag] is not True:
+            raise SignatureError(SIGNATURE_MALFORMED, f"parameter {flag} must be a Boolean true")
+    if params.get("tr"):
+        raise SignatureError(COMPONENT_MISSING, "trailer fields are not supported")
+    if params.get("bs") and ("sf" in params or "key" in params):
+        raise SignatureError(SIGNATURE_MALFORMED, "bs cannot be combined with sf or key (§2.1.3)")
+    lines = message.field_lines(name)
+    if lines is None:
+        code = "digest_missing" if name == "content-digest" else COMPONENT_MISSING
+        raise SignatureError(code, f"field {name!r} is absent")
+    if params.get("bs"):
+        encoded = []
+        for line in lines:
+            try:
+                raw = line.strip(" \t").encode("latin-1")
+            except UnicodeError as exc:
+                raise SignatureError(SIGNATURE_MALFORMED, f"field {name!r} is not bytes") from exc
+            encoded.append(":" + base64.b64encode(raw).decode("ascii") + ":")
+        return ", ".join(encoded)
+    value = ", ".join(line.strip(" \t") for line in lines)
+    if "key" in params:
+        key = params["key"]
+        if type(key) is not str:
+            raise SignatureError(SIGNATURE_MALFORMED, "key parameter must be a String")
+        try:
+            parsed = sf.parse_as(value, "dictionary")
+        except (ValueError, UnicodeError) as exc:
+            raise SignatureError(
+                SIGNATURE_MALFORMED, f"field {name!r} is not a Dictionary"
+            ) from exc
+        if key not in parsed:
+            raise SignatureError(COMPONENT_MISSING, f"field {name!r} has no member {key!r}")
+        return sf.ser_member(parsed[key])
+    if params.get("sf"):
+        return _sf_reserialize(name, value)
+    return value
+
+
+def component_value(message: Message, component: Component | str) -> str:
+    """The canonical value of one component (what follows ``"name": `` in the base)."""
+    component = _as_component(component)
+    if component.params.get("req"):
+        if message.request is None:
+            raise SignatureError(COMPONENT_MISSING, "req given but no related request is known")
+        message = message.request
+    value = (
+        _derived_value(message, component) if component.is_derived
+        else _field_value(message, component)
+    )
+    if not value.isascii() or "\n" in value or "\r" in value:
+        raise SignatureError(
+            SIGNATURE_MALFORMED, f"value of {component.name!r} is not printable ASCII"
+        )
+    return value
+
+
+def serialize_signature_params(
+    components: Sequence[Component], params: Mapping[str, object]
+) -> str:
+    """The inner list that is both the Signature-Input member and the last base line."""
+    try:
+        return sf.ser_innerlist(([(c.name, c.params) for c in components], dict(params)))
+    except (ValueError, TypeError) as exc:
+        raise SignatureError(SIGNATURE_MALFORMED, f"signature parameters: {exc}") from exc
+
+
+def signature_base(
+    message: Message,
+    components: Sequence[Component | str],
+    params: Mapping[str, object],
+) -> str:
+    """RFC 9421 §2.5: one line per covered component, then ``"@signature-params"``.
+
+    ``params`` is the ordered mapping of signature parameters (``created``, ``keyid`` ...).
+    """
+    comps = [_as_component(c) for c in components]
+    lines: list[str] = []
+    seen: set[str] = set()
+    for component in comps:
+        ident = component.serialize()
+        if ident in seen:
+            raise SignatureError(SIGNATURE_MALFORMED, f"component {ident} is covered twice")
+        seen.add(ident)
+        if component.name == "@signature-params":
+            raise SignatureError(SIGNATURE_MALFORMED, "@signature-params cannot be covered")
+        lines.append(f"{ident}: {component_value(message, component)}")
+    lines.append(f'"@signature-params": {serialize_signature_params(comps, params)}')
+    return "\n".join(lines)

@@ -1,0 +1,89 @@
+"""The one exception every verification failure raises, with the stable codes of DESIGN §4."""
+
+from __future__ import annotations
+
+# Stable, documented codes. Clients branch on them; never rename one.
+SIGNATURE_MISSING = "signature_missing"
+SIGNATURE_MALFORMED = "signature_malformed"
+SIGNATURE_INVALID = "signature_invalid"
+COMPONENT_MISSING = "component_missing"
+DIGEST_MISSING = "digest_missing"
+DIGEST_MISMATCH = "digest_mismatch"
+CLOCK_SKEW = "clock_skew"
+SIGNATURE_EXPIRED = "signature_expired"
+NONCE_MISSING = "nonce_missing"
+NONCE_REPLAYED = "nonce_replayed"
+UNKNOWN_KEY = "unknown_key"
+KEY_REVOKED = "key_revoked"
+KEY_EXPIRED = "key_expired"
+ALGORITHM_MISMATCH = "algorithm_mismatch"
+USER_INACTIVE = "user_inactive"
+SESSION_EXPIRED = "session_expired"
+REPLAY_STORE_UNAVAILABLE = "replay_store_unavailable"
+
+CODES = frozenset(
+    {
+        SIGNATURE_MISSING,
+        SIGNATURE_MALFORMED,
+        SIGNATURE_INVALID,
+        COMPONENT_MISSING,
+        DIGEST_MISSING,
+        DIGEST_MISMATCH,
+        CLOCK_SKEW,
+        SIGNATURE_EXPIRED,
+        NONCE_MISSING,
+        NONCE_REPLAYED,
+        UNKNOWN_KEY,
+        KEY_REVOKED,
+        KEY_EXPIRED,
+        ALGORITHM_MISMATCH,
+        USER_INACTIVE,
+        SESSION_EXPIRED,
+        REPLAY_STORE_UNAVAILABLE,
+    }
+)
+
+# Human sentences for the response body. The precise reason (which component,
+# which parameter) goes in ``detail`` and from there to the server log only.
+MESSAGES = {
+    SIGNATURE_MISSING: "The request carries no usable HTTP message signature.",
+    SIGNATURE_MALFORMED: "The Signature-Input or Signature header is malformed.",
+    SIGNATURE_INVALID: "The signature does not verify.",
+    COMPONENT_MISSING: "The signature does not cover every required component.",
+    DIGEST_MISSING: "The request has a body but no signed Content-Digest.",
+    DIGEST_MISMATCH: "The Content-Digest does not match the body.",
+    CLOCK_SKEW: "The signature's created time is outside the accepted window.",
+    SIGNATURE_EXPIRED: "The signature has expired.",
+    NONCE_MISSING: "The signature has no nonce.",
+    NONCE_REPLAYED: "This nonce has already been used.",
+    UNKNOWN_KEY: "The key id is not known.",
+    KEY_REVOKED: "The key has been revoked.",
+    KEY_EXPIRED: "The key has expired.",
+    ALGORITHM_MISMATCH: "The alg parameter does not match the key's algorithm.",
+    USER_INACTIVE: "The key's owner is inactive.",
+    SESSION_EXPIRED: "The session has expired.",
+    REPLAY_STORE_UNAVAILABLE: "The replay store is unavailable; try again later.",
+}
+
+
+class SignatureError(Exception):
+    """A message could not be verified (or signed) as the profile requires.
+
+    ``code`` is one of :data:`CODES`; ``detail`` is the precise internal reason, meant for
+    the server log, never for the client; ``status`` is the HTTP status to answer with.
+    """
+
+    def __init__(self, code: str, detail: str | None = None, *, status: int | None = None):
+        if code not in CODES:  # a programming error, caught by the test-suite
+            raise ValueError(f"unknown signature error code {code!r}")
+        self.code = code
+        self.detail = detail or MESSAGES[code]
+        self.status = status if status is not None else (
+            503 if code == REPLAY_STORE_UNAVAILABLE else 401
+        )
+        super().__init__(f"{code}: {self.detail}")
+
+    @property
+    def message(self) -> str:
+        """The public, human sentence for this code (safe to send to the client)."""
+        return MESSAGES[self.code]

@@ -1,0 +1,64 @@
+"""Structured Field Values (RFC 8941 / RFC 9651) through the ``http-sf`` package.
+
+Only thin adapters live here: parse errors become :class:`SignatureError` with a stable code,
+and the few serialisers the signature base needs are re-exported under one name.
+"""
+
+from __future__ import annotations
+
+import http_sf
+from http_sf.dictionary import parse_dictionary as _parse_dictionary
+from http_sf.innerlist import ser_innerlist
+from http_sf.innerlist import ser_item_or_inner_list as ser_member
+from http_sf.item import ser_item
+from http_sf.retrofit import retrofit as RETROFIT_TYPES
+from http_sf.state import ParserState
+from http_sf.util import discard_ows
+
+from .errors import SIGNATURE_MALFORMED, SignatureError
+
+__all__ = [
+    "RETROFIT_TYPES",
+    "StructuredFieldError",
+    "parse_as",
+    "parse_dictionary",
+    "ser",
+    "ser_innerlist",
+    "ser_item",
+    "ser_member",
+]
+
+StructuredFieldError = http_sf.StructuredFieldError
+ser = http_sf.ser
+
+# A signature header larger than this is refused before parsing (RFC 9110 leaves the limit to
+# implementations; 8 KiB is what common servers accept for a whole header line).
+MAX_FIELD_LENGTH = 8192
+
+
+def _reject_duplicate(key: str, _context: str) -> None:
+    # RFC 8941 lets a later member overwrite an earlier one; for a signature header that
+    # would let a proxy-added member silently replace the client's, so we refuse it.
+    raise StructuredFieldError(f"duplicate dictionary key {key!r}")
+
+
+def parse_dictionary(value: str | bytes, *, code: str = SIGNATURE_MALFORMED, what: str = "field"):
+    """Parse a Dictionary field value, raising ``SignatureError(code)`` on any syntax error."""
+    data = value.encode("latin-1", "replace") if isinstance(value, str) else bytes(value)
+    if len(data) > MAX_FIELD_LENGTH:
+        raise SignatureError(code, f"{what} is longer than {MAX_FIELD_LENGTH} bytes")
+    state = ParserState(data)
+    try:
+        discard_ows(state)
+        result = _parse_dictionary(state, _reject_duplicate)
+        discard_ows(state)
+        if state.cursor < len(data):
+            raise StructuredFieldError("trailing characters")
+    except (StructuredFieldError, ValueError, IndexError, TypeError, UnicodeError) as exc:
+        raise SignatureError(code, f"{what} is not a valid structured dictionary: {exc}") from None
+    return result
+
+
+def parse_as(value: str, tltype: str):
+    """Parse ``value`` as a top-level ``dictionary``, ``list`` or ``item``; raises ValueError."""
+    return http_sf.parse(value.encode("ascii"), tltype=tltype)

@@ -1,0 +1,304 @@
+"""Creating (§3.1) and verifying (§3.2) HTTP message signatures under a policy.
+
+The verifier is pure: the key comes from an injected resolver, the replay check from an
+injected nonce store, and the time from the ``now`` argument. Every failure is a
+:class:`SignatureError` with a stable code; nothing else escapes for any input.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from . import sf
+from .algorithms import SigningKey, VerifyingKey
+from .components import Component, serialize_signature_params, signature_base
+from .digest import verify_content_digest
+from .errors import (
+    ALGORITHM_MISMATCH,
+    CLOCK_SKEW,
+    COMPONENT_MISSING,
+    DIGEST_MISSING,
+    NONCE_MISSING,
+    NONCE_REPLAYED,
+    SIGNATURE_EXPIRED,
+    SIGNATURE_MALFORMED,
+    SIGNATURE_MISSING,
+    UNKNOWN_KEY,
+    SignatureError,
+)
+from .message import Message
+
+__all__ = [
+    "KeyResolver",
+    "NonceStore",
+    "Policy",
+    "VerifiedSignature",
+    "sign_message",
+    "verify_message",
+    "MAX_NONCE_LENGTH",
+]
+
+MAX_NONCE_LENGTH = 128
+MAX_KEYID_LENGTH = 128
+MAX_SIGNATURES = 8
+# Parameter types of RFC 9421 §2.3; any other parameter is carried along (it is covered by
+# @signature-params) but has no meaning to us.
+_PARAM_TYPES = {"created": int, "expires": int, "nonce": str, "alg": str, "keyid": str, "tag": str}
+# The order sign_message writes parameters in (RFC 9421's own examples use this order).
+_PARAM_ORDER = ("created", "expires", "keyid", "nonce", "alg", "tag")
+
+
+class KeyResolver(Protocol):
+    def __call__(self, keyid: str) -> VerifyingKey:
+        """Return the key for ``keyid`` or raise ``SignatureError`` (``unknown_key``...)."""
+
+
+class NonceStore(Protocol):
+    def __call__(self, keyid: str, nonce: str, ttl: int) -> bool:
+        """Atomically record ``nonce`` for ``keyid``; ``False`` if it was already there.
+
+        Must raise ``SignatureError("replay_store_unavailable")`` when the store is unreachable.
+        """
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a verifier demands beyond a valid signature.
+
+    ``required_components``: identifiers that must be covered (as serialized, e.g. ``"@path"``).
+    ``require_digest_for_body``: a message with a non-empty body must cover ``content-digest``,
+    and the digest is then checked against the body.
+    ``required_params``: signature parameters that must be present (``nonce`` missing is
+    ``nonce_missing``; others ``signature_malformed``).
+    ``clock_skew``: how far ``created`` may be from ``now``, in seconds, both directions.
+    ``tag``: when set, only signatures with this ``tag`` are considered.
+    ``label``: when set, only the signature with this label is considered.
+    """
+
+    required_components: Sequence[str] = ()
+    required_params: Sequence[str] = ()
+    clock_skew: int = 300
+    require_digest_for_body: bool = False
+    tag: str | None = None
+    label: str | None = None
+
+    def __post_init__(self):
+        if self.clock_skew is None or self.clock_skew < 0:
+            raise ValueError("clock_skew must be a non-negative number of seconds")
+
+
+@dataclass
+class VerifiedSignature:
+    label: str
+    keyid: str
+    key: VerifyingKey
+    params: dict
+    components: list[Component]
+    signature: bytes
+    created: int | None = None
+    nonce: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def signature_input_member(self) -> str:
+        """The ``label=(...)`` member as the verifier re-serialized it."""
+        return f"{self.label}={serialize_signature_params(self.components, self.params)}"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def sign_message(
+    message: Message,
+    key: SigningKey,
+    *,
+    label: str = "sig1",
+    components: Sequence[Component | str] = (),
+    keyid: str | None = None,
+    created: int | None = None,
+    expires: int | None = None,
+    nonce: str | None = None,
+    include_alg: bool = False,
+    tag: str | None = None,
+) -> tuple[str, str]:
+    """Sign ``message`` and return the ``Signature-Input`` and ``Signature`` dictionary members.
+
+    Parameters are written in the order created, expires, keyid, nonce, alg, tag.
+    """
+    values = {
+        "created": created,
+        "expires": expires,
+        "keyid": keyid,
+        "nonce": nonce,
+        "alg": key.alg if include_alg else None,
+        "tag": tag,
+    }
+    params = {name: values[name] for name in _PARAM_ORDER if values[name] is not None}
+    comps = [c if isinstance(c, Component) else _component_from(c) for c in components]
+    base = signature_base(message, comps, params)
+    signature = key.sign(base.encode("ascii"))
+    try:
+        label_text = sf.ser({label: True}).split(";", 1)[0]
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"invalid signature label {label!r}") from exc
+    inner = serialize_signature_params(comps, params)
+    return f"{label_text}={inner}", f"{label_text}=:{_b64(signature)}:"
+
+
+def _component_from(text: str) -> Component:
+    return Component.parse(text) if text.startswith('"') else Component(text)
+
+
+def _params_of(label: str, member) -> tuple[list[Component], dict]:
+    if not (isinstance(member, tuple) and len(member) == 2 and isinstance(member[0], list)):
+        raise SignatureError(SIGNATURE_MALFORMED, f"Signature-Input {label} is not an inner list")
+    items, params = member
+    comps = [Component.from_item(item) for item in items]
+    for name, expected in _PARAM_TYPES.items():
+        if name in params:
+            value = params[name]
+            if type(value) is not expected:  # bool is an int subclass; Token is not a str
+                raise SignatureError(
+                    SIGNATURE_MALFORMED, f"parameter {name} of {label} has the wrong type"
+                )
+    return comps, params
+
+
+def _signature_bytes(label: str, member) -> bytes:
+    value = member[0] if isinstance(member, tuple) else member
+    if not isinstance(value, bytes):
+        raise SignatureError(SIGNATURE_MALFORMED, f"Signature {label} is not a Byte Sequence")
+    return value
+
+
+def _has_body(message: Message) -> bool:
+    if message.body:
+        return True
+    length = message.field_value("content-length")
+    return bool(length and length.strip() not in ("", "0"))
+
+
+def verify_message(
+    message: Message,
+    resolver: Callable[[str], VerifyingKey],
+    policy: Policy,
+    *,
+    now: int | float,
+    nonce_store: Callable[[str, str, int], bool] | None = None,
+    label: str | None = None,
+) -> VerifiedSignature:
+    """Verify the signature on ``message`` that ``policy`` selects, as RFC 9421 §3.2 describes.
+
+    The order of checks costs an attacker the most and us the least: cheap structural checks,
+    then the key, the time window and covered components, then the signature itself, then the
+    body digest, and only after all of that the nonce is recorded (so failures write nothing).
+    """
+    inputs_raw = message.field_value("signature-input")
+    sigs_raw = message.field_value("signature")
+    if inputs_raw is None or sigs_raw is None:
+        raise SignatureError(SIGNATURE_MISSING, "Signature-Input or Signature is absent")
+    inputs = sf.parse_dictionary(inputs_raw, what="Signature-Input")
+    signatures = sf.parse_dictionary(sigs_raw, what="Signature")
+    if len(inputs) > MAX_SIGNATURES:
+        raise SignatureError(SIGNATURE_MALFORMED, "too many signatures")
+
+    wanted = label or policy.label
+    candidates: list[tuple[str, list[Component], dict]] = []
+    for name, member in inputs.items():
+        if wanted is not None and name != wanted:
+            continue
+        if name not in signatures:
+            continue
+        comps, params = _params_of(name, member)
+        if policy.tag is not None and params.get("tag") != policy.tag:
+            continue
+        candidates.append((name, comps, params))
+    if not candidates:
+        raise SignatureError(SIGNATURE_MISSING, "no signature matches the label, tag and inputs")
+
+    # RFC 9421 §4.3: with several signatures, verify the one whose key we know.
+    last_error: SignatureError | None = None
+    for name, comps, params in candidates:
+        keyid = params.get("keyid")
+        if keyid is None:
+            last_error = SignatureError(SIGNATURE_MALFORMED, f"signature {name} has no keyid")
+            continue
+        if len(keyid) > MAX_KEYID_LENGTH or not keyid.isascii():
+            last_error = SignatureError(UNKNOWN_KEY, "keyid is too long or not ASCII")
+            continue
+        try:
+            key = resolver(keyid)
+        except SignatureError as exc:
+            if exc.code != UNKNOWN_KEY:
+                raise
+            last_error = exc
+            continue
+        return _verify_one(
+            message, name, comps, params, key, signatures[name], policy, now, nonce_store
+        )
+    assert last_error is not None
+    raise last_error
+
+
+def _verify_one(message, label, comps, params, key, sig_member, policy, now, nonce_store):
+    signature = _signature_bytes(label, sig_member)
+    keyid = params["keyid"]
+    alg = params.get("alg")
+    if alg is not None and alg != key.alg:
+        raise SignatureError(ALGORITHM_MISMATCH, f"alg {alg!r} differs from the key's {key.alg!r}")
+
+    for required in policy.required_params:
+        if required not in params:
+            code = NONCE_MISSING if required == "nonce" else SIGNATURE_MALFORMED
+            raise SignatureError(code, f"required parameter {required} is absent")
+    nonce = params.get("nonce")
+    if nonce is not None and (not nonce or len(nonce) > MAX_NONCE_LENGTH):
+        raise SignatureError(SIGNATURE_MALFORMED, "nonce is empty or too long")
+
+    created = params.get("created")
+    if created is not None and abs(now - created) > policy.clock_skew:
+        raise SignatureError(CLOCK_SKEW, f"created={created} is {now - created:+.0f}s from now")
+    expires = params.get("expires")
+    if expires is not None:
+        if created is not None and expires < created:
+            raise SignatureError(SIGNATURE_MALFORMED, "expires is before created")
+        if now > expires:
+            raise SignatureError(SIGNATURE_EXPIRED, f"expired at {expires}")
+
+    covered = {c.serialize() for c in comps}
+    for required in policy.required_components:
+        ident = required if required.startswith('"') else f'"{required}"'
+        if ident not in covered:
+            raise SignatureError(COMPONENT_MISSING, f"{required} is not covered")
+    digest_covered = '"content-digest"' in covered
+    if policy.require_digest_for_body and not digest_covered and _has_body(message):
+        raise SignatureError(DIGEST_MISSING, "the body is not covered by a Content-Digest")
+
+    base = signature_base(message, comps, params)
+    key.verify(base.encode("ascii"), signature)
+
+    if digest_covered and message.body is not None:
+        verify_content_digest(message.field_value("content-digest"), message.body)
+
+    if (
+        nonce_store is not None
+        and nonce is not None
+        and not nonce_store(keyid, nonce, 2 * policy.clock_skew)
+    ):
+        raise SignatureError(NONCE_REPLAYED, "this nonce was seen before")
+
+    return VerifiedSignature(
+        label=label,
+        keyid=keyid,
+        key=key,
+        params=dict(params),
+        components=comps,
+        signature=signature,
+        created=created,
+        nonce=nonce,
+    )
+
+
