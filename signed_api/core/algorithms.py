@@ -75,15 +75,18 @@ class HmacSha256Key(SigningKey):
     """A shared secret; signs and verifies. ``repr`` never shows the secret."""
 
     alg = HMAC_SHA256
-    __slots__ = ("_secret",)
+    __slots__ = ("_mac",)
 
     def __init__(self, secret: bytes):
         if not isinstance(secret, (bytes, bytearray)) or not secret:
             raise ValueError("an hmac-sha256 key needs the secret as non-empty bytes")
-        self._secret = bytes(secret)
+        # Keyed once; each MAC starts from a copy (cheaper than re-keying under OpenSSL 3).
+        self._mac = hmac.new(bytes(secret), digestmod=hashlib.sha256)
 
     def sign(self, data: bytes) -> bytes:
-        return hmac.new(self._secret, data, hashlib.sha256).digest()
+        mac = self._mac.copy()
+        mac.update(data)
+        return mac.digest()
 
     def verify(self, data: bytes, signature: bytes) -> None:
         if len(signature) != 32:

@@ -83,6 +83,19 @@ class Component:
             raise SignatureError(SIGNATURE_MALFORMED, f"field name {value!r} is not lower-case")
         return cls(value, params)
 
+    @classmethod
+    def trusted(cls, name: str, params: dict) -> Component:
+        """From a canonical Signature-Input (see ``fastsf``): strings there need no escaping,
+        so the identifier is serialized directly instead of through ``http-sf``."""
+        if not name.startswith("@") and name != name.lower():
+            raise SignatureError(SIGNATURE_MALFORMED, f"field name {name!r} is not lower-case")
+        component = cls(name, params)
+        text = '"' + name + '"'
+        for key, value in params.items():
+            text += ";" + key if value is True else f';{key}="{value}"'
+        component._serialized = text
+        return component
+
     @property
     def is_derived(self) -> bool:
         return self.name.startswith("@")
@@ -152,41 +165,44 @@ def _query_param(message: Message, name_param: object) -> str:
     return found[0]
 
 
+def _request_target(m: Message) -> str | None:
+    if m.path is None:
+        return None
+    return (m.path or "/") + ("" if m.query is None else "?" + m.query)
+
+
+# §2.2.1-§2.2.7: derived components of a request and how to read them off a Message.
+_REQUEST_DERIVED = {
+    "@method": lambda m: m.method,
+    "@target-uri": lambda m: m.target_uri,
+    "@authority": lambda m: m.authority,
+    "@scheme": lambda m: m.scheme,
+    "@request-target": _request_target,
+    "@path": lambda m: None if m.path is None else (m.path or "/"),
+    "@query": lambda m: "?" + (m.query or ""),
+}
+
+
 def _derived_value(message: Message, component: Component) -> str:
     name = component.name
     params = component.params
-    unknown = set(params) - _DERIVED_PARAMS - ({"name"} if name == "@query-param" else set())
-    if unknown:
-        raise SignatureError(
-            SIGNATURE_MALFORMED, f"unsupported parameter {sorted(unknown)} on {name}"
-        )
+    if params:
+        unknown = set(params) - _DERIVED_PARAMS - ({"name"} if name == "@query-param" else set())
+        if unknown:
+            raise SignatureError(
+                SIGNATURE_MALFORMED, f"unsupported parameter {sorted(unknown)} on {name}"
+            )
     if name == "@status":
         if message.status is None:
             raise SignatureError(COMPONENT_MISSING, "@status is only defined for responses")
         return f"{message.status:03d}"
-    if not message.is_request:
-        raise SignatureError(COMPONENT_MISSING, f"{name} is only defined for requests")
-    if name == "@method":
-        value = message.method
-    elif name == "@target-uri":
-        value = message.target_uri
-    elif name == "@authority":
-        value = message.authority
-    elif name == "@scheme":
-        value = message.scheme
-    elif name == "@request-target":
-        if message.path is None:
-            value = None
-        else:
-            value = (message.path or "/") + ("" if message.query is None else "?" + message.query)
-    elif name == "@path":
-        value = None if message.path is None else (message.path or "/")
-    elif name == "@query":
-        value = "?" + (message.query or "")
-    elif name == "@query-param":
-        value = _query_param(message, params.get("name"))
-    else:
+    if name not in DERIVED_COMPONENTS:
         raise SignatureError(SIGNATURE_MALFORMED, f"unknown derived component {name!r}")
+    if message.status is not None:
+        raise SignatureError(COMPONENT_MISSING, f"{name} is only defined for requests")
+    if name == "@query-param":
+        return _query_param(message, params.get("name"))
+    value = _REQUEST_DERIVED[name](message)
     if value is None:
         raise SignatureError(COMPONENT_MISSING, f"{name} is not known for this message")
     return value
@@ -208,6 +224,14 @@ def _sf_reserialize(name: str, value: str) -> str:
 def _field_value(message: Message, component: Component) -> str:
     name = component.name
     params = component.params
+    if not params:
+        lines = message.field_lines(name)
+        if lines is None:
+            code = "digest_missing" if name == "content-digest" else COMPONENT_MISSING
+            raise SignatureError(code, f"field {name!r} is absent")
+        if len(lines) == 1:
+            return lines[0].strip(" \t")
+        return ", ".join(line.strip(" \t") for line in lines)
     unknown = set(params) - _FIELD_PARAMS
     if unknown:
         raise SignatureError(SIGNATURE_MALFORMED, f"unsupported parameter {sorted(unknown)}")
@@ -252,8 +276,9 @@ def _field_value(message: Message, component: Component) -> str:
 
 def component_value(message: Message, component: Component | str) -> str:
     """The canonical value of one component (what follows ``"name": `` in the base)."""
-    component = _as_component(component)
-    if component.params.get("req"):
+    if not isinstance(component, Component):
+        component = _as_component(component)
+    if component.params and component.params.get("req"):
         if message.request is None:
             raise SignatureError(COMPONENT_MISSING, "req given but no related request is known")
         message = message.request
@@ -282,21 +307,41 @@ def signature_base(
     message: Message,
     components: Sequence[Component | str],
     params: Mapping[str, object],
+    *,
+    signature_params: str | None = None,
 ) -> str:
     """RFC 9421 §2.5: one line per covered component, then ``"@signature-params"``.
 
     ``params`` is the ordered mapping of signature parameters (``created``, ``keyid`` ...).
+    ``signature_params``, when given, is their serialization already known to be canonical.
     """
-    comps = [_as_component(c) for c in components]
+    comps = [c if isinstance(c, Component) else _as_component(c) for c in components]
     lines: list[str] = []
     seen: set[str] = set()
+    is_request = message.status is None
     for component in comps:
-        ident = component.serialize()
+        ident = component._serialized or component.serialize()
         if ident in seen:
             raise SignatureError(SIGNATURE_MALFORMED, f"component {ident} is covered twice")
         seen.add(ident)
-        if component.name == "@signature-params":
+        name = component.name
+        reader = _REQUEST_DERIVED.get(name) if is_request and not component.params else None
+        if reader is not None:  # the common derived components, inlined
+            value = reader(message)
+            if value is None:
+                raise SignatureError(COMPONENT_MISSING, f"{name} is not known for this message")
+        elif name == "@signature-params":
             raise SignatureError(SIGNATURE_MALFORMED, "@signature-params cannot be covered")
-        lines.append(f"{ident}: {component_value(message, component)}")
-    lines.append(f'"@signature-params": {serialize_signature_params(comps, params)}')
-    return "\n".join(lines)
+        else:
+            value = component_value(message, component)
+        lines.append(f"{ident}: {value}")
+    if signature_params is None:
+        signature_params = serialize_signature_params(comps, params)
+    lines.append(f'"@signature-params": {signature_params}')
+    base = "\n".join(lines)
+    # §2.5: every component value must be printable ASCII with no line break of its own.
+    if not base.isascii() or "\r" in base or base.count("\n") != len(comps):
+        for component in comps:  # find the culprit for the log
+            component_value(message, component)
+        raise SignatureError(SIGNATURE_MALFORMED, "a component value is not printable ASCII")
+    return base

@@ -39,13 +39,12 @@ def verify_content_digest(header_value: str | None, body: bytes) -> str:
     """
     if header_value is None:
         raise SignatureError(DIGEST_MISSING, "no Content-Digest field")
-    members = sf.parse_dictionary(header_value, what="Content-Digest")
+    members = sf.parse_byte_sequence_dictionary(header_value, what="Content-Digest")
     checked = []
-    for alg, member in members.items():
+    for alg, value in members.items():
         if alg not in DIGEST_ALGORITHMS:
             continue
-        value = member[0] if isinstance(member, tuple) else member
-        if not isinstance(value, bytes):
+        if value is None:
             raise SignatureError(
                 SIGNATURE_MALFORMED, f"Content-Digest {alg} is not a Byte Sequence"
             )

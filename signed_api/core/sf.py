@@ -15,13 +15,16 @@ from http_sf.retrofit import retrofit as RETROFIT_TYPES
 from http_sf.state import ParserState
 from http_sf.util import discard_ows
 
+from . import fastsf
 from .errors import SIGNATURE_MALFORMED, SignatureError
 
 __all__ = [
     "RETROFIT_TYPES",
     "StructuredFieldError",
     "parse_as",
+    "parse_byte_sequence_dictionary",
     "parse_dictionary",
+    "parse_signature_input",
     "ser",
     "ser_innerlist",
     "ser_item",
@@ -62,3 +65,38 @@ def parse_dictionary(value: str | bytes, *, code: str = SIGNATURE_MALFORMED, wha
 def parse_as(value: str, tltype: str):
     """Parse ``value`` as a top-level ``dictionary``, ``list`` or ``item``; raises ValueError."""
     return http_sf.parse(value.encode("ascii"), tltype=tltype)
+
+
+def parse_signature_input(value: str) -> dict:
+    """``{label: (items, params, inner_text, list_text)}``; the two texts are ``None`` when the
+    value was not in canonical form (the caller then serializes the inner list itself)."""
+    if len(value) <= MAX_FIELD_LENGTH:
+        fast = fastsf.parse_signature_input(value)
+        if fast is not None:
+            return fast
+    parsed = parse_dictionary(value, what="Signature-Input")
+    result = {}
+    for label, member in parsed.items():
+        if not (isinstance(member, tuple) and len(member) == 2 and isinstance(member[0], list)):
+            raise SignatureError(
+                SIGNATURE_MALFORMED, f"Signature-Input {label} is not an inner list"
+            )
+        result[label] = (member[0], member[1], None, None)
+    return result
+
+
+def parse_byte_sequence_dictionary(value: str, *, what: str) -> dict:
+    """``{key: bytes}`` for a Dictionary whose members are Byte Sequences (parameters ignored).
+
+    A member of another type maps to ``None``, for the caller to refuse if it cares.
+    """
+    if len(value) <= MAX_FIELD_LENGTH:
+        fast = fastsf.parse_byte_sequences(value)
+        if fast is not None:
+            return fast
+    parsed = parse_dictionary(value, what=what)
+    result = {}
+    for key, member in parsed.items():
+        item = member[0] if isinstance(member, tuple) else member
+        result[key] = item if isinstance(item, bytes) else None
+    return result

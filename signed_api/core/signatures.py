@@ -88,6 +88,11 @@ class Policy:
     def __post_init__(self):
         if self.clock_skew is None or self.clock_skew < 0:
             raise ValueError("clock_skew must be a non-negative number of seconds")
+        idents = tuple(
+            (name, name if name.startswith('"') else f'"{name}"')
+            for name in self.required_components
+        )
+        object.__setattr__(self, "_required_idents", idents)
 
 
 @dataclass
@@ -152,26 +157,50 @@ def _component_from(text: str) -> Component:
     return Component.parse(text) if text.startswith('"') else Component(text)
 
 
-def _params_of(label: str, member) -> tuple[list[Component], dict]:
-    if not (isinstance(member, tuple) and len(member) == 2 and isinstance(member[0], list)):
-        raise SignatureError(SIGNATURE_MALFORMED, f"Signature-Input {label} is not an inner list")
-    items, params = member
-    comps = [Component.from_item(item) for item in items]
+def _components_of(items, list_text: str | None) -> tuple[Component, ...]:
+    if list_text is not None:
+        return _trusted_components(list_text, items)
+    return tuple(Component.from_item(item) for item in items)
+
+
+_TRUSTED_CACHE: dict[str, tuple[Component, ...]] = {}
+
+
+def _trusted_components(list_text: str, items) -> tuple[Component, ...]:
+    # Canonical input (see fastsf): each identifier's text is its own serialization. Clients
+    # cover the same few lists over and over, so the Components are built once per list text;
+    # the cache is bounded and simply emptied when full.
+    comps = _TRUSTED_CACHE.get(list_text)
+    if comps is None:
+        comps = tuple(Component.trusted(name, params) for name, params in items)
+        if len(_TRUSTED_CACHE) >= 512:
+            _TRUSTED_CACHE.clear()
+        _TRUSTED_CACHE[list_text] = comps
+    return comps
+
+
+_COVERED_CACHE: dict[int, tuple[tuple, frozenset]] = {}
+
+
+def _covered_idents(comps: tuple[Component, ...]) -> frozenset[str]:
+    # Keyed by the identity of a cached components tuple (kept alive by the entry itself).
+    entry = _COVERED_CACHE.get(id(comps))
+    if entry is not None and entry[0] is comps:
+        return entry[1]
+    idents = frozenset(c.serialize() for c in comps)
+    if len(_COVERED_CACHE) >= 1024:
+        _COVERED_CACHE.clear()
+    _COVERED_CACHE[id(comps)] = (comps, idents)
+    return idents
+
+
+def _check_param_types(label: str, params: dict) -> None:
     for name, expected in _PARAM_TYPES.items():
-        if name in params:
-            value = params[name]
-            if type(value) is not expected:  # bool is an int subclass; Token is not a str
-                raise SignatureError(
-                    SIGNATURE_MALFORMED, f"parameter {name} of {label} has the wrong type"
-                )
-    return comps, params
-
-
-def _signature_bytes(label: str, member) -> bytes:
-    value = member[0] if isinstance(member, tuple) else member
-    if not isinstance(value, bytes):
-        raise SignatureError(SIGNATURE_MALFORMED, f"Signature {label} is not a Byte Sequence")
-    return value
+        if name in params and type(params[name]) is not expected:
+            # bool is an int subclass and a Token is not a str: both are refused.
+            raise SignatureError(
+                SIGNATURE_MALFORMED, f"parameter {name} of {label} has the wrong type"
+            )
 
 
 def _has_body(message: Message) -> bool:
@@ -200,28 +229,29 @@ def verify_message(
     sigs_raw = message.field_value("signature")
     if inputs_raw is None or sigs_raw is None:
         raise SignatureError(SIGNATURE_MISSING, "Signature-Input or Signature is absent")
-    inputs = sf.parse_dictionary(inputs_raw, what="Signature-Input")
-    signatures = sf.parse_dictionary(sigs_raw, what="Signature")
+    inputs = sf.parse_signature_input(inputs_raw)
+    signatures = sf.parse_byte_sequence_dictionary(sigs_raw, what="Signature")
     if len(inputs) > MAX_SIGNATURES:
         raise SignatureError(SIGNATURE_MALFORMED, "too many signatures")
 
     wanted = label or policy.label
-    candidates: list[tuple[str, list[Component], dict]] = []
-    for name, member in inputs.items():
+    candidates = []
+    for name, (items, params, inner_text, list_text) in inputs.items():
         if wanted is not None and name != wanted:
             continue
         if name not in signatures:
             continue
-        comps, params = _params_of(name, member)
+        comps = _components_of(items, list_text)
+        _check_param_types(name, params)
         if policy.tag is not None and params.get("tag") != policy.tag:
             continue
-        candidates.append((name, comps, params))
+        candidates.append((name, comps, params, inner_text))
     if not candidates:
         raise SignatureError(SIGNATURE_MISSING, "no signature matches the label, tag and inputs")
 
     # RFC 9421 §4.3: with several signatures, verify the one whose key we know.
     last_error: SignatureError | None = None
-    for name, comps, params in candidates:
+    for name, comps, params, inner_text in candidates:
         keyid = params.get("keyid")
         if keyid is None:
             last_error = SignatureError(SIGNATURE_MALFORMED, f"signature {name} has no keyid")
@@ -237,14 +267,18 @@ def verify_message(
             last_error = exc
             continue
         return _verify_one(
-            message, name, comps, params, key, signatures[name], policy, now, nonce_store
+            message, name, comps, params, inner_text, key, signatures[name], policy, now,
+            nonce_store,
         )
     assert last_error is not None
     raise last_error
 
 
-def _verify_one(message, label, comps, params, key, sig_member, policy, now, nonce_store):
-    signature = _signature_bytes(label, sig_member)
+def _verify_one(
+    message, label, comps, params, inner_text, key, signature, policy, now, nonce_store
+):
+    if signature is None:
+        raise SignatureError(SIGNATURE_MALFORMED, f"Signature {label} is not a Byte Sequence")
     keyid = params["keyid"]
     alg = params.get("alg")
     if alg is not None and alg != key.alg:
@@ -268,16 +302,15 @@ def _verify_one(message, label, comps, params, key, sig_member, policy, now, non
         if now > expires:
             raise SignatureError(SIGNATURE_EXPIRED, f"expired at {expires}")
 
-    covered = {c.serialize() for c in comps}
-    for required in policy.required_components:
-        ident = required if required.startswith('"') else f'"{required}"'
+    covered = _covered_idents(comps)
+    for required, ident in policy._required_idents:
         if ident not in covered:
             raise SignatureError(COMPONENT_MISSING, f"{required} is not covered")
     digest_covered = '"content-digest"' in covered
     if policy.require_digest_for_body and not digest_covered and _has_body(message):
         raise SignatureError(DIGEST_MISSING, "the body is not covered by a Content-Digest")
 
-    base = signature_base(message, comps, params)
+    base = signature_base(message, comps, params, signature_params=inner_text)
     key.verify(base.encode("ascii"), signature)
 
     if digest_covered and message.body is not None:
