@@ -1,0 +1,99 @@
+"""Settings of the example project.
+
+Defaults need nothing installed: SQLite under ``var/`` and in-process caches. Environment:
+
+- ``DATABASE_URL``: ``sqlite:///path`` or ``postgres://USER:PASSWORD@HOST:PORT/NAME``.
+- ``REDIS_URL``: ``redis://HOST:PORT/DB`` puts the nonce cache on Redis (needed as soon as more
+  than one process serves requests: a locmem nonce cache is per process).
+- ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG`` (``0``/``1``), ``DJANGO_ALLOWED_HOSTS`` (comma separated).
+"""
+
+import os
+from pathlib import Path
+
+from example_project.dburl import parse_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-project-insecure-do-not-deploy")
+DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "signed_api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "example_project.urls"
+WSGI_APPLICATION = "example_project.wsgi.application"
+ASGI_APPLICATION = "example_project.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+_DEFAULT_SQLITE = BASE_DIR / "var" / "db.sqlite3"
+DATABASES = {
+    "default": parse_database_url(os.environ.get("DATABASE_URL", f"sqlite:///{_DEFAULT_SQLITE}"))
+}
+if "DATABASE_URL" not in os.environ:
+    _DEFAULT_SQLITE.parent.mkdir(exist_ok=True)  # var/ is git-ignored
+
+_REDIS_URL = os.environ.get("REDIS_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "nonces": (
+        {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": _REDIS_URL}
+        if _REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "signed-api-nonces",
+        }
+    ),
+}
+
+SIGNED_API = {"NONCE_CACHE": "nonces"}
+
+REST_FRAMEWORK = {
+    # The signed notes API adds signed_api.authentication.SignatureAuthentication here.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
