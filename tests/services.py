@@ -1,0 +1,332 @@
+"""Real Redis and PostgreSQL servers for the test suite, started from local binaries.
+
+Each server runs on 127.0.0.1 and a free port, in a temporary directory that is removed when the
+context manager exits::
+
+    with redis_server() as redis_url, postgres_server() as database_url:
+        ...  # "redis://127.0.0.1:PORT/0", "postgres://postgres@127.0.0.1:PORT/signed_api"
+
+``initdb`` and ``postgres`` refuse to run as root. When this process is root, the cluster runs as
+an unprivileged user instead: ``$SIGNED_API_TEST_PG_USER`` if set, else ``postgres`` when that
+account exists (Debian's package creates it), else ``nobody``. The data directory lives in a
+temporary folder owned by that user.
+
+Binaries are looked up in ``$PG_BINDIR``, on ``PATH``, then in the usual distribution folders
+(``/usr/lib/postgresql/*/bin`` on Debian). A missing binary raises :class:`ServiceUnavailable`;
+any other failure to start raises :class:`ServiceError` with the tail of the server log.
+
+From the command line, start both servers around a command and exit with its status::
+
+    python -m tests.services run -- pytest -q
+
+The command sees ``DATABASE_URL`` and ``REDIS_URL``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import glob
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+__all__ = [
+    "ServiceError",
+    "ServiceUnavailable",
+    "find_postgres_bindir",
+    "find_redis_server",
+    "postgres_server",
+    "redis_server",
+]
+
+START_TIMEOUT = 30.0  # seconds for a server to answer
+STOP_TIMEOUT = 15.0  # seconds for a graceful shutdown before SIGKILL
+PG_DATABASE = "signed_api"
+PG_SUPERUSER = "postgres"
+
+
+class ServiceError(RuntimeError):
+    """A server binary was found but the server could not be started."""
+
+
+class ServiceUnavailable(ServiceError):
+    """The binary a server needs is not installed on this machine."""
+
+
+# --- finding binaries -------------------------------------------------------------------------
+
+
+def find_redis_server() -> str:
+    """Path of ``redis-server`` (``$REDIS_SERVER`` or ``PATH``)."""
+    candidate = os.environ.get("REDIS_SERVER") or shutil.which("redis-server")
+    if not candidate or not os.access(candidate, os.X_OK):
+        raise ServiceUnavailable(
+            "redis-server not found: install Redis (Debian: apt-get install redis-server) "
+            "or set REDIS_SERVER to the binary"
+        )
+    return candidate
+
+
+def _version_key(path: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", path))
+
+
+def find_postgres_bindir() -> Path:
+    """The directory that holds ``initdb`` and ``postgres``, newest version first."""
+    candidates: list[str] = []
+    if os.environ.get("PG_BINDIR"):
+        candidates.append(os.environ["PG_BINDIR"])
+    on_path = shutil.which("initdb")
+    if on_path:
+        candidates.append(os.path.dirname(os.path.realpath(on_path)))
+    for pattern in ("/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/usr/local/pgsql/bin"):
+        candidates.extend(sorted(glob.glob(pattern), key=_version_key, reverse=True))
+    for directory in candidates:
+        bindir = Path(directory)
+        if all(os.access(bindir / name, os.X_OK) for name in ("initdb", "postgres")):
+            return bindir
+    raise ServiceUnavailable(
+        "PostgreSQL server binaries (initdb, postgres) not found on PATH or in "
+        "/usr/lib/postgresql/*/bin: install them (Debian: apt-get install postgresql) "
+        "or set PG_BINDIR"
+    )
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _log_tail(path: Path, lines: int = 20) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
+
+
+def _load_prctl():
+    # Loaded here, in the parent: after dropping root the child may not be able to import.
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (ImportError, OSError, AttributeError):
+        return None
+
+
+_PRCTL = _load_prctl()
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: on Linux, get SIGTERM if the test process dies (no orphans)."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _stop(proc: subprocess.Popen, sig: int) -> None:
+    """Ask ``proc`` to stop with ``sig``; SIGKILL it if it has not gone after STOP_TIMEOUT."""
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        proc.send_signal(sig)
+    try:
+        proc.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _unprivileged_account() -> tuple[int, int] | None:
+    """(uid, gid) to run PostgreSQL as when we are root, else None (run as ourselves)."""
+    if os.geteuid() != 0:
+        return None
+    import pwd
+
+    wanted = os.environ.get("SIGNED_API_TEST_PG_USER")
+    for name in [wanted] if wanted else ["postgres", "nobody"]:
+        try:
+            entry = pwd.getpwnam(name)
+        except KeyError:
+            continue
+        if entry.pw_uid != 0:
+            return entry.pw_uid, entry.pw_gid
+    raise ServiceError(
+        "running as root and no unprivileged account for PostgreSQL was found: "
+        "create one or set SIGNED_API_TEST_PG_USER"
+    )
+
+
+# --- Redis ------------------------------------------------------------------------------------
+
+
+def _redis_ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[str]:
+    """Run a throw-away ``redis-server`` (no persistence); yield ``redis://127.0.0.1:PORT/0``."""
+    binary = find_redis_server()
+    with tempfile.TemporaryDirectory(prefix="signed-api-redis-") as tmp:
+        port = free_port()
+        log = Path(tmp) / "redis.log"
+        with log.open("wb") as log_file:
+            proc = subprocess.Popen(
+                [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", tmp,
+                 "--save", "", "--appendonly", "no", "--daemonize", "no"],
+                stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+                cwd=tmp, start_new_session=True, preexec_fn=_die_with_parent,
+            )  # fmt: skip
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while not _redis_ping(port):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise ServiceError(f"redis-server did not start:\n{_log_tail(log)}")
+                time.sleep(0.05)
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            _stop(proc, signal.SIGTERM)
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+
+def _run_as(account: tuple[int, int] | None) -> dict:
+    if account is None:
+        return {}
+    uid, gid = account
+    return {"user": uid, "group": gid, "extra_groups": []}
+
+
+def _postgres_ready(data: Path) -> bool:
+    """What ``pg_ctl -w`` checks: line 8 of postmaster.pid says "ready"."""
+    try:
+        lines = (data / "postmaster.pid").read_text().splitlines()
+    except OSError:
+        return False
+    return len(lines) >= 8 and lines[7].strip() == "ready"
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[str]:
+    """Run a throw-away PostgreSQL cluster; yield ``postgres://postgres@127.0.0.1:PORT/signed_api``.
+
+    Trust authentication on 127.0.0.1 only, fsync off: this cluster is for tests and is deleted
+    on exit.
+    """
+    bindir = find_postgres_bindir()
+    account = _unprivileged_account()
+    as_user = _run_as(account)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env.update(LC_ALL="C", LANG="C")
+    with tempfile.TemporaryDirectory(prefix="signed-api-pg-") as tmp:
+        root = Path(tmp)
+        if account is not None:
+            os.chown(root, *account)
+        data = root / "data"
+        log = root / "postgres.log"
+        initdb = subprocess.run(
+            [str(bindir / "initdb"), "-D", str(data), "-U", PG_SUPERUSER, "--auth=trust",
+             "-E", "UTF8", "--locale=C", "--no-sync"],
+            cwd=root, env=env, capture_output=True, text=True, check=False, **as_user,
+        )  # fmt: skip
+        if initdb.returncode != 0:
+            raise ServiceError(f"initdb failed:\n{initdb.stdout}\n{initdb.stderr}")
+        port = free_port()
+        with log.open("wb") as log_file:
+            proc = subprocess.Popen(
+                [str(bindir / "postgres"), "-D", str(data), "-p", str(port),
+                 "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={root}",
+                 "-c", "fsync=off", "-c", "synchronous_commit=off",
+                 "-c", "full_page_writes=off", "-c", "max_connections=100"],
+                stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+                cwd=root, env=env, start_new_session=True, preexec_fn=_die_with_parent,
+                **as_user,
+            )  # fmt: skip
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while not _postgres_ready(data):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise ServiceError(f"postgres did not start:\n{_log_tail(log)}")
+                time.sleep(0.05)
+            database = "postgres"
+            createdb = bindir / "createdb"
+            if os.access(createdb, os.X_OK):
+                subprocess.run(
+                    [str(createdb), "-h", "127.0.0.1", "-p", str(port), "-U", PG_SUPERUSER,
+                     PG_DATABASE],
+                    cwd=root, env=env, capture_output=True, check=True,
+                )  # fmt: skip
+                database = PG_DATABASE
+            yield f"postgres://{PG_SUPERUSER}@127.0.0.1:{port}/{database}"
+        finally:
+            _stop(proc, signal.SIGINT)  # SIGINT is PostgreSQL's "fast" shutdown
+
+
+# --- command line -----------------------------------------------------------------------------
+
+
+def _exit_status(returncode: int) -> int:
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def run(command: Sequence[str]) -> int:
+    """Start both servers, run ``command`` with DATABASE_URL and REDIS_URL set, stop them."""
+
+    def _terminate(signum, frame):  # turn SIGTERM into an exception so the servers get stopped
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _terminate)
+    with postgres_server() as database_url, redis_server() as redis_url:
+        print(f"services: DATABASE_URL={database_url} REDIS_URL={redis_url}", file=sys.stderr)
+        env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url)
+        try:
+            return _exit_status(subprocess.call(list(command), env=env))
+        except KeyboardInterrupt:
+            return 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.services",
+        description="Run a command with throw-away PostgreSQL and Redis servers.",
+    )
+    sub = parser.add_subparsers(dest="action", required=True)
+    run_parser = sub.add_parser("run", help="start both servers, run CMD, stop them")
+    run_parser.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD ...")
+    args = parser.parse_args(argv)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("run: no command given (python -m tests.services run -- CMD ...)")
+    try:
+        return run(command)
+    except ServiceError as exc:
+        print(f"services: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

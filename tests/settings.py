@@ -1,0 +1,80 @@
+"""Django settings for the test suite (``DJANGO_SETTINGS_MODULE=tests.settings``, set in pyproject).
+
+Two environment variables pick the backends, so one suite runs twice in ``make test``:
+
+- ``DATABASE_URL``: unset means SQLite in memory; ``postgres://...`` a real server.
+- ``REDIS_URL``: unset means the ``nonces`` cache is locmem; set, it is django-redis.
+
+``tests/services.py`` starts throw-away servers and sets both for the second pass.
+"""
+
+import os
+
+from example_project.dburl import parse_database_url
+
+SECRET_KEY = "tests-only-not-secret"  # fixed, so data derived from it is stable
+DEBUG = False
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1", "[::1]"]
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "rest_framework",
+    "rest_framework.authtoken",  # the DRF TokenAuthentication baseline in benchmarks
+    "signed_api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+
+ROOT_URLCONF = "example_project.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite in memory unless DATABASE_URL names a server; pytest-django creates the test database.
+DATABASES = {"default": parse_database_url(os.environ.get("DATABASE_URL", "sqlite://:memory:"))}
+
+# Nonces live in their own alias so tests can point just that cache at Redis.
+# locmem is per process, which is fine for one pytest process (and warned about by a check).
+_REDIS_URL = os.environ.get("REDIS_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "nonces": (
+        {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": _REDIS_URL}
+        if _REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "signed-api-nonces",
+        }
+    ),
+}
+
+SIGNED_API = {"NONCE_CACHE": "nonces"}
+
+# Hashing passwords slowly only slows the suite down.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+STATIC_URL = "/static/"
