@@ -1,0 +1,142 @@
+"""The real servers behind the suite, and how the settings wire them in."""
+
+import os
+import sys
+import uuid
+
+import psycopg
+import pytest
+import redis
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection
+
+from example_project.dburl import parse_database_url
+from tests import services
+
+
+def _psycopg_kwargs(url):
+    db = parse_database_url(url)
+    return {
+        "dbname": db["NAME"],
+        "user": db["USER"],
+        "password": db["PASSWORD"] or None,
+        "host": db["HOST"],
+        "port": db["PORT"],
+        **db["OPTIONS"],
+    }
+
+
+# --- the servers ------------------------------------------------------------------------------
+
+
+def test_redis_url_is_a_working_redis(redis_url):
+    client = redis.Redis.from_url(redis_url)
+    key = f"signed-api-test:{uuid.uuid4()}"
+    assert client.set(key, b"value", ex=60)
+    assert client.get(key) == b"value"
+    assert client.set(key, b"other", nx=True) is None  # the atomic add the nonce store relies on
+    client.delete(key)
+
+
+def test_postgres_url_is_a_working_postgres(postgres_url):
+    with psycopg.connect(**_psycopg_kwargs(postgres_url), connect_timeout=5) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+        assert conn.info.server_version >= 120000
+
+
+def test_missing_binary_is_service_unavailable(monkeypatch):
+    monkeypatch.setenv("REDIS_SERVER", "/nonexistent/redis-server")
+    with pytest.raises(services.ServiceUnavailable, match="redis-server not found"):
+        services.find_redis_server()
+
+
+def test_missing_postgres_binaries_are_service_unavailable(monkeypatch, tmp_path):
+    monkeypatch.setenv("PG_BINDIR", str(tmp_path))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(services.glob, "glob", lambda pattern: [])
+    with pytest.raises(services.ServiceUnavailable, match="initdb"):
+        services.find_postgres_bindir()
+
+
+def test_run_exports_urls_and_returns_the_command_status(service_binaries):
+    script = (
+        "import os, sys; "
+        "assert os.environ['DATABASE_URL'].startswith('postgres://postgres@127.0.0.1:'); "
+        "assert os.environ['REDIS_URL'].startswith('redis://127.0.0.1:'); "
+        "sys.exit(7)"
+    )
+    assert services.main(["run", "--", sys.executable, "-c", script]) == 7
+
+
+# --- DATABASE_URL parsing ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("sqlite://", ":memory:"),
+        ("sqlite://:memory:", ":memory:"),
+        ("sqlite:///var/db.sqlite3", "var/db.sqlite3"),
+        ("sqlite:////tmp/db.sqlite3", "/tmp/db.sqlite3"),
+    ],
+)
+def test_parse_sqlite_urls(url, name):
+    assert parse_database_url(url) == {"ENGINE": "django.db.backends.sqlite3", "NAME": name}
+
+
+def test_parse_postgres_url():
+    url = "postgresql://app%40x:p%2Fss@db.example:6543/notes?sslmode=require"
+    assert parse_database_url(url) == {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "notes",
+        "USER": "app@x",
+        "PASSWORD": "p/ss",
+        "HOST": "db.example",
+        "PORT": "6543",
+        "OPTIONS": {"sslmode": "require"},
+    }
+
+
+@pytest.mark.parametrize("url", ["mysql://u:hunter2@h/db", "postgres://u:hunter2@h"])
+def test_parse_refuses_unknown_urls_without_leaking_the_password(url):
+    with pytest.raises(ValueError) as excinfo:
+        parse_database_url(url)
+    assert "hunter2" not in str(excinfo.value)
+
+
+# --- the settings use what the environment names ----------------------------------------------
+
+
+@pytest.mark.django_db
+def test_default_database_follows_database_url():
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    assert connection.vendor == ("postgresql" if on_postgres else "sqlite")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+def test_nonce_cache_follows_redis_url():
+    backend = settings.CACHES["nonces"]["BACKEND"]
+    if os.environ.get("REDIS_URL"):
+        assert backend == "django_redis.cache.RedisCache"
+    else:
+        assert backend.endswith("LocMemCache")
+    cache = caches["nonces"]
+    key = f"nonce-test:{uuid.uuid4()}"
+    assert cache.add(key, 1, timeout=30) is True
+    assert cache.add(key, 1, timeout=30) is False
+    cache.delete(key)
+
+
+def test_redis_nonce_cache_fixture_adds_atomically_on_real_redis(redis_nonce_cache):
+    assert redis_nonce_cache.__class__.__module__.startswith("django_redis")
+    assert redis_nonce_cache.add("n", 1, timeout=30) is True
+    assert redis_nonce_cache.add("n", 1, timeout=30) is False
+
+
+def test_example_project_answers_on_api_root(client):
+    response = client.get("/api/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
