@@ -1,0 +1,87 @@
+# Two commands for newcomers (see README.md):
+#   make demo   serve the example project on http://127.0.0.1:8000/
+#   make test   lint, the test suite on SQLite + locmem, again on real PostgreSQL + Redis, docs
+# Both create .venv and install the project into it first; nothing else needs installing by hand
+# (make test wants redis-server and the PostgreSQL server binaries; .ci/run installs them).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+# Touched after a successful install: pip runs again only when pyproject.toml changes.
+STAMP  := $(VENV)/.installed
+PYTEST := $(PY) -m pytest
+# Extra arguments for both pytest passes, e.g. make test PYTEST_ARGS="-x -k digest"
+PYTEST_ARGS ?=
+# The management command that fills the demo database (user, key); run when it exists.
+DEMO_SETUP_COMMAND ?= signed_api_demo
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo demo-setup migrate test lint test-sqlite test-services docs bench clean
+
+help:
+	@echo "make demo    serve the example project on http://127.0.0.1:8000/"
+	@echo "make test    ruff, pytest on SQLite+locmem, pytest on PostgreSQL+Redis, mkdocs --strict"
+	@echo "make bench   the benchmarks in tests/benchmarks"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --disable-pip-version-check --quiet -e '.[client,test,docs]'
+	touch $@
+
+install: $(STAMP)
+
+# --- demo -----------------------------------------------------------------------------------------
+
+migrate: $(STAMP)
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+
+# Hook for the demo data: runs `manage.py $(DEMO_SETUP_COMMAND)` once that command exists.
+demo-setup: migrate
+	@if $(PY) manage.py help --commands | grep -qx '$(DEMO_SETUP_COMMAND)'; then \
+		$(PY) manage.py $(DEMO_SETUP_COMMAND); \
+	else \
+		echo "demo-setup: no '$(DEMO_SETUP_COMMAND)' command yet, serving the bare project"; \
+	fi
+
+demo: demo-setup
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+# --- test -----------------------------------------------------------------------------------------
+# pytest exit status 5 means "no tests collected". In the first pass, which runs the whole suite,
+# that means the suite is broken, so it fails. In the second pass it only means nothing there needs
+# a real server, which is fine.
+
+test: lint test-sqlite test-services docs
+
+lint: $(STAMP)
+	$(BIN)/ruff check signed_api tests example_project
+
+# Pass 1: SQLite in memory and locmem caches (tests/settings.py defaults). Tests that ask for the
+# redis_url / postgres_url fixtures start their own servers.
+test-sqlite: $(STAMP)
+	$(PYTEST) $(PYTEST_ARGS)
+
+# Pass 2: the same suite with Django on a real PostgreSQL and the nonce cache on a real Redis,
+# both started (and stopped) by tests/services.py. tests/unit is pure protocol code that never
+# touches a database or cache, so it runs in pass 1 only.
+test-services: $(STAMP)
+	$(PY) -m tests.services run -- $(PYTEST) --ignore=tests/unit $(PYTEST_ARGS); \
+	status=$$?; \
+	if [ $$status -eq 5 ]; then echo "test-services: no tests collected, nothing to do"; \
+	else exit $$status; fi
+
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+# --- benchmarks (not part of make test) -----------------------------------------------------------
+
+bench: $(STAMP)
+	$(PYTEST) tests/benchmarks -o addopts="" -ra --strict-markers -p no:cacheprovider \
+		--benchmark-only --benchmark-columns=min,median,mean,stddev,rounds $(PYTEST_ARGS)
+
+clean:
+	rm -rf build dist site .hypothesis .benchmarks
