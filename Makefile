@@ -60,10 +60,10 @@ test: lint test-sqlite test-services docs
 lint: $(STAMP)
 	$(BIN)/ruff check signed_api tests example_project
 
-# Pass 1: SQLite in memory and locmem caches (tests/settings.py defaults). Tests that ask for the
-# redis_url / postgres_url fixtures start their own servers.
+# Pass 1: SQLite in memory and locmem caches (tests/settings.py defaults, whatever the caller's
+# environment says). Tests that ask for the redis_url / postgres_url fixtures start their own.
 test-sqlite: $(STAMP)
-	$(PYTEST) $(PYTEST_ARGS)
+	env -u DATABASE_URL -u REDIS_URL $(PYTEST) $(PYTEST_ARGS)
 
 # Pass 2: the same suite with Django on a real PostgreSQL and the nonce cache on a real Redis,
 # both started (and stopped) by tests/services.py. tests/unit is pure protocol code that never
