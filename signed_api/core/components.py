@@ -8,6 +8,7 @@ absent, an unknown derived component or parameter, a value that is not ASCII.
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Mapping, Sequence
 from urllib.parse import unquote_to_bytes
 
@@ -221,6 +222,15 @@ def _sf_reserialize(name: str, value: str) -> str:
     raise SignatureError(SIGNATURE_MALFORMED, f"field {name!r} is not a structured field")
 
 
+_OBS_FOLD = re.compile(r"\r?\n[ \t]+")
+
+
+def _combine(lines: list[str]) -> str:
+    """§2.1: trim each field line, replace obsolete line folding with one space, join with
+    ``", "``."""
+    return ", ".join(_OBS_FOLD.sub(" ", line).strip(" \t") for line in lines)
+
+
 def _field_value(message: Message, component: Component) -> str:
     name = component.name
     params = component.params
@@ -229,9 +239,9 @@ def _field_value(message: Message, component: Component) -> str:
         if lines is None:
             code = "digest_missing" if name == "content-digest" else COMPONENT_MISSING
             raise SignatureError(code, f"field {name!r} is absent")
-        if len(lines) == 1:
+        if len(lines) == 1 and "\n" not in lines[0]:
             return lines[0].strip(" \t")
-        return ", ".join(line.strip(" \t") for line in lines)
+        return _combine(lines)
     unknown = set(params) - _FIELD_PARAMS
     if unknown:
         raise SignatureError(SIGNATURE_MALFORMED, f"unsupported parameter {sorted(unknown)}")
@@ -255,7 +265,7 @@ def _field_value(message: Message, component: Component) -> str:
                 raise SignatureError(SIGNATURE_MALFORMED, f"field {name!r} is not bytes") from exc
             encoded.append(":" + base64.b64encode(raw).decode("ascii") + ":")
         return ", ".join(encoded)
-    value = ", ".join(line.strip(" \t") for line in lines)
+    value = _combine(lines)
     if "key" in params:
         key = params["key"]
         if type(key) is not str:

@@ -29,23 +29,8 @@ def _test_id(vector: dict) -> str:
     return f"{section.replace('.', '_')}_{ident}"
 
 
-# Known mismatch, reported to the core's owner: RFC 9421 2.1 (step 3 of the combining
-# algorithm) replaces obsolete line folding with a single space, the core refuses the value
-# instead. strict=True: the day the core follows the RFC this xfail turns into a failure,
-# and the mark is to be removed.
-OBS_FOLD_MISMATCH = pytest.mark.xfail(
-    strict=True,
-    raises=core.SignatureError,
-    reason="core rejects an obs-fold field value instead of replacing the fold with one space",
-)
-
-
-def _marks(vector: dict):
-    folded = any("\r\n" in value for _, value in vector["message"]["headers"])
-    return [OBS_FOLD_MISMATCH] if folded else []
-
-
-COMPONENTS = [pytest.param(v, id=_test_id(v), marks=_marks(v)) for v in SEC2["components"]]
+# Includes RFC 9421 §2.1's obsolete line folding, which the core replaces with one space.
+COMPONENTS = [pytest.param(v, id=_test_id(v)) for v in SEC2["components"]]
 
 
 @pytest.mark.parametrize("vector", COMPONENTS)
