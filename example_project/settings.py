@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "signed_api",
+    "example_project.notes",
 ]
 
 MIDDLEWARE = [
@@ -82,11 +83,21 @@ CACHES = {
 SIGNED_API = {"NONCE_CACHE": "nonces"}
 
 REST_FRAMEWORK = {
-    # The signed notes API adds signed_api.authentication.SignatureAuthentication here.
+    # Signed requests first; the browsable API still works for a logged-in admin user.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "signed_api.authentication.SignatureAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Adds the stable "code" and the Accept-Signature header to 401s (DESIGN §4).
+    "EXCEPTION_HANDLER": "signed_api.views.exception_handler",
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"signed_api": {"handlers": ["console"], "level": "INFO"}},
 }
 
 LANGUAGE_CODE = "en-us"

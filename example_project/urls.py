@@ -1,11 +1,17 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
 
 from example_project import views
+from example_project.notes.views import NoteViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("notes", NoteViewSet, basename="note")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", views.api_root, name="api-root"),
-    # The signed endpoints mount here (DESIGN §5):
-    # path("api/auth/", include("signed_api.urls")),
+    path("api/", include(router.urls)),
+    path("api/auth/", include("signed_api.urls")),
 ]

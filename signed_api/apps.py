@@ -5,10 +5,24 @@ from django.utils.translation import gettext_lazy as _
 class SignedApiConfig(AppConfig):
     """The Django app of ``signed_api``.
 
-    ``ready()`` is where system checks and signal handlers get registered once they exist;
-    nothing here reads a setting.
+    ``ready()`` registers the system checks and the signal receivers; nothing here reads a
+    setting.
     """
 
     name = "signed_api"
     verbose_name = _("Signed API")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete, post_save
+
+        from . import checks, signals  # noqa: F401 - importing checks registers them
+        from .models import ApiKey
+
+        post_save.connect(
+            signals.user_saved, sender=get_user_model(), dispatch_uid="signed_api_user_saved"
+        )
+        post_delete.connect(
+            signals.api_key_deleted, sender=ApiKey, dispatch_uid="signed_api_key_deleted"
+        )

@@ -24,6 +24,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("url", help="absolute URL, e.g. http://127.0.0.1:8000/api/notes/")
     parser.add_argument("--json", dest="json_body", metavar="BODY", help="a JSON request body")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
+    parser.add_argument(
+        "--replay",
+        action="store_true",
+        help="send the very same signed request a second time (the server must refuse it)",
+    )
     return parser
 
 
@@ -66,19 +71,29 @@ def main(argv=None) -> int:
             raise SystemExit(f"error: --json is not valid JSON: {exc}") from None
         kwargs["data"] = json.dumps(parsed).encode("utf-8")
         kwargs["headers"] = {"Content-Type": "application/json"}
-    try:
-        response = requests.request(
-            args.method.upper(), args.url, auth=auth, timeout=args.timeout, **kwargs
-        )
-    except requests.RequestException as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    prepared = requests.Request(args.method.upper(), args.url, auth=auth, **kwargs).prepare()
+    attempts = 2 if args.replay else 1
+    with requests.Session() as session:
+        for attempt in range(attempts):
+            if attempt:
+                print("\n--- the same signed request again (a replay) ---")
+            try:
+                response = session.send(prepared, timeout=args.timeout)
+            except requests.RequestException as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+            _print_response(response)
+    if args.replay:  # success means: the first went through and the replay was refused
+        return 0 if response.status_code == 401 else 1
+    return 0 if response.ok else 1
+
+
+def _print_response(response) -> None:
     print(f"HTTP {response.status_code} {response.reason}")
     for name, value in response.headers.items():
         print(f"{name}: {value}")
     print()
     print(response.text)
-    return 0 if response.ok else 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,57 @@
+"""``manage.py signed_api_demo``: the demo user and a fresh demo key, with a command to try.
+
+Idempotent: the user ``demo`` is created once; each run revokes the previous demo key and makes
+a new one, because a secret is shown only once and never stored in plaintext, so the old one
+cannot be printed again.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from signed_api.client import encode_secret
+from signed_api.models import ApiKey
+
+DEMO_USER = "demo"
+DEMO_KEY_NAME = "demo key"
+
+
+class Command(BaseCommand):
+    help = "Create the demo user and a new demo API key, and print how to make a signed request."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+
+    def handle(self, *args, **options):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(username=DEMO_USER)
+        password_note = ""
+        if created:
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
+            user.save()
+            password_note = f"  (password, shown once: {password})"
+        for old in ApiKey.objects.filter(user=user, name=DEMO_KEY_NAME, revoked_at__isnull=True):
+            old.revoke()
+        key, secret = ApiKey.objects.create_key(user, name=DEMO_KEY_NAME)
+        base = options["base_url"].rstrip("/")
+        self.stdout.write(
+            f"""
+Demo user: {DEMO_USER}{password_note}
+Demo key:  {key.key_id} (hmac-sha256; the secret below is shown this once)
+
+In another terminal, make a signed request:
+
+  export SIGNED_API_KEY_ID={key.key_id}
+  export SIGNED_API_SECRET={encode_secret(secret)}
+  .venv/bin/python -m signed_api.client POST {base}/api/notes/ --json '{{"text": "hello"}}'
+  .venv/bin/python -m signed_api.client GET {base}/api/notes/
+
+and see a replayed request refused (the same signed request sent twice: 401 nonce_replayed):
+
+  .venv/bin/python -m signed_api.client GET {base}/api/notes/ --replay
+"""
+        )

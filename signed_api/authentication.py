@@ -1,0 +1,119 @@
+"""``SignatureAuthentication``: the DRF authentication class of DESIGN §2.
+
+    REST_FRAMEWORK = {
+        "DEFAULT_AUTHENTICATION_CLASSES": ["signed_api.authentication.SignatureAuthentication"],
+        "EXCEPTION_HANDLER": "signed_api.views.exception_handler",
+    }
+
+A request without ``Signature-Input``/``Signature`` is not ours: ``authenticate`` returns
+``None`` so other classes may run. A signed request either verifies, giving
+``request.user`` (the owner) and ``request.auth`` (the key), or fails with a 401 whose JSON
+``code`` says why (503 ``replay_store_unavailable`` when nonces cannot be recorded). The precise
+reason goes to the ``signed_api`` logger, never to the client, and never with a secret.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from rest_framework.authentication import BaseAuthentication
+
+from . import keystore, state
+from .conf import signed_api_settings
+from .core import SignatureError, verify_message
+from .core.errors import NONCE_REPLAYED
+from .exceptions import from_signature_error
+from .request_message import message_from_request
+
+logger = logging.getLogger("signed_api")
+
+
+def accept_signature_value() -> str:
+    """``Accept-Signature`` (RFC 9421 §5.1): what a signature here must cover and carry."""
+    components = " ".join(f'"{c}"' for c in signed_api_settings.REQUIRED_COMPONENTS)
+    params = ";created"
+    if signed_api_settings.REQUIRE_NONCE:
+        params += ";nonce"
+    params += ";keyid"
+    tag = signed_api_settings.SIGNATURE_TAG
+    if tag:
+        params += f';tag="{tag}"'
+    label = signed_api_settings.SIGNATURE_LABEL or "sig1"
+    return f"{label}=({components} \"content-digest\"){params}"
+
+
+class SignatureAuthentication(BaseAuthentication):
+    """Verify an RFC 9421 signature made with an API key (or, later, a session key)."""
+
+
+    def authenticate(self, request):
+        django_request = request._request
+        meta = django_request.META
+        if "HTTP_SIGNATURE_INPUT" not in meta and "HTTP_SIGNATURE" not in meta:
+            return None
+        # The raw body, before any parser sees it: the digest is checked against these bytes.
+        body = django_request.body
+        message = message_from_request(django_request, body)
+        now = keystore.now()
+        policy = state.policy()
+        resolved: dict[str, keystore.Credential] = {}
+
+        def resolver(key_id: str):
+            credential = keystore.resolve(key_id)
+            resolved[key_id] = credential
+            return credential.verifying_key
+
+        try:
+            verified = verify_message(message, resolver, policy, now=now)
+            credential = resolved[verified.keyid]
+            added, current = keystore.confirm(credential, verified.nonce, 2 * policy.clock_skew)
+            if not added:
+                raise SignatureError(NONCE_REPLAYED, f"nonce replayed for {verified.keyid}")
+            if current is not credential and current.verifying_key is not credential.verifying_key:
+                # The key changed under us (rotation): the signature must verify with the key
+                # as it is now. The nonce is recorded already, so no store is passed.
+                verified = verify_message(
+                    message, lambda _kid: current.verifying_key, policy, now=now,
+                    label=verified.label,
+                )
+            current.check_usable(now)
+        except SignatureError as error:
+            self._log_failure(django_request, error, message)
+            raise from_signature_error(error) from None
+
+        self._touch(current, now)
+        user, auth = keystore.per_request_copy(current)
+        django_request.signed_api_signature = verified
+        return user, auth
+
+    def authenticate_header(self, request):
+        return "Signature"
+
+    # -- helpers ----------------------------------------------------------------------------
+    @staticmethod
+    def _log_failure(request, error: SignatureError, message) -> None:
+        # The detail names parameters and components, never a secret or a signature value.
+        logger.warning(
+            "signed_api: %s %s refused: %s (%s)",
+            request.method,
+            message.path,
+            error.code,
+            error.detail,
+        )
+
+    @staticmethod
+    def _touch(credential: keystore.Credential, now: float) -> None:
+        """``last_used_at``, written at most once per ``LAST_USED_INTERVAL`` per key."""
+        interval = float(signed_api_settings.LAST_USED_INTERVAL)
+        if now - keystore.key_cache.last_used(credential.key_id) < interval:
+            return
+        keystore.key_cache.mark_used(credential.key_id, now)
+        model = type(credential.auth)
+        when = datetime.fromtimestamp(now, tz=timezone.utc)
+        threshold = datetime.fromtimestamp(now - interval, tz=timezone.utc)
+        from django.db.models import Q
+
+        model.objects.filter(key_id=credential.key_id).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=threshold)
+        ).update(last_used_at=when)

@@ -1,0 +1,127 @@
+"""System checks (``manage.py check``): misconfiguration is reported, not a crash later."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+from .conf import DEFAULTS
+
+LOCAL_CACHE_BACKENDS = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+@register(Tags.security)
+def check_settings(app_configs=None, **kwargs):
+    messages = []
+    user = getattr(settings, "SIGNED_API", {})
+    if not isinstance(user, dict):
+        return [Error("SIGNED_API must be a dict.", id="signed_api.E002")]
+    for key in sorted(set(user) - set(DEFAULTS)):
+        messages.append(
+            Error(
+                f"Unknown key {key!r} in SIGNED_API.",
+                hint=f"Known keys: {', '.join(sorted(DEFAULTS))}. See docs/settings.md.",
+                id="signed_api.E001",
+            )
+        )
+    skew = user.get("CLOCK_SKEW", DEFAULTS["CLOCK_SKEW"])
+    if not isinstance(skew, int) or isinstance(skew, bool) or skew <= 0:
+        messages.append(
+            Error("SIGNED_API['CLOCK_SKEW'] must be a positive number of seconds.",
+                  id="signed_api.E003")
+        )
+    elif skew > 900:
+        messages.append(
+            Warning(
+                f"SIGNED_API['CLOCK_SKEW'] is {skew} s; over 15 minutes widens the replay window "
+                "and the nonce store's size.",
+                hint="Keep it at 300 (the default) unless clients' clocks are known to drift.",
+                id="signed_api.W003",
+            )
+        )
+    alias = user.get("NONCE_CACHE", DEFAULTS["NONCE_CACHE"])
+    caches = getattr(settings, "CACHES", {})
+    if alias not in caches:
+        messages.append(
+            Error(f"SIGNED_API['NONCE_CACHE'] names cache {alias!r}, which CACHES lacks.",
+                  id="signed_api.E004")
+        )
+    else:
+        config = caches[alias]
+        backend = config.get("BACKEND", "")
+        if backend in LOCAL_CACHE_BACKENDS:
+            messages.append(
+                Warning(
+                    f"The nonce cache {alias!r} uses {backend.rsplit('.', 1)[-1]}: nonces and key "
+                    "revocations are then seen by this process only.",
+                    hint="Use Redis through django-redis when more than one process serves "
+                    "requests (see docs/settings.md#nonce_cache).",
+                    id="signed_api.W001",
+                )
+            )
+        if config.get("OPTIONS", {}).get("IGNORE_EXCEPTIONS") or getattr(
+            settings, "DJANGO_REDIS_IGNORE_EXCEPTIONS", False
+        ):
+            messages.append(
+                Error(
+                    f"The nonce cache {alias!r} ignores exceptions; a failed nonce write would "
+                    "look like a new nonce.",
+                    hint="Remove IGNORE_EXCEPTIONS for this alias; signed_api fails closed (503).",
+                    id="signed_api.E005",
+                )
+            )
+    for alg in user.get("ALGORITHMS", ()):
+        if alg not in ("hmac-sha256", "ed25519", "ecdsa-p256-sha256"):
+            messages.append(
+                Error(f"SIGNED_API['ALGORITHMS'] has unsupported {alg!r}.", id="signed_api.E006")
+            )
+    master = user.get("MASTER_KEYS", ())
+    if master:
+        from .core.keyring import decode_master_key
+
+        for index, text in enumerate(master):
+            try:
+                decode_master_key(text)
+            except (ValueError, TypeError, UnicodeError):
+                messages.append(
+                    Error(
+                        f"SIGNED_API['MASTER_KEYS'][{index}] is not 32 bytes in base64url.",
+                        hint="Generate one with: python -c \"import secrets,base64;"
+                        "print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())\"",
+                        id="signed_api.E007",
+                    )
+                )
+    return messages
+
+
+@register(Tags.security, deploy=True)
+def check_master_keys(app_configs=None, **kwargs):
+    if getattr(settings, "SIGNED_API", {}).get("MASTER_KEYS"):
+        return []
+    return [
+        Warning(
+            "SIGNED_API['MASTER_KEYS'] is not set: stored secrets are encrypted under a key "
+            "derived from SECRET_KEY, so rotating SECRET_KEY without keeping it in "
+            "SECRET_KEY_FALLBACKS makes every stored secret unreadable.",
+            hint="Set MASTER_KEYS to a list of base64url 32-byte keys kept outside the database.",
+            id="signed_api.W002",
+        )
+    ]
+
+
+@register(Tags.security)
+def check_exception_handler(app_configs=None, **kwargs):
+    handler = getattr(settings, "REST_FRAMEWORK", {}).get("EXCEPTION_HANDLER")
+    if handler in (None, "rest_framework.views.exception_handler"):
+        return [
+            Warning(
+                "REST_FRAMEWORK['EXCEPTION_HANDLER'] is DRF's: an unsigned request then gets no "
+                "'code' and no Accept-Signature header.",
+                hint="Set it to 'signed_api.views.exception_handler' (or call it from yours).",
+                id="signed_api.W004",
+            )
+        ]
+    return []

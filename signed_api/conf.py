@@ -1,0 +1,86 @@
+"""``signed_api_settings``: the ``SIGNED_API`` settings dict, read lazily, with defaults.
+
+Modelled on DRF's ``api_settings``: nothing is read at import time; the first attribute access
+reads ``settings.SIGNED_API`` and the cached values are dropped on ``setting_changed`` (so
+``override_settings`` in tests works without reloading modules). Every key is documented in
+``docs/settings.md``; an unknown key is a system check error (``signed_api.E001``).
+"""
+
+from __future__ import annotations
+
+from django.core.signals import setting_changed
+
+DEFAULTS: dict[str, object] = {
+    # --- request signatures (DESIGN §2) ---
+    # Cache alias that stores nonces (and key state): Redis through django-redis in production.
+    "NONCE_CACHE": "default",
+    # Seconds `created` may differ from server time, both directions.
+    "CLOCK_SKEW": 300,
+    # Every signature must carry a one-time `nonce`.
+    "REQUIRE_NONCE": True,
+    # Components every signature must cover; `content-digest` is added when there is a body.
+    "REQUIRED_COMPONENTS": ("@method", "@authority", "@path", "@query"),
+    # Pin the signature label the server looks at (None: the one whose keyid it knows).
+    "SIGNATURE_LABEL": None,
+    # When set, a signature's `tag` parameter must equal it.
+    "SIGNATURE_TAG": None,
+    # Algorithms a key may be created with.
+    "ALGORITHMS": ("hmac-sha256", "ed25519", "ecdsa-p256-sha256"),
+    # --- secrets at rest ---
+    # base64url 32-byte keys, newest first; empty: derived from SECRET_KEY (warned by a check).
+    "MASTER_KEYS": (),
+    # --- keys ---
+    # Prefix of new API key ids.
+    "KEY_ID_PREFIX": "key_",
+    # `last_used_at` is written at most this often (seconds) per key.
+    "LAST_USED_INTERVAL": 60,
+    # How many verified keys each process keeps in memory (revocation still applies at once).
+    "KEY_CACHE_SIZE": 10000,
+}
+
+
+class SignedApiSettings:
+    """Attribute access to ``settings.SIGNED_API`` merged over :data:`DEFAULTS`."""
+
+    def __init__(self, defaults: dict[str, object] | None = None):
+        self.defaults = defaults or DEFAULTS
+        self._cached: set[str] = set()
+        self._user_settings: dict | None = None
+
+    @property
+    def user_settings(self) -> dict:
+        if self._user_settings is None:
+            from django.conf import settings
+
+            value = getattr(settings, "SIGNED_API", {}) or {}
+            self._user_settings = dict(value) if isinstance(value, dict) else {}
+        return self._user_settings
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("_") or attr not in self.defaults:
+            raise AttributeError(f"Invalid signed_api setting: {attr!r}")
+        value = self.user_settings.get(attr, self.defaults[attr])
+        self._cached.add(attr)
+        setattr(self, attr, value)
+        return value
+
+    def reload(self) -> None:
+        for attr in self._cached:
+            self.__dict__.pop(attr, None)
+        self._cached.clear()
+        self._user_settings = None
+
+
+signed_api_settings = SignedApiSettings(DEFAULTS)
+
+
+def _reload(*, setting: str, **kwargs) -> None:
+    if setting in ("SIGNED_API", "SECRET_KEY", "SECRET_KEY_FALLBACKS", "CACHES"):
+        signed_api_settings.reload()
+        # Derived state (keyring, policies, local key cache) follows the settings.
+        from . import state
+
+        state.reset()
+
+
+setting_changed.connect(_reload)

@@ -1,0 +1,36 @@
+"""DRF exceptions that carry the stable ``code`` of DESIGN §4 in the JSON body."""
+
+from __future__ import annotations
+
+from rest_framework import exceptions, status
+
+from .core.errors import MESSAGES, SignatureError
+
+
+class SignatureAuthenticationFailed(exceptions.AuthenticationFailed):
+    """401 with ``{"detail": "<sentence>", "code": "<code>"}``."""
+
+    def __init__(self, code: str, detail: str | None = None):
+        super().__init__(detail=detail or MESSAGES.get(code, "Authentication failed."), code=code)
+        # DRF renders a dict detail as the body as is: our body has exactly these two keys.
+        self.detail = {"detail": str(detail or MESSAGES.get(code)), "code": code}
+        self.signed_api_code = code
+
+
+class ReplayStoreUnavailable(exceptions.APIException):
+    """503: the nonce store cannot be reached, so no request can be accepted (fail closed)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "replay_store_unavailable"
+
+    def __init__(self):
+        code = self.default_code
+        super().__init__(detail=MESSAGES[code], code=code)
+        self.detail = {"detail": MESSAGES[code], "code": code}
+        self.signed_api_code = code
+
+
+def from_signature_error(error: SignatureError) -> exceptions.APIException:
+    if error.status == 503:
+        return ReplayStoreUnavailable()
+    return SignatureAuthenticationFailed(error.code)

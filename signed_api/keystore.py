@@ -1,0 +1,260 @@
+"""Resolving a ``keyid`` to its key, fast, with revocation effective at once in every process.
+
+Each process keeps verified keys in memory (decrypting a secret and loading the owner on every
+request would cost more than the whole signature check). What makes that safe is a *state
+token*: every change to a key (revocation, rotation, expiry, its owner's account) writes a new
+random token to the database and publishes it to the shared cache (``NONCE_CACHE``). After a
+signature verifies, one round trip to that cache both records the nonce and reads the key's
+current token (``SharedStore.confirm``). A token that differs from the cached copy's, or is
+missing, makes the process reload the key from the database before the request is accepted.
+
+So the per-request cost is one cache round trip and no database query, and a revoked key is
+refused by every process on its very next request.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from django.core.cache import caches
+
+from .conf import signed_api_settings
+from .core import SignatureError, VerifyingKey
+from .core.errors import (
+    KEY_EXPIRED,
+    KEY_REVOKED,
+    REPLAY_STORE_UNAVAILABLE,
+    UNKNOWN_KEY,
+    USER_INACTIVE,
+)
+
+logger = logging.getLogger("signed_api")
+
+STATE_PREFIX = "signed_api:state:"
+NONCE_PREFIX = "signed_api:nonce:"
+# Published tokens expire eventually; a missing token only means "ask the database".
+STATE_TIMEOUT = 7 * 24 * 3600
+
+
+def nonce_key(key_id: str, nonce: str) -> str:
+    """A bounded cache key for a nonce, whatever its length or characters."""
+    digest = hashlib.sha256(f"{key_id}\0{nonce}".encode()).hexdigest()[:40]
+    return NONCE_PREFIX + digest
+
+
+def state_key(key_id: str) -> str:
+    return STATE_PREFIX + hashlib.sha256(key_id.encode()).hexdigest()[:40]
+
+
+# -- the shared store ---------------------------------------------------------------------------
+class SharedStore:
+    """Nonces and state tokens in the ``NONCE_CACHE`` alias.
+
+    With django-redis, ``confirm`` is one pipelined round trip (SET NX EX, GET). Any other
+    Django cache gets ``add`` then ``get``. Every failure of the backend (and a django-redis
+    configured to swallow errors, which answers ``None``) is ``replay_store_unavailable``:
+    the request fails closed.
+    """
+
+    def __init__(self, alias: str):
+        self.alias = alias
+        self.cache = caches[alias]
+        client = getattr(self.cache, "client", None)
+        self._redis = client if client is not None and hasattr(client, "get_client") else None
+
+    def _raw_key(self, key: str) -> str:
+        return str(self._redis.make_key(key))
+
+    def confirm(self, nonce: str | None, key_id: str, ttl: int) -> tuple[bool, str | None]:
+        """Record ``nonce`` for ``key_id`` (if any) and read its state token, atomically per
+        command. Returns ``(nonce_was_new, token_or_None)``."""
+        skey = state_key(key_id)
+        try:
+            if self._redis is not None:
+                conn = self._redis.get_client(write=True)
+                pipe = conn.pipeline(transaction=False)
+                if nonce is not None:
+                    pipe.set(self._raw_key(nonce_key(key_id, nonce)), b"1", nx=True, ex=ttl)
+                pipe.get(self._raw_key(skey))
+                results = pipe.execute()
+                raw = results[-1]
+                added = True if nonce is None else bool(results[0])
+                return added, (raw.decode("ascii") if raw is not None else None)
+            added = True
+            if nonce is not None:
+                added = self.cache.add(nonce_key(key_id, nonce), 1, timeout=ttl)
+                if added is None:  # a backend that swallowed an error
+                    raise ConnectionError("the cache answered None to add()")
+            token = self.cache.get(skey)
+        except SignatureError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any backend failure must fail closed
+            logger.error("signed_api: replay store %r unavailable: %s", self.alias, exc)
+            raise SignatureError(REPLAY_STORE_UNAVAILABLE, str(exc)) from None
+        return bool(added), token
+
+    def publish(self, key_id: str, token: str) -> None:
+        """Overwrite the state token (writers: a key changed)."""
+        if self._redis is not None:
+            conn = self._redis.get_client(write=True)
+            conn.set(self._raw_key(state_key(key_id)), token.encode("ascii"), ex=STATE_TIMEOUT)
+        else:
+            self.cache.set(state_key(key_id), token, timeout=STATE_TIMEOUT)
+
+    def adopt(self, key_id: str, token: str) -> None:
+        """Set the token only if none is there (readers, after a fresh database read)."""
+        if self._redis is not None:
+            conn = self._redis.get_client(write=True)
+            conn.set(
+                self._raw_key(state_key(key_id)), token.encode("ascii"), nx=True, ex=STATE_TIMEOUT
+            )
+        else:
+            self.cache.add(state_key(key_id), token, timeout=STATE_TIMEOUT)
+
+
+_store: SharedStore | None = None
+_store_lock = threading.Lock()
+
+
+def shared_store() -> SharedStore:
+    global _store
+    alias = signed_api_settings.NONCE_CACHE
+    store = _store
+    if store is None or store.alias != alias:
+        with _store_lock:
+            store = _store = SharedStore(alias)
+    return store
+
+
+def publish_state(key_id: str, token: str) -> None:
+    """Tell every process that ``key_id`` changed. Called after the change commits."""
+    key_cache.discard(key_id)
+    try:
+        shared_store().publish(key_id, token)
+    except Exception:
+        # The change is committed; processes that cannot read the store refuse requests
+        # (fail closed), and a missing token makes them re-read the database.
+        logger.exception("signed_api: could not publish the new state of %s", key_id)
+        raise
+
+
+# -- the per-process cache ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Credential:
+    """Everything needed to accept a request signed with one key, loaded from the database."""
+
+    key_id: str
+    token: str
+    verifying_key: VerifyingKey
+    user: object
+    auth: object  # the ApiKey (or session) instance
+    expires_at: float | None
+    revoked: bool
+
+    def check_usable(self, now: float) -> None:
+        if self.revoked:
+            raise SignatureError(KEY_REVOKED, f"{self.key_id} is revoked")
+        if self.expires_at is not None and now >= self.expires_at:
+            raise SignatureError(KEY_EXPIRED, f"{self.key_id} expired")
+        if not getattr(self.user, "is_active", True):
+            raise SignatureError(USER_INACTIVE, f"owner of {self.key_id} is inactive")
+
+
+class KeyCache:
+    def __init__(self):
+        self._entries: dict[str, Credential] = {}
+        self._last_used: dict[str, float] = {}
+
+    def get(self, key_id: str) -> Credential | None:
+        return self._entries.get(key_id)
+
+    def put(self, credential: Credential) -> None:
+        if len(self._entries) >= int(signed_api_settings.KEY_CACHE_SIZE):
+            self._entries.clear()
+        self._entries[credential.key_id] = credential
+
+    def discard(self, key_id: str) -> None:
+        self._entries.pop(key_id, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._last_used.clear()
+
+    def last_used(self, key_id: str) -> float:
+        return self._last_used.get(key_id, 0.0)
+
+    def mark_used(self, key_id: str, when: float) -> None:
+        self._last_used[key_id] = when
+
+
+key_cache = KeyCache()
+
+
+def load_credential(key_id: str) -> Credential:
+    """Read ``key_id`` from the database (one query, owner joined)."""
+    from .models import ApiKey
+
+    prefix = signed_api_settings.KEY_ID_PREFIX
+    if not key_id.startswith(prefix):
+        raise SignatureError(UNKNOWN_KEY, f"no credential type for key id {key_id!r}")
+    try:
+        api_key = ApiKey.objects.select_related("user").get(key_id=key_id)
+    except ApiKey.DoesNotExist:
+        raise SignatureError(UNKNOWN_KEY, f"no key {key_id!r}") from None
+    try:
+        verifying_key = api_key.verifying_key()
+    except Exception as exc:  # noqa: BLE001 - a key we cannot open is unusable, not a 500
+        logger.error("signed_api: key %s cannot be loaded: %s", key_id, type(exc).__name__)
+        raise SignatureError(UNKNOWN_KEY, f"key {key_id!r} cannot be loaded") from None
+    return Credential(
+        key_id=key_id,
+        token=api_key.state_token,
+        verifying_key=verifying_key,
+        user=api_key.user,
+        auth=api_key,
+        expires_at=api_key.expires_at.timestamp() if api_key.expires_at else None,
+        revoked=api_key.revoked_at is not None,
+    )
+
+
+def resolve(key_id: str) -> Credential:
+    credential = key_cache.get(key_id)
+    if credential is None:
+        credential = load_credential(key_id)
+        key_cache.put(credential)
+    return credential
+
+
+def confirm(credential: Credential, nonce: str | None, ttl: int) -> tuple[bool, Credential]:
+    """After the signature verified: record the nonce and make sure ``credential`` is current.
+
+    Returns ``(nonce_was_new, current_credential)``; the credential is re-read from the
+    database when the shared token differs from the cached one or is missing.
+    """
+    store = shared_store()
+    added, token = store.confirm(nonce, credential.key_id, ttl)
+    if token is not None and token == credential.token:
+        return added, credential
+    key_cache.discard(credential.key_id)
+    fresh = load_credential(credential.key_id)
+    if token is None:
+        try:
+            store.adopt(fresh.key_id, fresh.token)
+        except Exception as exc:  # noqa: BLE001
+            raise SignatureError(REPLAY_STORE_UNAVAILABLE, str(exc)) from None
+    key_cache.put(fresh)
+    return added, fresh
+
+
+def per_request_copy(credential: Credential) -> tuple[object, object]:
+    """Fresh ``(user, auth)`` objects, so a view that mutates them cannot touch the cache."""
+    return copy.copy(credential.user), copy.copy(credential.auth)
+
+
+def now() -> float:
+    return time.time()

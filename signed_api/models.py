@@ -1,0 +1,198 @@
+"""Models: API keys (sessions and the rest follow the same pattern).
+
+What is stored how (see docs/security.md):
+
+- ``key_id``: public, random, unique; it travels as the signature's ``keyid``.
+- an hmac secret: encrypted under the keyring (AES-256-GCM, bound to the key id), never plain;
+- a client public key: plain PEM (it is public);
+- ``state_token``: random, changed on every security-relevant change, so that every process
+  drops its cached copy of the key at once (see ``keystore``).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .conf import signed_api_settings
+from .core import ALGORITHMS, ECDSA_P256_SHA256, ED25519, HMAC_SHA256, load_verifying_key
+
+ALGORITHM_CHOICES = [
+    (HMAC_SHA256, "hmac-sha256 (shared secret)"),
+    (ED25519, "ed25519 (client-held key)"),
+    (ECDSA_P256_SHA256, "ecdsa-p256-sha256 (client-held key)"),
+]
+PUBLIC_KEY_ALGORITHMS = (ED25519, ECDSA_P256_SHA256)
+SECRET_BYTES = 32
+
+
+def new_state_token() -> str:
+    return secrets.token_hex(8)
+
+
+def new_key_id(prefix: str) -> str:
+    return prefix + secrets.token_urlsafe(18)
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(user=user)
+
+    def active(self):
+        """Not revoked and not expired, now."""
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+    def usable(self):
+        """Active, and owned by an active user."""
+        return self.active().filter(user__is_active=True)
+
+
+class ApiKeyManager(models.Manager.from_queryset(ApiKeyQuerySet)):
+    def create_key(
+        self,
+        user,
+        *,
+        name: str = "",
+        algorithm: str = HMAC_SHA256,
+        public_key: bytes | str | None = None,
+        expires_at=None,
+    ):
+        """Create a key; returns ``(api_key, secret)``.
+
+        ``secret`` is the plaintext hmac secret (bytes), returned this once and stored only
+        encrypted; ``None`` for public-key algorithms, which need ``public_key`` (PEM).
+        """
+        allowed = tuple(signed_api_settings.ALGORITHMS)
+        if algorithm not in ALGORITHMS or algorithm not in allowed:
+            raise ValueError(f"algorithm must be one of {', '.join(allowed)}")
+        key = self.model(
+            user=user,
+            name=name,
+            algorithm=algorithm,
+            expires_at=expires_at,
+            key_id=new_key_id(signed_api_settings.KEY_ID_PREFIX),
+        )
+        secret: bytes | None = None
+        if algorithm == HMAC_SHA256:
+            if public_key is not None:
+                raise ValueError("an hmac-sha256 key has a shared secret, not a public key")
+            secret = secrets.token_bytes(SECRET_BYTES)
+            key.set_secret(secret)
+        else:
+            if public_key is None:
+                raise ValueError(f"an {algorithm} key needs the client's public key (PEM)")
+            key.set_public_key(public_key)
+        key.save(force_insert=True)
+        return key, secret
+
+
+class ApiKey(models.Model):
+    key_id = models.CharField(_("key id"), max_length=64, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="signed_api_keys",
+        verbose_name=_("owner"),
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    algorithm = models.CharField(_("algorithm"), max_length=32, choices=ALGORITHM_CHOICES)
+    # Encrypted under the keyring (never plain); empty for public-key algorithms.
+    secret_encrypted = models.TextField(blank=True, default="", editable=False)
+    # PEM SubjectPublicKeyInfo of a client-held key; empty for hmac.
+    public_key = models.TextField(_("public key"), blank=True, default="", editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    state_token = models.CharField(max_length=32, default=new_state_token, editable=False)
+
+    objects = ApiKeyManager()
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ("-created_at",)
+        indexes = [models.Index(fields=["user", "revoked_at"], name="signed_api_key_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key_id} ({self.name})" if self.name else self.key_id
+
+    # -- secrets ------------------------------------------------------------------------------
+    @property
+    def _context(self) -> str:
+        return f"signed_api.ApiKey.secret:{self.key_id}"
+
+    def set_secret(self, secret: bytes) -> None:
+        from .state import keyring
+
+        self.secret_encrypted = keyring().encrypt(secret, context=self._context)
+
+    def set_public_key(self, public_key: bytes | str) -> None:
+        from cryptography.hazmat.primitives import serialization
+
+        material = public_key.encode("ascii") if isinstance(public_key, str) else public_key
+        try:
+            verifying = load_verifying_key(self.algorithm, material)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"not a valid {self.algorithm} public key: {exc}") from exc
+        if b"PRIVATE" in material:
+            raise ValueError("give the public key only; the private key stays with the client")
+        self.public_key = verifying.public_key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode("ascii")
+
+    def verifying_key(self):
+        """The core key object that verifies this key's signatures."""
+        from .state import keyring
+
+        if self.algorithm == HMAC_SHA256:
+            secret = keyring().decrypt(self.secret_encrypted, context=self._context)
+            return load_verifying_key(HMAC_SHA256, secret)
+        return load_verifying_key(self.algorithm, self.public_key.encode("ascii"))
+
+    # -- state --------------------------------------------------------------------------------
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def status(self) -> str:
+        if self.is_revoked:
+            return "revoked"
+        if self.is_expired:
+            return "expired"
+        return "active"
+
+    def revoke(self) -> None:
+        """Revoke now. Irreversible: a revoked key never verifies again."""
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at", "state_token"])
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk).values_list("revoked_at", flat=True)
+            was_revoked = next(iter(stored), None)
+            if was_revoked is not None and self.revoked_at != was_revoked:
+                raise ValueError("a revoked key stays revoked")
+        # Every change invalidates every process's cached copy (see keystore.publish_state).
+        self.state_token = new_state_token()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "state_token" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "state_token"]
+        super().save(*args, **kwargs)
+        from .keystore import publish_state
+
+        key_id, token = self.key_id, self.state_token
+        transaction.on_commit(lambda: publish_state(key_id, token), using=kwargs.get("using"))

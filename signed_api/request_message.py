@@ -1,0 +1,93 @@
+"""Turning a Django ``HttpRequest`` into a core :class:`~signed_api.core.Message`.
+
+``@path`` and ``@query`` must be the raw, still-encoded request target the client signed,
+not Django's decoded ``path``. Servers hand it over differently:
+
+- gunicorn: ``RAW_URI``; uWSGI (and others): ``REQUEST_URI`` — both ``path?query`` as sent
+  (an absolute-form target ``http://host/p?q`` is reduced to its path and query);
+- ASGI: ``scope["raw_path"]`` (bytes, without the query) and ``scope["query_string"]``;
+- otherwise (Django's test client, runserver): ``SCRIPT_NAME + PATH_INFO`` re-encoded with the
+  characters RFC 3986 allows in a path left alone, and the raw ``QUERY_STRING``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from .core import Message
+from .core.message import normalize_authority
+
+# RFC 3986 pchar and "/" plus "%": what a client may leave unencoded in a path.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+
+
+def _raw_target(meta, request) -> tuple[str, str | None]:
+    raw = meta.get("RAW_URI") or meta.get("REQUEST_URI")
+    if raw:
+        if "://" in raw.split("?", 1)[0]:  # absolute-form, e.g. through a forward proxy
+            after_scheme = raw.split("://", 1)[1]
+            slash = after_scheme.find("/")
+            raw = after_scheme[slash:] if slash >= 0 else "/"
+        raw = raw.split("#", 1)[0]
+        path, sep, query = raw.partition("?")
+        return path or "/", (query if sep else None)
+    scope = getattr(request, "scope", None)
+    if scope is not None and scope.get("raw_path") is not None:
+        path = scope["raw_path"].decode("latin-1")
+        query_bytes = scope.get("query_string") or b""
+        query = query_bytes.decode("latin-1")
+        return path, (query if query else None)
+    path_info = meta.get("SCRIPT_NAME", "") + meta.get("PATH_INFO", "")
+    # WSGI hands PATH_INFO over as latin-1 decoded bytes; re-encode exactly those bytes.
+    path = quote(path_info.encode("latin-1", "replace"), safe=_PATH_SAFE)
+    query = meta.get("QUERY_STRING", "")
+    return path or "/", (query if query else None)
+
+
+class DjangoMessage(Message):
+    """A :class:`Message` whose header fields are read from ``request.META`` on demand."""
+
+    __slots__ = ("_meta",)
+
+    def field_lines(self, name: str):
+        lines = self._fields.get(name)
+        if lines is not None:
+            return lines
+        meta = self._meta
+        if name == "content-type":
+            value = meta.get("CONTENT_TYPE")
+        elif name == "content-length":
+            value = meta.get("CONTENT_LENGTH")
+            value = value or None
+        else:
+            value = meta.get("HTTP_" + name.upper().replace("-", "_"))
+        if value is None:
+            return None
+        return [value]
+
+    def field_value(self, name: str):
+        lines = self.field_lines(name)
+        if lines is None:
+            return None
+        return lines[0].strip(" \t") if len(lines) == 1 else ", ".join(
+            line.strip(" \t") for line in lines
+        )
+
+
+def message_from_request(request, body: bytes) -> DjangoMessage:
+    """The core view of a Django request (``body``: its raw bytes, read before parsing)."""
+    meta = request.META
+    path, query = _raw_target(meta, request)
+    scheme = request.scheme
+    message = DjangoMessage(
+        method=request.method,
+        scheme=scheme,
+        authority=None,
+        path=path,
+        query=query,
+        body=body,
+    )
+    # get_host() validates against ALLOWED_HOSTS and honours USE_X_FORWARDED_HOST.
+    message.authority = normalize_authority(scheme, request.get_host())
+    message._meta = meta
+    return message

@@ -1,0 +1,61 @@
+"""Process-wide state derived from settings: the keyring, the verification policy, caches.
+
+Built on first use and dropped whenever a relevant setting changes (see ``conf._reload``).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.conf import settings
+
+from .conf import signed_api_settings
+from .core import Policy
+from .core.keyring import Keyring, decode_master_key, derive_master_key
+
+_lock = threading.Lock()
+_keyring: Keyring | None = None
+_policy: Policy | None = None
+
+
+def keyring() -> Keyring:
+    """Newest ``MASTER_KEYS`` entry first; without any, keys derived from SECRET_KEY (and its
+    fallbacks, so data sealed before a SECRET_KEY rotation still opens)."""
+    global _keyring
+    if _keyring is None:
+        with _lock:
+            if _keyring is None:
+                configured = signed_api_settings.MASTER_KEYS
+                if configured:
+                    keys = [decode_master_key(k) for k in configured]
+                else:
+                    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+                    keys = [derive_master_key(s) for s in secrets]
+                _keyring = Keyring(keys)
+    return _keyring
+
+
+def policy() -> Policy:
+    global _policy
+    if _policy is None:
+        s = signed_api_settings
+        required_params = ["keyid", "created"] + (["nonce"] if s.REQUIRE_NONCE else [])
+        _policy = Policy(
+            required_components=tuple(s.REQUIRED_COMPONENTS),
+            required_params=tuple(required_params),
+            clock_skew=int(s.CLOCK_SKEW),
+            require_digest_for_body=True,
+            tag=s.SIGNATURE_TAG,
+            label=s.SIGNATURE_LABEL,
+        )
+    return _policy
+
+
+def reset() -> None:
+    global _keyring, _policy
+    with _lock:
+        _keyring = None
+        _policy = None
+    from .keystore import key_cache
+
+    key_cache.clear()
