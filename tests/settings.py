@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",  # the DRF TokenAuthentication baseline in benchmarks
     "signed_api",
+    "example_project.notes",  # the example API the HTTP tests call
 ]
 
 MIDDLEWARE = [
@@ -73,6 +74,16 @@ CACHES = {
 }
 
 SIGNED_API = {"NONCE_CACHE": "nonces"}
+
+# As a project using signed_api would configure DRF (see docs/django.md).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "signed_api.authentication.SignatureAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "signed_api.views.exception_handler",
+}
 
 # Hashing passwords slowly only slows the suite down.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
