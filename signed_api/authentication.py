@@ -15,8 +15,9 @@ reason goes to the ``signed_api`` logger, never to the client, and never with a 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
+from django.db.models import Q
 from rest_framework.authentication import BaseAuthentication
 
 from . import keystore, state
@@ -77,7 +78,7 @@ class SignatureAuthentication(BaseAuthentication):
                     message, lambda _kid: current.verifying_key, policy, now=now,
                     label=verified.label,
                 )
-            current.check_usable(now)
+            current = keystore.ensure_usable(current, now)
         except SignatureError as error:
             self._log_failure(django_request, error, message)
             raise from_signature_error(error) from None
@@ -104,16 +105,21 @@ class SignatureAuthentication(BaseAuthentication):
 
     @staticmethod
     def _touch(credential: keystore.Credential, now: float) -> None:
-        """``last_used_at``, written at most once per ``LAST_USED_INTERVAL`` per key."""
+        """``last_used_at`` of a key (``last_seen_at`` and the idle deadline of a session),
+        written at most once per ``LAST_USED_INTERVAL`` per key, and only on success."""
         interval = float(signed_api_settings.LAST_USED_INTERVAL)
         if now - keystore.key_cache.last_used(credential.key_id) < interval:
             return
         keystore.key_cache.mark_used(credential.key_id, now)
-        model = type(credential.auth)
         when = datetime.fromtimestamp(now, tz=timezone.utc)
         threshold = datetime.fromtimestamp(now - interval, tz=timezone.utc)
-        from django.db.models import Q
-
-        model.objects.filter(key_id=credential.key_id).filter(
-            Q(last_used_at__isnull=True) | Q(last_used_at__lt=threshold)
-        ).update(last_used_at=when)
+        rows = type(credential.auth).objects.filter(key_id=credential.key_id)
+        if credential.is_session:
+            idle = timedelta(seconds=credential.auth.idle_timeout)
+            rows.filter(last_seen_at__lt=threshold).update(
+                last_seen_at=when, idle_expires_at=when + idle
+            )
+        else:
+            rows.filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=threshold)).update(
+                last_used_at=when
+            )

@@ -36,6 +36,34 @@ DEFAULTS: dict[str, object] = {
     "LAST_USED_INTERVAL": 60,
     # How many verified keys each process keeps in memory (revocation still applies at once).
     "KEY_CACHE_SIZE": 10000,
+    # --- sessions (DESIGN §5) ---
+    # Prefix of session key ids.
+    "SESSION_ID_PREFIX": "ses_",
+    # A session unused for this long (seconds) ends.
+    "SESSION_IDLE_TIMEOUT": 7 * 24 * 3600,
+    # A session ends this long (seconds) after login, used or not.
+    "SESSION_ABSOLUTE_TIMEOUT": 30 * 24 * 3600,
+    # --- second factor ---
+    # Seconds a pending login (the 202 challenge) waits for its code.
+    "TWO_FACTOR_TIMEOUT": 300,
+    # Wrong codes a challenge accepts before it is gone.
+    "TWO_FACTOR_MAX_ATTEMPTS": 3,
+    # The issuer shown by authenticator apps.
+    "TOTP_ISSUER": "signed_api",
+    # How many recovery codes a confirmed device gets.
+    "RECOVERY_CODES": 10,
+    # --- remember me ---
+    # Seconds a remember token (and its family) lives.
+    "REMEMBER_TOKEN_LIFETIME": 30 * 24 * 3600,
+    # Seconds during which a just-consumed remember token is still accepted (parallel requests).
+    "REMEMBER_REUSE_GRACE": 10,
+    # --- throttling of credential guessing ---
+    # Failed logins (or codes) per username within LOGIN_FAILURE_WINDOW before 429.
+    "LOGIN_FAILURES_PER_USERNAME": 5,
+    # Failed logins per client address within LOGIN_FAILURE_WINDOW before 429.
+    "LOGIN_FAILURES_PER_ADDRESS": 20,
+    # Seconds a failure counts.
+    "LOGIN_FAILURE_WINDOW": 900,
 }
 
 

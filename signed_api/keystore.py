@@ -29,6 +29,7 @@ from .core.errors import (
     KEY_EXPIRED,
     KEY_REVOKED,
     REPLAY_STORE_UNAVAILABLE,
+    SESSION_EXPIRED,
     UNKNOWN_KEY,
     USER_INACTIVE,
 )
@@ -155,12 +156,14 @@ class Credential:
     auth: object  # the ApiKey (or session) instance
     expires_at: float | None
     revoked: bool
+    is_session: bool = False
 
     def check_usable(self, now: float) -> None:
         if self.revoked:
             raise SignatureError(KEY_REVOKED, f"{self.key_id} is revoked")
         if self.expires_at is not None and now >= self.expires_at:
-            raise SignatureError(KEY_EXPIRED, f"{self.key_id} expired")
+            code = SESSION_EXPIRED if self.is_session else KEY_EXPIRED
+            raise SignatureError(code, f"{self.key_id} expired")
         if not getattr(self.user, "is_active", True):
             raise SignatureError(USER_INACTIVE, f"owner of {self.key_id} is inactive")
 
@@ -195,30 +198,42 @@ class KeyCache:
 key_cache = KeyCache()
 
 
+def credential_model(key_id: str):
+    """The model a key id belongs to, by its prefix (API key or session)."""
+    from .models import ApiKey, Session
+
+    if key_id.startswith(signed_api_settings.SESSION_ID_PREFIX):
+        return Session
+    if key_id.startswith(signed_api_settings.KEY_ID_PREFIX):
+        return ApiKey
+    raise SignatureError(UNKNOWN_KEY, f"no credential type for key id {key_id!r}")
+
+
 def load_credential(key_id: str) -> Credential:
     """Read ``key_id`` from the database (one query, owner joined)."""
-    from .models import ApiKey
+    from .models import Session
 
-    prefix = signed_api_settings.KEY_ID_PREFIX
-    if not key_id.startswith(prefix):
-        raise SignatureError(UNKNOWN_KEY, f"no credential type for key id {key_id!r}")
+    model = credential_model(key_id)
     try:
-        api_key = ApiKey.objects.select_related("user").get(key_id=key_id)
-    except ApiKey.DoesNotExist:
+        obj = model.objects.select_related("user").get(key_id=key_id)
+    except model.DoesNotExist:
         raise SignatureError(UNKNOWN_KEY, f"no key {key_id!r}") from None
     try:
-        verifying_key = api_key.verifying_key()
+        verifying_key = obj.verifying_key()
     except Exception as exc:  # noqa: BLE001 - a key we cannot open is unusable, not a 500
         logger.error("signed_api: key %s cannot be loaded: %s", key_id, type(exc).__name__)
         raise SignatureError(UNKNOWN_KEY, f"key {key_id!r} cannot be loaded") from None
+    is_session = model is Session
+    expires = min(obj.expires_at, obj.idle_expires_at) if is_session else obj.expires_at
     return Credential(
         key_id=key_id,
-        token=api_key.state_token,
+        token=obj.state_token,
         verifying_key=verifying_key,
-        user=api_key.user,
-        auth=api_key,
-        expires_at=api_key.expires_at.timestamp() if api_key.expires_at else None,
-        revoked=api_key.revoked_at is not None,
+        user=obj.user,
+        auth=obj,
+        expires_at=expires.timestamp() if expires else None,
+        revoked=obj.revoked_at is not None,
+        is_session=is_session,
     )
 
 
@@ -249,6 +264,22 @@ def confirm(credential: Credential, nonce: str | None, ttl: int) -> tuple[bool, 
             raise SignatureError(REPLAY_STORE_UNAVAILABLE, str(exc)) from None
     key_cache.put(fresh)
     return added, fresh
+
+
+def ensure_usable(credential: Credential, now: float) -> Credential:
+    """Refuse a revoked or expired credential; an expiry seen on a cached copy is re-read
+    first (another process may have extended a session's idle deadline)."""
+    try:
+        credential.check_usable(now)
+        return credential
+    except SignatureError as error:
+        if error.code not in (KEY_EXPIRED, SESSION_EXPIRED):
+            raise
+    key_cache.discard(credential.key_id)
+    fresh = load_credential(credential.key_id)
+    fresh.check_usable(now)
+    key_cache.put(fresh)
+    return fresh
 
 
 def per_request_copy(credential: Credential) -> tuple[object, object]:

@@ -38,6 +38,22 @@ def new_key_id(prefix: str) -> str:
     return prefix + secrets.token_urlsafe(18)
 
 
+class _StatefulMixin:
+    """Every save writes a new state token and, once committed, publishes it, so that every
+    process drops its cached copy of this credential at once (see keystore)."""
+
+    def _save_with_state(self, *args, **kwargs):
+        self.state_token = new_state_token()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "state_token" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "state_token"]
+        models.Model.save(self, *args, **kwargs)
+        from .keystore import publish_state
+
+        key_id, token = self.key_id, self.state_token
+        transaction.on_commit(lambda: publish_state(key_id, token), using=kwargs.get("using"))
+
+
 class ApiKeyQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(user=user)
@@ -93,7 +109,7 @@ class ApiKeyManager(models.Manager.from_queryset(ApiKeyQuerySet)):
         return key, secret
 
 
-class ApiKey(models.Model):
+class ApiKey(_StatefulMixin, models.Model):
     key_id = models.CharField(_("key id"), max_length=64, unique=True, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -178,7 +194,7 @@ class ApiKey(models.Model):
         """Revoke now. Irreversible: a revoked key never verifies again."""
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
-            self.save(update_fields=["revoked_at", "state_token"])
+            self.save(update_fields=["revoked_at"])
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -186,13 +202,210 @@ class ApiKey(models.Model):
             was_revoked = next(iter(stored), None)
             if was_revoked is not None and self.revoked_at != was_revoked:
                 raise ValueError("a revoked key stays revoked")
-        # Every change invalidates every process's cached copy (see keystore.publish_state).
-        self.state_token = new_state_token()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "state_token" not in update_fields:
-            kwargs["update_fields"] = [*update_fields, "state_token"]
-        super().save(*args, **kwargs)
-        from .keystore import publish_state
+        self._save_with_state(*args, **kwargs)
 
-        key_id, token = self.key_id, self.state_token
-        transaction.on_commit(lambda: publish_state(key_id, token), using=kwargs.get("using"))
+
+# ==============================================================================================
+# Sessions, second factor, remember-me
+# ==============================================================================================
+class SessionQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(user=user)
+
+    def live(self):
+        """Not revoked, within the absolute timeout and the idle timeout, now."""
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now).filter(
+            idle_expires_at__gt=now
+        )
+
+    def dead(self):
+        now = timezone.now()
+        return self.filter(
+            models.Q(revoked_at__isnull=False)
+            | models.Q(expires_at__lte=now)
+            | models.Q(idle_expires_at__lte=now)
+        )
+
+
+class Session(_StatefulMixin, models.Model):
+    """A login, used exactly like an API key: ``key_id`` is the keyid, the secret an hmac key."""
+
+    key_id = models.CharField(_("session id"), max_length=64, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="signed_api_sessions",
+        verbose_name=_("user"),
+    )
+    secret_encrypted = models.TextField(editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_seen_at = models.DateTimeField(_("last seen"), default=timezone.now, editable=False)
+    idle_timeout = models.PositiveIntegerField(_("idle timeout (s)"), editable=False)
+    # last_seen_at + idle_timeout, kept as a column so live() is one indexed filter.
+    idle_expires_at = models.DateTimeField(editable=False)
+    expires_at = models.DateTimeField(_("absolute expiry"), editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+    device_name = models.CharField(_("device"), max_length=100, blank=True)
+    client_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=256, blank=True)
+    remember_family = models.ForeignKey(
+        "RememberFamily",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sessions",
+        editable=False,
+    )
+    state_token = models.CharField(max_length=32, default=new_state_token, editable=False)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ("-created_at",)
+        indexes = [models.Index(fields=["user", "revoked_at"], name="signed_api_ses_user_idx")]
+
+    def __str__(self) -> str:
+        return self.key_id
+
+    algorithm = HMAC_SHA256
+
+    @property
+    def _context(self) -> str:
+        return f"signed_api.Session.secret:{self.key_id}"
+
+    def set_secret(self, secret: bytes) -> None:
+        from .state import keyring
+
+        self.secret_encrypted = keyring().encrypt(secret, context=self._context)
+
+    def verifying_key(self):
+        from .state import keyring
+
+        secret = keyring().decrypt(self.secret_encrypted, context=self._context)
+        return load_verifying_key(HMAC_SHA256, secret)
+
+    @property
+    def is_live(self) -> bool:
+        now = timezone.now()
+        return self.revoked_at is None and self.expires_at > now and self.idle_expires_at > now
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])
+
+    def save(self, *args, **kwargs):
+        self._save_with_state(*args, **kwargs)
+
+
+class LoginChallenge(models.Model):
+    """A login waiting for its second factor (the 202). Its handle authenticates nothing."""
+
+    lookup = models.CharField(max_length=32, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=128, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    remember = models.BooleanField(default=False, editable=False)
+    device_name = models.CharField(max_length=100, blank=True, editable=False)
+    client_address = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    user_agent = models.CharField(max_length=256, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("login challenge")
+        verbose_name_plural = _("login challenges")
+
+
+class TOTPDevice(models.Model):
+    """An RFC 6238 authenticator (one per user); the seed is encrypted at rest."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="signed_api_totp",
+        verbose_name=_("user"),
+    )
+    seed_encrypted = models.TextField(editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True, editable=False)
+    # The last accepted time step (django-otp's last_t): no code works twice.
+    last_t = models.BigIntegerField(default=-1, editable=False)
+
+    class Meta:
+        verbose_name = _("TOTP device")
+        verbose_name_plural = _("TOTP devices")
+
+    def __str__(self) -> str:
+        return f"TOTP for {self.user}"
+
+    @property
+    def _context(self) -> str:
+        return f"signed_api.TOTPDevice.seed:{self.user_id}"
+
+    def set_seed(self, seed: str) -> None:
+        from .state import keyring
+
+        self.seed_encrypted = keyring().encrypt(seed.encode("ascii"), context=self._context)
+
+    def seed(self) -> str:
+        from .state import keyring
+
+        return keyring().decrypt(self.seed_encrypted, context=self._context).decode("ascii")
+
+
+class RecoveryCode(models.Model):
+    """A one-time code that stands in for a TOTP code; only its hash is kept."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", editable=False
+    )
+    code_hash = models.CharField(max_length=128, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+
+
+class RememberFamily(models.Model):
+    """One "remember me" login and every token rotated from it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="signed_api_remember_families",
+        verbose_name=_("user"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires"), editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+    revoked_reason = models.CharField(max_length=32, blank=True, editable=False)
+    # Hash of the user's password hash and second-factor state when the family began: a
+    # change to either ends the family (Django's PasswordResetTokenGenerator idea).
+    auth_fingerprint = models.CharField(max_length=128, editable=False)
+    device_name = models.CharField(_("device"), max_length=100, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("remember-me token family")
+        verbose_name_plural = _("remember-me token families")
+
+
+class RememberToken(models.Model):
+    family = models.ForeignKey(
+        RememberFamily, on_delete=models.CASCADE, related_name="tokens", editable=False
+    )
+    lookup = models.CharField(max_length=32, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=128, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    consumed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("remember-me token")
+        verbose_name_plural = _("remember-me tokens")

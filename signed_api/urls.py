@@ -1,8 +1,19 @@
-"""URLs of signed_api, mounted with ``path("api/auth/", include("signed_api.urls"))``.
+"""URLs of signed_api, mounted with ``path("api/auth/", include("signed_api.urls"))``."""
 
-Sessions, second factor and self-service key endpoints (DESIGN §5) are added here.
-"""
+from django.urls import path
+
+from . import views
 
 app_name = "signed_api"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("sessions/", views.SessionsView.as_view(), name="sessions"),
+    path("sessions/<str:session_id>/", views.SessionDetailView.as_view(), name="session-detail"),
+    path(
+        "sessions/<str:session_id>/verify/",
+        views.ChallengeVerifyView.as_view(),
+        name="session-verify",
+    ),
+    path("totp/", views.TOTPView.as_view(), name="totp"),
+    path("totp/confirm/", views.TOTPConfirmView.as_view(), name="totp-confirm"),
+]

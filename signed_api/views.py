@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from rest_framework import exceptions
+from django.urls import reverse
+from rest_framework import exceptions, permissions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .authentication import SignatureAuthentication, accept_signature_value
+from .client.auth import encode_secret
 from .core.errors import MESSAGES, SIGNATURE_MISSING
+from .models import Session
+from .serializers import CodeSerializer, LoginSerializer, SessionSerializer
+from .services import second_factor, throttle
+from .services import sessions as session_flows
 
 
 def _uses_signatures(context) -> bool:
-    from .authentication import SignatureAuthentication
-
     view = context.get("view")
     request = context.get("request")
     authenticators = getattr(request, "authenticators", None) or (
@@ -33,7 +40,173 @@ def exception_handler(exc, context):
     if is_unauthenticated and response.status_code == 401:
         response.data = {"detail": MESSAGES[SIGNATURE_MISSING], "code": SIGNATURE_MISSING}
     if response.status_code == 401:
-        from .authentication import accept_signature_value
-
         response["Accept-Signature"] = accept_signature_value()
     return response
+
+
+# ==============================================================================================
+# Endpoints (DESIGN §5). Views stay thin: the flows live in signed_api.services.
+# ==============================================================================================
+_STATUS_OF = {"throttled": 429}
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def error_response(code: str, detail: str, *, http_status: int | None = None, **extra):
+    """``{"detail", "code", ...}``; 401s carry WWW-Authenticate, 429s Retry-After."""
+    http_status = http_status or _STATUS_OF.get(code, 401)
+    headers = {}
+    if http_status == 401:
+        headers["WWW-Authenticate"] = "Signature"
+    wait = extra.pop("wait", None)
+    if http_status == 429 and wait is not None:
+        headers["Retry-After"] = str(int(wait))
+    return Response({"detail": detail, "code": code, **extra}, status=http_status, headers=headers)
+
+
+def _flow_error(error) -> Response:
+    return error_response(error.code, error.detail, **error.extra)
+
+
+class SignedOnly:
+    """Mixin: every request must be signed (API key or session)."""
+
+    authentication_classes = [SignatureAuthentication]
+    permission_classes = [permissions.IsAuthenticated]
+
+
+class LoginHooks:
+    """knox-style hooks: adjust the bodies without copying the views."""
+
+    def get_session_body(self, issued) -> dict:
+        session = issued.session
+        body = {
+            "id": session.key_id,
+            "secret": encode_secret(issued.secret),
+            "algorithm": session.algorithm,
+            "expires_at": session.expires_at.isoformat(),
+            "idle_timeout": session.idle_timeout,
+        }
+        if issued.remember_token:
+            body["remember_token"] = issued.remember_token
+        return body
+
+    def session_created_response(self, issued) -> Response:
+        location = reverse("signed_api:session-detail", args=[issued.session.key_id])
+        headers = {"Location": location, **_NO_STORE}
+        return Response(self.get_session_body(issued), status=201, headers=headers)
+
+
+class SessionsView(LoginHooks, APIView):
+    """``POST sessions/``: log in (201 or 202). ``GET sessions/``: the caller's live sessions."""
+
+    def get_authenticators(self):
+        if self.request.method == "POST":
+            return []
+        return [SignatureAuthentication()]
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [permissions.AllowAny()]
+        return [permissions.IsAuthenticated()]
+
+    def get(self, request):
+        sessions = Session.objects.live().for_user(request.user).order_by("-created_at")
+        data = SessionSerializer(sessions, many=True, context={"request": request}).data
+        return Response(data)
+
+    def post(self, request):
+        serializer = LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            if "remember_token" in data:
+                result = session_flows.login_with_remember_token(
+                    request, data["remember_token"], device_name=data.get("device_name", "")
+                )
+            else:
+                result = session_flows.login_with_password(
+                    request,
+                    data["username"],
+                    data["password"],
+                    remember=data.get("remember", False),
+                    device_name=data.get("device_name", ""),
+                )
+        except session_flows.FlowError as error:
+            return _flow_error(error)
+        if isinstance(result, session_flows.PendingChallenge):
+            body = {
+                "id": result.handle,
+                "status": "pending",
+                "methods": ["totp", "recovery_code"],
+                "expires_at": result.challenge.expires_at.isoformat(),
+            }
+            return Response(body, status=status.HTTP_202_ACCEPTED, headers=_NO_STORE)
+        return self.session_created_response(result)
+
+
+class SessionDetailView(SignedOnly, APIView):
+    """``DELETE sessions/{id}/``: end one of your sessions; its key stops working at once."""
+
+    def delete(self, request, session_id):
+        if not session_flows.revoke_session(request.user, session_id):
+            return Response({"detail": "No such session.", "code": "not_found"}, status=404)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ChallengeVerifyView(LoginHooks, APIView):
+    """``POST sessions/{id}/verify/``: complete a pending login with a TOTP or recovery code."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+
+    def post(self, request, session_id):
+        serializer = CodeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            issued = session_flows.verify_challenge(
+                request, session_id, serializer.validated_data["code"]
+            )
+        except session_flows.FlowError as error:
+            return _flow_error(error)
+        return self.session_created_response(issued)
+
+
+class TOTPView(SignedOnly, APIView):
+    """``POST totp/``: start enrolment. ``DELETE totp/`` ``{"code"}``: remove the device."""
+
+    def post(self, request):
+        try:
+            uri, svg = second_factor.begin_enrolment(request.user)
+        except second_factor.SecondFactorError as error:
+            return error_response(error.code, error.detail, http_status=409)
+        return Response({"otpauth_uri": uri, "qr_svg": svg}, status=201, headers=_NO_STORE)
+
+    def delete(self, request):
+        return _code_action(request, second_factor.disable, success_status=204)
+
+
+class TOTPConfirmView(SignedOnly, APIView):
+    """``POST totp/confirm/`` ``{"code"}``: the device is now required; recovery codes once."""
+
+    def post(self, request):
+        return _code_action(request, second_factor.confirm_enrolment, success_status=200)
+
+
+def _code_action(request, action, *, success_status: int) -> Response:
+    serializer = CodeSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    username = request.user.get_username()
+    try:
+        throttle.check(username, None)
+    except throttle.ThrottledError as exc:
+        return error_response("throttled", "Too many wrong codes.", wait=exc.wait)
+    try:
+        result = action(request.user, serializer.validated_data["code"])
+    except second_factor.SecondFactorError as error:
+        if error.code == "otp_invalid":
+            throttle.record_failure(username, None)
+            return error_response(error.code, error.detail, http_status=403)
+        return error_response(error.code, error.detail, http_status=409)
+    if success_status == 204:
+        return Response(status=204)
+    return Response({"recovery_codes": result}, status=success_status, headers=_NO_STORE)

@@ -1,0 +1,34 @@
+"""``manage.py signed_api_cleanup``: delete what can never be used again.
+
+Expired or revoked sessions, expired login challenges, and remember-me families (with their
+tokens) that expired or were revoked. Safe to run as often as you like (e.g. hourly from cron).
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.db.models import Q
+from django.utils import timezone
+
+from ...models import LoginChallenge, RememberFamily, Session
+
+
+class Command(BaseCommand):
+    help = "Delete expired or revoked sessions, challenges and remember-me tokens."
+
+    def handle(self, *args, **options):
+        now = timezone.now()
+        sessions, _ = Session.objects.dead().delete()
+        challenges, _ = LoginChallenge.objects.filter(expires_at__lte=now).delete()
+        families = RememberFamily.objects.filter(
+            Q(expires_at__lte=now) | Q(revoked_at__isnull=False)
+        )
+        # Families whose sessions still live keep their rows until those sessions end, so a
+        # theft found later can still revoke everything the family produced.
+        families = families.exclude(sessions__in=Session.objects.live())
+        removed_families, detail = families.delete()
+        self.stdout.write(
+            f"deleted {sessions} session(s), {challenges} challenge(s), "
+            f"{detail.get('signed_api.RememberFamily', 0)} remember-me famil(ies) "
+            f"with {detail.get('signed_api.RememberToken', 0)} token(s)"
+        )

@@ -1,0 +1,298 @@
+"""Login, the second-factor challenge, remember-me tokens and logout.
+
+The API views, and anything else that logs users in, call these functions; they return
+results or raise :class:`FlowError` with a stable code (DESIGN §4) and never write anything an
+unauthenticated caller could use to fill storage: a failed login writes only its throttle
+counter, a wrong code only the challenge's attempt count.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth import authenticate, user_logged_in
+from django.db import transaction
+from django.utils import timezone
+
+from .. import signals, tokens
+from ..conf import signed_api_settings
+from ..models import LoginChallenge, RememberFamily, RememberToken, Session, new_key_id
+from . import second_factor, throttle
+
+CHALLENGE_KIND = "chl"
+REMEMBER_KIND = "rmb"
+SESSION_SECRET_BYTES = 32
+
+
+class FlowError(Exception):
+    def __init__(self, code: str, detail: str, **extra):
+        self.code = code
+        self.detail = detail
+        self.extra = extra
+        super().__init__(detail)
+
+
+@dataclass
+class IssuedSession:
+    session: Session
+    secret: bytes
+    remember_token: str | None = None
+
+
+@dataclass
+class PendingChallenge:
+    challenge: LoginChallenge
+    handle: str
+
+
+@dataclass
+class ClientInfo:
+    address: str | None
+    user_agent: str
+    device_name: str
+
+    @classmethod
+    def from_request(cls, request, device_name: str = "") -> ClientInfo:
+        meta = request.META
+        return cls(
+            address=meta.get("REMOTE_ADDR") or None,
+            user_agent=(meta.get("HTTP_USER_AGENT") or "")[:256],
+            device_name=(device_name or "")[:100],
+        )
+
+
+# -- sessions ------------------------------------------------------------------------------
+def create_session(user, client: ClientInfo, *, family: RememberFamily | None = None,
+                   via: str, request=None) -> IssuedSession:
+    s = signed_api_settings
+    now = timezone.now()
+    absolute = now + timedelta(seconds=int(s.SESSION_ABSOLUTE_TIMEOUT))
+    idle = int(s.SESSION_IDLE_TIMEOUT)
+    session = Session(
+        key_id=new_key_id(s.SESSION_ID_PREFIX),
+        user=user,
+        created_at=now,
+        last_seen_at=now,
+        idle_timeout=idle,
+        idle_expires_at=min(now + timedelta(seconds=idle), absolute),
+        expires_at=absolute,
+        device_name=client.device_name,
+        client_address=client.address,
+        user_agent=client.user_agent,
+        remember_family=family,
+    )
+    secret = secrets.token_bytes(SESSION_SECRET_BYTES)
+    session.set_secret(secret)
+    session.save(force_insert=True)
+    transaction.on_commit(
+        lambda: signals.session_created.send(
+            sender=Session, user=user, session=session, request=request, via=via
+        )
+    )
+    return IssuedSession(session=session, secret=secret)
+
+
+def revoke_session(user, key_id: str) -> bool:
+    session = Session.objects.live().filter(user=user, key_id=key_id).first()
+    if session is None:
+        return False
+    session.revoke()
+    signals.session_revoked.send(sender=Session, user=user, session=session)
+    return True
+
+
+# -- remember-me ---------------------------------------------------------------------------
+def _issue_remember_token(family: RememberFamily) -> str:
+    issued = tokens.issue()
+    RememberToken.objects.create(family=family, lookup=issued.lookup, secret_hash=issued.hashed)
+    return issued.text(REMEMBER_KIND)
+
+
+def _start_family(user, client: ClientInfo) -> RememberFamily:
+    lifetime = timedelta(seconds=int(signed_api_settings.REMEMBER_TOKEN_LIFETIME))
+    return RememberFamily.objects.create(
+        user=user,
+        expires_at=timezone.now() + lifetime,
+        auth_fingerprint=second_factor.fingerprint(user),
+        device_name=client.device_name,
+    )
+
+
+def revoke_family(family: RememberFamily, reason: str) -> None:
+    now = timezone.now()
+    RememberFamily.objects.filter(pk=family.pk, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_reason=reason
+    )
+    for session in Session.objects.live().filter(remember_family=family):
+        session.revoke()
+
+
+def revoke_remember_tokens(user, reason: str) -> None:
+    """End every remember-me family of ``user`` (password or second factor changed)."""
+    RememberFamily.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason
+    )
+
+
+def _finish_login(user, client: ClientInfo, *, remember: bool, via: str, request) -> IssuedSession:
+    family = _start_family(user, client) if remember else None
+    issued = create_session(user, client, family=family, via=via, request=request)
+    if family is not None:
+        issued.remember_token = _issue_remember_token(family)
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
+    return issued
+
+
+# -- the flows -----------------------------------------------------------------------------
+def login_with_password(request, username: str, password: str, *, remember: bool,
+                        device_name: str = "") -> IssuedSession | PendingChallenge:
+    client = ClientInfo.from_request(request, device_name)
+    try:
+        throttle.check(username, client.address)
+    except throttle.ThrottledError as exc:
+        raise FlowError("throttled", "Too many failed attempts.", wait=exc.wait) from None
+    # authenticate() runs every backend; ModelBackend hashes the password against a dummy user
+    # when the username is unknown, so both failures take about the same time. It also sends
+    # user_login_failed.
+    user = authenticate(request, username=username, password=password)
+    if user is None or not user.is_active:
+        throttle.record_failure(username, client.address)
+        raise FlowError("invalid_credentials", "The username or password is not correct.")
+    if second_factor.has_confirmed_device(user):
+        return _start_challenge(user, client, remember=remember)
+    with transaction.atomic():
+        return _finish_login(user, client, remember=remember, via="password", request=request)
+
+
+def _start_challenge(user, client: ClientInfo, *, remember: bool) -> PendingChallenge:
+    issued = tokens.issue()
+    timeout = timedelta(seconds=int(signed_api_settings.TWO_FACTOR_TIMEOUT))
+    challenge = LoginChallenge.objects.create(
+        lookup=issued.lookup,
+        secret_hash=issued.hashed,
+        user=user,
+        expires_at=timezone.now() + timeout,
+        remember=remember,
+        device_name=client.device_name,
+        client_address=client.address,
+        user_agent=client.user_agent,
+    )
+    return PendingChallenge(challenge=challenge, handle=issued.text(CHALLENGE_KIND))
+
+
+def verify_challenge(request, handle: str, code: str) -> IssuedSession:
+    parts = tokens.split(CHALLENGE_KIND, handle)
+    gone = FlowError("challenge_expired", "This login has expired; start again.")
+    if parts is None:
+        raise gone
+    lookup, secret = parts
+    max_attempts = int(signed_api_settings.TWO_FACTOR_MAX_ATTEMPTS)
+    outcome: FlowError | IssuedSession
+    with transaction.atomic():
+        challenge = (
+            LoginChallenge.objects.select_for_update()
+            .select_related("user")
+            .filter(lookup=lookup)
+            .first()
+        )
+        if challenge is None or not tokens.matches(secret, challenge.secret_hash):
+            raise gone
+        if challenge.expires_at <= timezone.now() or not challenge.user.is_active:
+            challenge.delete()
+            outcome = gone
+        elif second_factor.verify_code(challenge.user, code):
+            client = ClientInfo(
+                challenge.client_address, challenge.user_agent, challenge.device_name
+            )
+            user, remember = challenge.user, challenge.remember
+            challenge.delete()
+            outcome = _finish_login(
+                user, client, remember=remember, via="second_factor", request=request
+            )
+        else:
+            challenge.attempts += 1
+            remaining = max_attempts - challenge.attempts
+            if remaining <= 0:
+                challenge.delete()
+                outcome = FlowError(
+                    "otp_attempts_exhausted", "Too many wrong codes; log in again."
+                )
+            else:
+                challenge.save(update_fields=["attempts"])
+                outcome = FlowError(
+                    "otp_invalid", "The code is not valid.", attempts_remaining=remaining
+                )
+            user = challenge.user
+            transaction.on_commit(
+                lambda: signals.second_factor_failed.send(
+                    sender=LoginChallenge, user=user, request=request
+                )
+            )
+    if isinstance(outcome, FlowError):
+        raise outcome
+    return outcome
+
+
+def login_with_remember_token(request, text: str, *, device_name: str = "") -> IssuedSession:
+    client = ClientInfo.from_request(request, device_name)
+    invalid = FlowError("remember_token_invalid", "The remember-me token is not valid.")
+    try:
+        throttle.check(None, client.address)
+    except throttle.ThrottledError as exc:
+        raise FlowError("throttled", "Too many failed attempts.", wait=exc.wait) from None
+    parts = tokens.split(REMEMBER_KIND, text)
+    if parts is None:
+        throttle.record_failure(None, client.address)
+        raise invalid
+    lookup, secret = parts
+    grace = timedelta(seconds=int(signed_api_settings.REMEMBER_REUSE_GRACE))
+    theft_family = None
+    outcome: FlowError | IssuedSession
+    with transaction.atomic():
+        token = (
+            RememberToken.objects.select_for_update()
+            .select_related("family", "family__user")
+            .filter(lookup=lookup)
+            .first()
+        )
+        if token is None or not tokens.matches(secret, token.secret_hash):
+            outcome = invalid
+        else:
+            family = RememberFamily.objects.select_for_update().get(pk=token.family_id)
+            user = token.family.user
+            now = timezone.now()
+            if family.revoked_at is not None or family.expires_at <= now or not user.is_active:
+                outcome = invalid
+            elif family.auth_fingerprint != second_factor.fingerprint(user):
+                revoke_family(family, "credentials_changed")
+                outcome = invalid
+            elif token.consumed_at is not None and now - token.consumed_at > grace:
+                revoke_family(family, "reused")
+                theft_family = family
+                outcome = FlowError(
+                    "remember_token_reused",
+                    "This remember-me token was already used; every session it gave is ended.",
+                )
+            else:
+                if token.consumed_at is None:
+                    token.consumed_at = now
+                    token.save(update_fields=["consumed_at"])
+                # Within the grace period (parallel requests of one device) a reuse is
+                # accepted like the first use: a new session and a new token of the family.
+                issued = create_session(
+                    user, client, family=family, via="remember_token", request=request
+                )
+                issued.remember_token = _issue_remember_token(family)
+                user_logged_in.send(sender=user.__class__, request=request, user=user)
+                outcome = issued
+    if theft_family is not None:
+        signals.remember_token_reused.send(
+            sender=RememberFamily, user=theft_family.user, family=theft_family, request=request
+        )
+    if isinstance(outcome, FlowError):
+        if outcome.code == "remember_token_invalid":
+            throttle.record_failure(None, client.address)
+        raise outcome
+    return outcome
