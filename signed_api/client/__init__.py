@@ -10,5 +10,15 @@ The same object works as ``httpx.Client(auth=auth)``.
 """
 
 from .auth import DEFAULT_COMPONENTS, SignatureAuth, decode_secret, encode_secret
+from .session import LoginError, SessionCredentials, login, logout
 
-__all__ = ["DEFAULT_COMPONENTS", "SignatureAuth", "decode_secret", "encode_secret"]
+__all__ = [
+    "DEFAULT_COMPONENTS",
+    "LoginError",
+    "SessionCredentials",
+    "SignatureAuth",
+    "decode_secret",
+    "encode_secret",
+    "login",
+    "logout",
+]

@@ -1,8 +1,14 @@
-"""``python -m signed_api.client METHOD URL [--json BODY]``: one signed request from a shell.
+"""``python -m signed_api.client METHOD URL [--json BODY] [--replay]``: one signed request.
 
 The key comes from the environment: ``SIGNED_API_KEY_ID`` and ``SIGNED_API_SECRET`` (the
-base64url secret that ``signed_api_createkey`` printed), optionally ``SIGNED_API_ALGORITHM``
-and, for client-held keys, ``SIGNED_API_PRIVATE_KEY`` (a PEM file path) instead of the secret.
+base64url secret that ``signed_api_createkey`` printed, or a session's), optionally
+``SIGNED_API_ALGORITHM`` and, for client-held keys, ``SIGNED_API_PRIVATE_KEY`` (a PEM file path)
+instead of the secret.
+
+``python -m signed_api.client login AUTH_URL --username NAME [--remember]`` logs in (asking for
+the password, and for a second-factor code when one is due) and prints the ``export`` lines
+for a session; with ``SIGNED_API_REMEMBER_TOKEN`` set and no ``--username`` it uses the remember
+token instead. ``python -m signed_api.client logout AUTH_URL`` ends the current session.
 """
 
 from __future__ import annotations
@@ -54,7 +60,56 @@ def auth_from_env(environ=os.environ) -> SignatureAuth:
     return SignatureAuth(key_id, key, algorithm=algorithm)
 
 
+def login_main(argv) -> int:
+    from .session import LoginError, login, logout
+
+    parser = argparse.ArgumentParser(prog="python -m signed_api.client login|logout")
+    parser.add_argument("action", choices=["login", "logout"])
+    parser.add_argument("auth_url", help="where signed_api is mounted, e.g. http://h/api/auth/")
+    parser.add_argument("--username")
+    parser.add_argument("--remember", action="store_true", help="also get a remember token")
+    parser.add_argument("--device-name", default="command line")
+    args = parser.parse_args(argv)
+    try:
+        if args.action == "logout":
+            auth = auth_from_env()
+            logout(args.auth_url, auth.key_id, auth)
+            print("logged out")
+            return 0
+        if args.username:
+            password = os.environ.get("SIGNED_API_PASSWORD")
+            if password is None:
+                import getpass
+
+                password = getpass.getpass(f"Password for {args.username}: ")
+            creds = login(
+                args.auth_url, args.username, password,
+                remember=args.remember, device_name=args.device_name,
+            )
+        elif os.environ.get("SIGNED_API_REMEMBER_TOKEN"):
+            creds = login(
+                args.auth_url, remember_token=os.environ["SIGNED_API_REMEMBER_TOKEN"],
+                device_name=args.device_name,
+            )
+        else:
+            raise SystemExit("error: give --username, or set SIGNED_API_REMEMBER_TOKEN")
+    except LoginError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    from .auth import encode_secret
+
+    print(f"export SIGNED_API_KEY_ID={creds.id}")
+    print(f"export SIGNED_API_SECRET={encode_secret(creds.secret)}")
+    if creds.remember_token:
+        print(f"export SIGNED_API_REMEMBER_TOKEN={creds.remember_token}")
+    print(f"# session expires at {creds.expires_at}", file=sys.stderr)
+    return 0
+
+
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in ("login", "logout"):
+        return login_main(argv)
     args = build_parser().parse_args(argv)
     try:
         import requests
