@@ -1,0 +1,83 @@
+"""Helpers for the HTTP-level tests of ``SignatureAuthentication`` (imported by test modules).
+
+Signatures here are made with the project's own client signer (``SignatureAuth.sign``) over a URL
+we choose, so a test can sign one thing and send another (tampering, re-encoding, replay).
+Time is real: ``created`` is derived from ``time.time()`` with a margin that holds for the
+milliseconds a request takes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import socket
+import time
+
+from django.core.cache import caches
+
+from signed_api.client import SignatureAuth
+
+FAILURE_KEYS = {"detail", "code"}
+NOTES = "/api/notes/"
+
+
+def assert_refused(response, code: str, status: int = 401) -> dict:
+    """A failure of DESIGN §4: the status, a body of exactly ``detail`` and ``code``, and on a
+    401 ``WWW-Authenticate: Signature`` plus an ``Accept-Signature`` header."""
+    content = response.content
+    assert response.status_code == status, (response.status_code, content[:300])
+    body = json.loads(content)
+    assert set(body) == FAILURE_KEYS, body
+    assert body["code"] == code, body
+    assert isinstance(body["detail"], str)
+    assert body["detail"]
+    if status == 401:
+        assert response["WWW-Authenticate"] == "Signature"
+        assert response.has_header("Accept-Signature")
+    return body
+
+
+def meta_from_headers(headers: dict[str, str]) -> dict[str, str]:
+    """``Signature-Input`` -> ``HTTP_SIGNATURE_INPUT`` (WSGI environ names for the test client)."""
+    return {"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()}
+
+
+def sign_headers(auth: SignatureAuth, method: str, url: str, body: bytes = b"") -> dict[str, str]:
+    """The headers ``auth`` adds to a request for the absolute ``url`` (path kept as written)."""
+    return auth.sign(method, url, {}, body)
+
+
+def signed_meta(auth: SignatureAuth, method: str, url: str, body: bytes = b"") -> dict[str, str]:
+    return meta_from_headers(sign_headers(auth, method, url, body))
+
+
+def created_floor(offset: int = 0) -> int:
+    """``created`` at least ``offset`` seconds from now, rounded towards the past."""
+    return math.floor(time.time()) + offset
+
+
+def created_ceil(offset: int = 0) -> int:
+    """``created`` rounded towards the future, so ``now - created`` stays under ``-offset``."""
+    return math.ceil(time.time()) + offset
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 with nothing listening (bound then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cache_keys(alias: str = "nonces") -> set[str]:
+    """Every key in a cache alias, for locmem and django-redis alike."""
+    cache = caches[alias]
+    if hasattr(cache, "keys") and hasattr(cache, "client"):  # django-redis
+        return {str(k) for k in cache.keys("*")}
+    store = getattr(cache, "_cache", None)
+    if isinstance(store, dict):  # locmem: the raw keys carry the version prefix ":1:"
+        return {k.split(":", 2)[-1] for k in store}
+    raise AssertionError(f"cannot list the keys of {type(cache).__name__}")
+
+
+def nonce_keys(alias: str = "nonces") -> set[str]:
+    return {k for k in cache_keys(alias) if "signed_api:nonce:" in k}
