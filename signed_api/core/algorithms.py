@@ -29,6 +29,7 @@ __all__ = [
     "RSA_PSS_SHA512",
     "RSA_V1_5_SHA256",
     "HmacSha256Key",
+    "KeyChain",
     "Ed25519SigningKey",
     "Ed25519VerifyingKey",
     "EcdsaP256SigningKey",
@@ -234,6 +235,41 @@ class RsaV15Sha256SigningKey(_RsaSigningMixin, RsaV15Sha256VerifyingKey):
 
     def verifying_key(self) -> RsaV15Sha256VerifyingKey:
         return RsaV15Sha256VerifyingKey(self.public_key)
+
+
+# -- rotation -------------------------------------------------------------------------------
+class KeyChain(VerifyingKey):
+    """The current key and the previous ones still inside their overlap window.
+
+    ``verify`` tries every key (all of them, so the time taken does not tell which one
+    matched) and returns the key that verified, so the response can be signed with the very
+    secret the request used.
+    """
+
+    __slots__ = ("keys",)
+
+    def __init__(self, keys):
+        keys = tuple(keys)
+        if not keys or len({k.alg for k in keys}) != 1:
+            raise ValueError("a key chain needs keys of one algorithm")
+        self.keys = keys
+
+    @property
+    def alg(self) -> str:  # type: ignore[override]
+        return self.keys[0].alg
+
+    def verify(self, data: bytes, signature: bytes) -> VerifyingKey:
+        matched = None
+        for key in self.keys:
+            try:
+                key.verify(data, signature)
+            except SignatureError:
+                continue
+            if matched is None:
+                matched = key
+        if matched is None:
+            raise _invalid(f"{self.alg} signature verifies with no key of the chain")
+        return matched
 
 
 # -- loading ----------------------------------------------------------------------------------

@@ -47,7 +47,14 @@ def _reject_duplicate(key: str, _context: str) -> None:
 
 def parse_dictionary(value: str | bytes, *, code: str = SIGNATURE_MALFORMED, what: str = "field"):
     """Parse a Dictionary field value, raising ``SignatureError(code)`` on any syntax error."""
-    data = value.encode("latin-1", "replace") if isinstance(value, str) else bytes(value)
+    if isinstance(value, str):
+        # Structured fields are ASCII (RFC 8941 §3); anything else is malformed, never
+        # silently replaced by "?" (which could make a header say something it does not).
+        if not value.isascii():
+            raise SignatureError(code, f"{what} contains characters outside ASCII")
+        data = value.encode("ascii")
+    else:
+        data = bytes(value)
     if len(data) > MAX_FIELD_LENGTH:
         raise SignatureError(code, f"{what} is longer than {MAX_FIELD_LENGTH} bytes")
     state = ParserState(data)

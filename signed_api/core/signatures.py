@@ -97,6 +97,9 @@ class Policy:
 
 @dataclass
 class VerifiedSignature:
+    """A verified signature. ``key`` is the key that verified it (for a ``KeyChain``, the
+    member that matched)."""
+
     label: str
     keyid: str
     key: VerifyingKey
@@ -311,7 +314,7 @@ def _verify_one(
         raise SignatureError(DIGEST_MISSING, "the body is not covered by a Content-Digest")
 
     base = signature_base(message, comps, params, signature_params=inner_text)
-    key.verify(base.encode("ascii"), signature)
+    used = key.verify(base.encode("ascii"), signature)
 
     if digest_covered and message.body is not None:
         verify_content_digest(message.field_value("content-digest"), message.body)
@@ -326,7 +329,7 @@ def _verify_one(
     return VerifiedSignature(
         label=label,
         keyid=keyid,
-        key=key,
+        key=used if isinstance(used, VerifyingKey) else key,
         params=dict(params),
         components=comps,
         signature=signature,
