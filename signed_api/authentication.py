@@ -24,7 +24,7 @@ from . import keystore, state
 from .conf import signed_api_settings
 from .core import SignatureError, verify_message
 from .core.errors import NONCE_REPLAYED
-from .exceptions import from_signature_error
+from .exceptions import ScopeMissing, from_signature_error
 from .request_message import message_from_request
 
 logger = logging.getLogger("signed_api")
@@ -59,30 +59,42 @@ class SignatureAuthentication(BaseAuthentication):
         now = keystore.now()
         policy = state.policy()
         resolved: dict[str, keystore.Credential] = {}
+        replayed_key = None
 
         def resolver(key_id: str):
             credential = keystore.resolve(key_id)
             resolved[key_id] = credential
-            return credential.verifying_key
+            return credential.key_for(now)
 
         try:
             verified = verify_message(message, resolver, policy, now=now)
             credential = resolved[verified.keyid]
             added, current = keystore.confirm(credential, verified.nonce, 2 * policy.clock_skew)
             if not added:
+                replayed_key = verified.keyid
                 raise SignatureError(NONCE_REPLAYED, f"nonce replayed for {verified.keyid}")
-            if current is not credential and current.verifying_key is not credential.verifying_key:
+            if current is not credential and (
+                current.verifying_key is not credential.verifying_key
+                or current.previous_key is not credential.previous_key
+            ):
                 # The key changed under us (rotation): the signature must verify with the key
                 # as it is now. The nonce is recorded already, so no store is passed.
                 verified = verify_message(
-                    message, lambda _kid: current.verifying_key, policy, now=now,
+                    message, lambda _kid: current.key_for(now), policy, now=now,
                     label=verified.label,
                 )
             current = keystore.ensure_usable(current, now)
         except SignatureError as error:
             self._log_failure(django_request, error, message)
+            if replayed_key is not None:
+                self._audit_replay(django_request, replayed_key)
             raise from_signature_error(error) from None
 
+        if current.kind == "enrollment" and not getattr(
+            request.parser_context.get("view"), "accepts_enrollment_keys", False
+        ):
+            # An enrollment key signs POST enroll/ and nothing else.
+            raise ScopeMissing("An enrollment key can only enrol.")
         self._touch(current, now)
         user, auth = keystore.per_request_copy(current)
         django_request.signed_api_signature = verified
@@ -104,6 +116,16 @@ class SignatureAuthentication(BaseAuthentication):
         )
 
     @staticmethod
+    def _audit_replay(request, key_id: str) -> None:
+        from .models import SecurityEvent
+        from .services import events
+
+        # Gated per key: replaying one captured request many times writes one row a minute.
+        events.record(
+            SecurityEvent.REPLAY_REFUSED, key_id=key_id, request=request, gate=key_id
+        )
+
+    @staticmethod
     def _touch(credential: keystore.Credential, now: float) -> None:
         """``last_used_at`` of a key (``last_seen_at`` and the idle deadline of a session),
         written at most once per ``LAST_USED_INTERVAL`` per key, and only on success."""
@@ -114,6 +136,8 @@ class SignatureAuthentication(BaseAuthentication):
         when = datetime.fromtimestamp(now, tz=timezone.utc)
         threshold = datetime.fromtimestamp(now - interval, tz=timezone.utc)
         rows = type(credential.auth).objects.filter(key_id=credential.key_id)
+        if credential.kind == "enrollment":
+            return
         if credential.is_session:
             idle = timedelta(seconds=credential.auth.idle_timeout)
             rows.filter(last_seen_at__lt=threshold).update(

@@ -64,6 +64,16 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_FAILURES_PER_ADDRESS": 20,
     # Seconds a failure counts.
     "LOGIN_FAILURE_WINDOW": 900,
+    # --- key lifecycle ---
+    # Seconds the previous secret keeps verifying after a rotation.
+    "KEY_ROTATION_GRACE": 24 * 3600,
+    # Prefix of enrollment key ids.
+    "ENROLLMENT_KEY_PREFIX": "enr_",
+    # Days security events are kept (signed_api_cleanup removes older ones).
+    "EVENT_RETENTION_DAYS": 90,
+    # At most one event of a kind per key/username/address in this many seconds for events an
+    # unauthenticated caller can trigger (failed logins, replays), so they cannot fill storage.
+    "EVENT_THROTTLE": 60,
 }
 
 

@@ -34,3 +34,14 @@ def from_signature_error(error: SignatureError) -> exceptions.APIException:
     if error.status == 503:
         return ReplayStoreUnavailable()
     return SignatureAuthenticationFailed(error.code)
+
+
+class ScopeMissing(exceptions.PermissionDenied):
+    """403 ``scope_missing``: authenticated, but the credential lacks what the view needs."""
+
+    default_code = "scope_missing"
+
+    def __init__(self, detail: str | None = None):
+        text = detail or "This key does not carry the scope this request needs."
+        super().__init__(detail=text, code=self.default_code)
+        self.detail = {"detail": text, "code": self.default_code}

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from django.core.cache import caches
 
 from .conf import signed_api_settings
-from .core import SignatureError, VerifyingKey
+from .core import KeyChain, SignatureError, VerifyingKey
 from .core.errors import (
     KEY_EXPIRED,
     KEY_REVOKED,
@@ -153,10 +153,26 @@ class Credential:
     token: str
     verifying_key: VerifyingKey
     user: object
-    auth: object  # the ApiKey (or session) instance
+    auth: object  # the ApiKey, Session or EnrollmentKey instance
     expires_at: float | None
     revoked: bool
-    is_session: bool = False
+    kind: str = "api_key"  # "api_key", "session" or "enrollment"
+    # Scopes the credential carries; None means every scope (a session acts as its user).
+    scopes: frozenset | None = frozenset()
+    # Rotation overlap: the previous key verifies too, until previous_until (epoch seconds).
+    previous_key: VerifyingKey | None = None
+    previous_until: float | None = None
+
+    @property
+    def is_session(self) -> bool:
+        return self.kind == "session"
+
+    def key_for(self, now: float) -> VerifyingKey:
+        """The key to verify with now: the current one, chained with the previous one while
+        the rotation overlap lasts."""
+        if self.previous_key is not None and self.previous_until and now < self.previous_until:
+            return KeyChain((self.verifying_key, self.previous_key))
+        return self.verifying_key
 
     def check_usable(self, now: float) -> None:
         if self.revoked:
@@ -199,41 +215,68 @@ key_cache = KeyCache()
 
 
 def credential_model(key_id: str):
-    """The model a key id belongs to, by its prefix (API key or session)."""
-    from .models import ApiKey, Session
+    """The model a key id belongs to, by its prefix (API key, session or enrollment key)."""
+    from .models import ApiKey, EnrollmentKey, Session
 
-    if key_id.startswith(signed_api_settings.SESSION_ID_PREFIX):
-        return Session
-    if key_id.startswith(signed_api_settings.KEY_ID_PREFIX):
-        return ApiKey
+    s = signed_api_settings
+    for prefix, model in (
+        (s.SESSION_ID_PREFIX, Session),
+        (s.ENROLLMENT_KEY_PREFIX, EnrollmentKey),
+        (s.KEY_ID_PREFIX, ApiKey),
+    ):
+        if key_id.startswith(prefix):
+            return model
     raise SignatureError(UNKNOWN_KEY, f"no credential type for key id {key_id!r}")
 
 
 def load_credential(key_id: str) -> Credential:
     """Read ``key_id`` from the database (one query, owner joined)."""
-    from .models import Session
+    from django.contrib.auth.models import AnonymousUser
+
+    from .models import EnrollmentKey, Session
 
     model = credential_model(key_id)
+    query = model.objects if model is EnrollmentKey else model.objects.select_related("user")
     try:
-        obj = model.objects.select_related("user").get(key_id=key_id)
+        obj = query.get(key_id=key_id)
     except model.DoesNotExist:
         raise SignatureError(UNKNOWN_KEY, f"no key {key_id!r}") from None
+    previous_key = None
     try:
         verifying_key = obj.verifying_key()
+        if hasattr(obj, "previous_verifying_key"):
+            previous_key = obj.previous_verifying_key()
     except Exception as exc:  # noqa: BLE001 - a key we cannot open is unusable, not a 500
         logger.error("signed_api: key %s cannot be loaded: %s", key_id, type(exc).__name__)
         raise SignatureError(UNKNOWN_KEY, f"key {key_id!r} cannot be loaded") from None
-    is_session = model is Session
-    expires = min(obj.expires_at, obj.idle_expires_at) if is_session else obj.expires_at
+    if model is Session:
+        kind, scopes, user = "session", None, obj.user
+        expires = min(obj.expires_at, obj.idle_expires_at)
+        revoked = obj.revoked_at is not None
+    elif model is EnrollmentKey:
+        kind, scopes, user = "enrollment", frozenset({"enroll"}), AnonymousUser()
+        expires = obj.expires_at
+        revoked = obj.revoked_at is not None or obj.uses_left <= 0
+    else:
+        kind, scopes, user = "api_key", frozenset(obj.scopes or ()), obj.user
+        expires = obj.expires_at
+        revoked = obj.revoked_at is not None
     return Credential(
         key_id=key_id,
         token=obj.state_token,
         verifying_key=verifying_key,
-        user=obj.user,
+        user=user,
         auth=obj,
         expires_at=expires.timestamp() if expires else None,
-        revoked=obj.revoked_at is not None,
-        is_session=is_session,
+        revoked=revoked,
+        kind=kind,
+        scopes=scopes,
+        previous_key=previous_key,
+        previous_until=(
+            obj.previous_valid_until.timestamp()
+            if previous_key is not None and obj.previous_valid_until
+            else None
+        ),
     )
 
 

@@ -128,6 +128,15 @@ class ApiKey(_StatefulMixin, models.Model):
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
     state_token = models.CharField(max_length=32, default=new_state_token, editable=False)
+    # What the key may do (HasScope); empty: nothing that requires a scope.
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
+    # Rotation with overlap: the previous secret (or public key) verifies until the deadline.
+    previous_secret_encrypted = models.TextField(blank=True, default="", editable=False)
+    previous_public_key = models.TextField(blank=True, default="", editable=False)
+    previous_valid_until = models.DateTimeField(
+        _("previous secret valid until"), null=True, blank=True, editable=False
+    )
+    rotated_at = models.DateTimeField(_("rotated"), null=True, blank=True, editable=False)
 
     objects = ApiKeyManager()
 
@@ -165,13 +174,30 @@ class ApiKey(_StatefulMixin, models.Model):
         ).decode("ascii")
 
     def verifying_key(self):
-        """The core key object that verifies this key's signatures."""
+        """The core key object that verifies this key's current signatures."""
+        return self._load(self.secret_encrypted, self.public_key, self._context)
+
+    def previous_verifying_key(self):
+        """The key replaced by the last rotation, or ``None`` once its overlap has ended."""
+        if self.previous_valid_until is None or self.previous_valid_until <= timezone.now():
+            return None
+        if not (self.previous_secret_encrypted or self.previous_public_key):
+            return None
+        return self._load(
+            self.previous_secret_encrypted, self.previous_public_key, self._previous_context
+        )
+
+    @property
+    def _previous_context(self) -> str:
+        return f"signed_api.ApiKey.previous_secret:{self.key_id}"
+
+    def _load(self, encrypted: str, public_pem: str, context: str):
         from .state import keyring
 
         if self.algorithm == HMAC_SHA256:
-            secret = keyring().decrypt(self.secret_encrypted, context=self._context)
+            secret = keyring().decrypt(encrypted, context=context)
             return load_verifying_key(HMAC_SHA256, secret)
-        return load_verifying_key(self.algorithm, self.public_key.encode("ascii"))
+        return load_verifying_key(self.algorithm, public_pem.encode("ascii"))
 
     # -- state --------------------------------------------------------------------------------
     @property
@@ -183,11 +209,18 @@ class ApiKey(_StatefulMixin, models.Model):
         return self.expires_at is not None and self.expires_at <= timezone.now()
 
     @property
+    def is_rotating(self) -> bool:
+        return self.previous_valid_until is not None and self.previous_valid_until > timezone.now()
+
+    @property
     def status(self) -> str:
+        """``active``, ``rotating`` (a previous secret still verifies), ``expired``, ``revoked``."""
         if self.is_revoked:
             return "revoked"
         if self.is_expired:
             return "expired"
+        if self.is_rotating:
+            return "rotating"
         return "active"
 
     def revoke(self) -> None:
@@ -409,3 +442,145 @@ class RememberToken(models.Model):
     class Meta:
         verbose_name = _("remember-me token")
         verbose_name_plural = _("remember-me tokens")
+
+
+# ==============================================================================================
+# Enrollment keys and the audit log
+# ==============================================================================================
+class EnrollmentKeyQuerySet(models.QuerySet):
+    def usable(self):
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True, uses_left__gt=0).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class EnrollmentKey(_StatefulMixin, models.Model):
+    """A shared secret that can only enrol: it signs ``POST enroll/`` and nothing else.
+
+    Handed to a small group in person (the seed idea); each use registers a device's key for
+    a named user. Stored like every other secret (encrypted); uses are counted atomically.
+    """
+
+    key_id = models.CharField(_("key id"), max_length=64, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    secret_encrypted = models.TextField(editable=False)
+    uses_left = models.PositiveIntegerField(_("uses left"))
+    uses_total = models.PositiveIntegerField(_("uses"), editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    state_token = models.CharField(max_length=32, default=new_state_token, editable=False)
+
+    objects = EnrollmentKeyQuerySet.as_manager()
+
+    algorithm = HMAC_SHA256
+
+    class Meta:
+        verbose_name = _("enrollment key")
+        verbose_name_plural = _("enrollment keys")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.key_id} ({self.name})" if self.name else self.key_id
+
+    @property
+    def _context(self) -> str:
+        return f"signed_api.EnrollmentKey.secret:{self.key_id}"
+
+    def set_secret(self, secret: bytes) -> None:
+        from .state import keyring
+
+        self.secret_encrypted = keyring().encrypt(secret, context=self._context)
+
+    def verifying_key(self):
+        from .state import keyring
+
+        secret = keyring().decrypt(self.secret_encrypted, context=self._context)
+        return load_verifying_key(HMAC_SHA256, secret)
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return "expired"
+        if self.uses_left <= 0:
+            return "used up"
+        return "active"
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])
+
+    def save(self, *args, **kwargs):
+        self._save_with_state(*args, **kwargs)
+
+
+class SecurityEvent(models.Model):
+    """The audit log: who did what to which credential, from where. Never a secret."""
+
+    KEY_CREATED = "key_created"
+    KEY_ROTATED = "key_rotated"
+    KEY_REVOKED = "key_revoked"
+    KEY_EXPIRY_CHANGED = "key_expiry_changed"
+    LOGIN_SUCCEEDED = "login_succeeded"
+    LOGIN_FAILED = "login_failed"
+    SECOND_FACTOR_FAILED = "second_factor_failed"
+    REPLAY_REFUSED = "replay_refused"
+    REMEMBER_TOKEN_THEFT = "remember_token_theft"
+    SESSION_REVOKED = "session_revoked"
+    TOTP_ENABLED = "totp_enabled"
+    TOTP_DISABLED = "totp_disabled"
+    ENROLLMENT_KEY_CREATED = "enrollment_key_created"
+    ENROLLED = "enrolled"
+    ADMIN_ACTION = "admin_action"
+    KIND_CHOICES = [
+        (KEY_CREATED, "key created"),
+        (KEY_ROTATED, "key rotated"),
+        (KEY_REVOKED, "key revoked"),
+        (KEY_EXPIRY_CHANGED, "key expiry changed"),
+        (LOGIN_SUCCEEDED, "login succeeded"),
+        (LOGIN_FAILED, "login failed"),
+        (SECOND_FACTOR_FAILED, "second factor failed"),
+        (REPLAY_REFUSED, "replay refused"),
+        (REMEMBER_TOKEN_THEFT, "remember token theft"),
+        (SESSION_REVOKED, "session revoked"),
+        (TOTP_ENABLED, "TOTP enabled"),
+        (TOTP_DISABLED, "TOTP disabled"),
+        (ENROLLMENT_KEY_CREATED, "enrollment key created"),
+        (ENROLLED, "enrolled"),
+        (ADMIN_ACTION, "admin action"),
+    ]
+
+    kind = models.CharField(_("event"), max_length=32, choices=KIND_CHOICES, db_index=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    key_id = models.CharField(_("key id"), max_length=64, blank=True, db_index=True)
+    client_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.kind} {self.key_id or self.username}"

@@ -8,6 +8,8 @@ Signals you can connect to (all sent after the fact, with ``sender`` the model c
 - ``second_factor_failed(user, request)``: a wrong TOTP or recovery code;
 - ``remember_token_reused(user, family, request)``: a consumed remember token came back after
   the grace period, i.e. it was stolen; the family and its sessions are already revoked.
+- ``security_event(event, request)``: any audit-log entry was written (``event`` is the
+  ``SecurityEvent``; key created / rotated / revoked, logins, replays, admin actions...).
 
 Django's own ``user_logged_in`` and ``user_login_failed`` are sent by the login flow too.
 """
@@ -23,6 +25,7 @@ session_created = Signal()
 session_revoked = Signal()
 second_factor_failed = Signal()
 remember_token_reused = Signal()
+security_event = Signal()
 
 
 def user_saved(sender, instance, **kwargs):

@@ -83,6 +83,7 @@ def confirm_enrolment(user, code: str, *, now: float | None = None) -> list[str]
         device.save(update_fields=["confirmed_at", "last_t"])
         codes = _new_recovery_codes(user)
         _end_remember_tokens(user, "second_factor_enabled")
+        _record(user, "totp_enabled")
     return codes
 
 
@@ -97,6 +98,24 @@ def disable(user, code: str, *, now: float | None = None) -> None:
         device.delete()
         RecoveryCode.objects.filter(user=user).delete()
         _end_remember_tokens(user, "second_factor_disabled")
+        _record(user, "totp_disabled")
+
+
+def reset(user, *, actor=None) -> bool:
+    """Remove a user's device and recovery codes without a code (the admin's "reset")."""
+    with transaction.atomic():
+        deleted, _ = TOTPDevice.objects.filter(user=user).delete()
+        RecoveryCode.objects.filter(user=user).delete()
+        if deleted:
+            _end_remember_tokens(user, "second_factor_reset")
+            _record(user, "totp_disabled", by=actor.get_username() if actor else "")
+    return bool(deleted)
+
+
+def _record(user, kind: str, **detail) -> None:
+    from .events import record
+
+    record(kind, user=user, detail=detail)
 
 
 def _end_remember_tokens(user, reason: str) -> None:

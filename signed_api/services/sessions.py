@@ -18,8 +18,15 @@ from django.utils import timezone
 
 from .. import signals, tokens
 from ..conf import signed_api_settings
-from ..models import LoginChallenge, RememberFamily, RememberToken, Session, new_key_id
-from . import second_factor, throttle
+from ..models import (
+    LoginChallenge,
+    RememberFamily,
+    RememberToken,
+    SecurityEvent,
+    Session,
+    new_key_id,
+)
+from . import events, second_factor, throttle
 
 CHALLENGE_KIND = "chl"
 REMEMBER_KIND = "rmb"
@@ -100,6 +107,7 @@ def revoke_session(user, key_id: str) -> bool:
         return False
     session.revoke()
     signals.session_revoked.send(sender=Session, user=user, session=session)
+    events.record(SecurityEvent.SESSION_REVOKED, user=user, key_id=key_id)
     return True
 
 
@@ -142,6 +150,10 @@ def _finish_login(user, client: ClientInfo, *, remember: bool, via: str, request
     if family is not None:
         issued.remember_token = _issue_remember_token(family)
     user_logged_in.send(sender=user.__class__, request=request, user=user)
+    events.record(
+        SecurityEvent.LOGIN_SUCCEEDED, user=user, key_id=issued.session.key_id, request=request,
+        detail={"via": via, "remember": remember},
+    )
     return issued
 
 
@@ -159,6 +171,10 @@ def login_with_password(request, username: str, password: str, *, remember: bool
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         throttle.record_failure(username, client.address)
+        events.record(
+            SecurityEvent.LOGIN_FAILED, username=username, request=request,
+            gate=f"{username}\0{client.address}", detail={"reason": "invalid_credentials"},
+        )
         raise FlowError("invalid_credentials", "The username or password is not correct.")
     if second_factor.has_confirmed_device(user):
         return _start_challenge(user, client, remember=remember)
@@ -230,6 +246,12 @@ def verify_challenge(request, handle: str, code: str) -> IssuedSession:
                     sender=LoginChallenge, user=user, request=request
                 )
             )
+            transaction.on_commit(
+                lambda: events.record(
+                    SecurityEvent.SECOND_FACTOR_FAILED, user=user, request=request,
+                    gate=f"2fa\0{user.pk}",
+                )
+            )
     if isinstance(outcome, FlowError):
         raise outcome
     return outcome
@@ -288,6 +310,10 @@ def login_with_remember_token(request, text: str, *, device_name: str = "") -> I
                 user_logged_in.send(sender=user.__class__, request=request, user=user)
                 outcome = issued
     if theft_family is not None:
+        events.record(
+            SecurityEvent.REMEMBER_TOKEN_THEFT, user=theft_family.user, request=request,
+            detail={"family": theft_family.pk},
+        )
         signals.remember_token_reused.send(
             sender=RememberFamily, user=theft_family.user, family=theft_family, request=request
         )

@@ -1,0 +1,63 @@
+"""The audit log: ``record()`` writes a :class:`~signed_api.models.SecurityEvent` and sends the
+``security_event`` signal. Never pass a secret in ``detail``.
+
+Events that an unauthenticated caller can cause (failed logins, wrong codes, replays) go
+through a gate in the shared cache: at most one row per kind and subject every
+``EVENT_THROTTLE`` seconds, so nobody can fill the table by failing on purpose.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from ..conf import signed_api_settings
+from ..keystore import shared_store
+from ..models import SecurityEvent
+from ..signals import security_event
+
+logger = logging.getLogger("signed_api.audit")
+
+
+def client_address(request) -> str | None:
+    if request is None:
+        return None
+    return getattr(request, "META", {}).get("REMOTE_ADDR") or None
+
+
+def record(
+    kind: str,
+    *,
+    user=None,
+    username: str = "",
+    key_id: str = "",
+    request=None,
+    detail: dict | None = None,
+    gate: str | None = None,
+) -> SecurityEvent | None:
+    """Write one event. With ``gate`` (a subject such as a username or key id), write at most
+    one event of this kind for that subject per ``EVENT_THROTTLE`` seconds."""
+    address = client_address(request)
+    if gate is not None:
+        subject = hashlib.sha256(f"{kind}\0{gate}".encode()).hexdigest()[:40]
+        try:
+            fresh = shared_store().cache.add(
+                "signed_api:event:" + subject, 1, timeout=int(signed_api_settings.EVENT_THROTTLE)
+            )
+        except Exception:  # noqa: BLE001 - the audit gate failing must not break the flow
+            fresh = False
+        if not fresh:
+            return None
+    if user is not None and not username:
+        username = user.get_username()
+    event = SecurityEvent.objects.create(
+        kind=kind,
+        user=user if user is not None and getattr(user, "pk", None) else None,
+        username=username[:150],
+        key_id=key_id[:64],
+        client_address=address,
+        detail=detail or {},
+    )
+    logger.info("signed_api event %s user=%s key=%s", kind, username, key_id)
+    security_event.send(sender=SecurityEvent, event=event, request=request)
+    return event

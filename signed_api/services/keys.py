@@ -1,0 +1,219 @@
+"""The key lifecycle: create, rotate with overlap, revoke, extend; enrollment keys.
+
+One set of functions serves the admin, the API endpoints and the management commands. Each
+writes an audit event; secrets are returned once and stored only encrypted.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ..conf import signed_api_settings
+from ..core import HMAC_SHA256
+from ..models import SECRET_BYTES, ApiKey, EnrollmentKey, SecurityEvent, new_key_id
+from . import events
+
+__all__ = [
+    "KeyError_",
+    "create_api_key",
+    "create_enrollment_key",
+    "enroll",
+    "extend_expiry",
+    "revoke_api_key",
+    "rotate_api_key",
+]
+
+
+class KeyError_(Exception):  # noqa: N801 - not the builtin KeyError
+    """A lifecycle operation that cannot be done (revoked key, bad public key...)."""
+
+    def __init__(self, code: str, detail: str):
+        self.code = code
+        self.detail = detail
+        super().__init__(detail)
+
+
+def _actor_name(actor) -> str:
+    return actor.get_username() if actor is not None else ""
+
+
+def create_api_key(
+    user,
+    *,
+    name: str = "",
+    algorithm: str = HMAC_SHA256,
+    public_key=None,
+    expires_at: datetime | None = None,
+    scopes=(),
+    actor=None,
+    request=None,
+    via: str = "api",
+):
+    """``(api_key, secret)``; ``secret`` (bytes) only for hmac, shown once."""
+    clean_scopes = _clean_scopes(scopes)
+    try:
+        with transaction.atomic():
+            key, secret = ApiKey.objects.create_key(
+                user, name=name, algorithm=algorithm, public_key=public_key,
+                expires_at=expires_at,
+            )
+            if clean_scopes:
+                key.scopes = clean_scopes
+                key.save(update_fields=["scopes"])
+            events.record(
+                SecurityEvent.KEY_CREATED, user=user, key_id=key.key_id, request=request,
+                detail={"algorithm": algorithm, "via": via, "by": _actor_name(actor),
+                        "scopes": clean_scopes},
+            )
+    except ValueError as exc:
+        raise KeyError_("invalid_key", str(exc)) from None
+    return key, secret
+
+
+def _clean_scopes(scopes) -> list[str]:
+    if isinstance(scopes, str):
+        scopes = [s for s in scopes.replace(",", " ").split() if s]
+    result = []
+    for scope in scopes or ():
+        if not isinstance(scope, str) or not scope or len(scope) > 64 or " " in scope:
+            raise KeyError_("invalid_scope", f"not a scope: {scope!r}")
+        if scope not in result:
+            result.append(scope)
+    return result
+
+
+def rotate_api_key(
+    key: ApiKey, *, grace: timedelta | None = None, public_key=None, actor=None, request=None,
+    via: str = "api",
+) -> bytes | None:
+    """Give ``key`` a new secret (or public key); the old one verifies for ``grace``
+    (``KEY_ROTATION_GRACE`` by default). Returns the new hmac secret, shown once."""
+    if grace is None:
+        grace = timedelta(seconds=int(signed_api_settings.KEY_ROTATION_GRACE))
+    if grace < timedelta(0):
+        raise KeyError_("invalid_grace", "the grace period cannot be negative")
+    with transaction.atomic():
+        key = ApiKey.objects.select_for_update().get(pk=key.pk)
+        if key.revoked_at is not None:
+            raise KeyError_("key_revoked", "a revoked key cannot be rotated")
+        now = timezone.now()
+        secret = None
+        if key.algorithm == HMAC_SHA256:
+            if public_key is not None:
+                raise KeyError_("invalid_key", "an hmac-sha256 key has no public key")
+            key.previous_secret_encrypted = key.secret_encrypted
+            # Re-seal the old secret under its "previous" context so it cannot be swapped back.
+            from ..state import keyring
+
+            old = keyring().decrypt(key.secret_encrypted, context=key._context)
+            key.previous_secret_encrypted = keyring().encrypt(old, context=key._previous_context)
+            secret = secrets.token_bytes(SECRET_BYTES)
+            key.set_secret(secret)
+        else:
+            if public_key is None:
+                raise KeyError_("invalid_key", f"rotating an {key.algorithm} key needs its new "
+                                               "public key")
+            key.previous_public_key = key.public_key
+            try:
+                key.set_public_key(public_key)
+            except ValueError as exc:
+                raise KeyError_("invalid_key", str(exc)) from None
+        key.previous_valid_until = now + grace
+        key.rotated_at = now
+        key.save()
+        events.record(
+            SecurityEvent.KEY_ROTATED, user=key.user, key_id=key.key_id, request=request,
+            detail={"grace_seconds": int(grace.total_seconds()), "via": via,
+                    "by": _actor_name(actor)},
+        )
+    return secret
+
+
+def revoke_api_key(key: ApiKey, *, actor=None, request=None, via: str = "api") -> bool:
+    """Revoke at once (irreversible). ``False`` if it was revoked already."""
+    with transaction.atomic():
+        key = ApiKey.objects.select_for_update().get(pk=key.pk)
+        if key.revoked_at is not None:
+            return False
+        key.revoke()
+        events.record(
+            SecurityEvent.KEY_REVOKED, user=key.user, key_id=key.key_id, request=request,
+            detail={"via": via, "by": _actor_name(actor)},
+        )
+    return True
+
+
+def extend_expiry(key: ApiKey, expires_at: datetime | None, *, actor=None, request=None,
+                  via: str = "api") -> None:
+    with transaction.atomic():
+        key = ApiKey.objects.select_for_update().get(pk=key.pk)
+        if key.revoked_at is not None:
+            raise KeyError_("key_revoked", "a revoked key cannot be extended")
+        key.expires_at = expires_at
+        key.save(update_fields=["expires_at"])
+        events.record(
+            SecurityEvent.KEY_EXPIRY_CHANGED, user=key.user, key_id=key.key_id, request=request,
+            detail={"expires_at": expires_at.isoformat() if expires_at else None, "via": via,
+                    "by": _actor_name(actor)},
+        )
+
+
+# -- enrollment ------------------------------------------------------------------------------
+def create_enrollment_key(*, name: str = "", uses: int, expires_at: datetime | None = None,
+                          actor=None, request=None, via: str = "api"):
+    """``(enrollment_key, secret)``: the secret is shown once."""
+    if uses < 1:
+        raise KeyError_("invalid_uses", "an enrollment key needs at least one use")
+    secret = secrets.token_bytes(SECRET_BYTES)
+    with transaction.atomic():
+        enrollment = EnrollmentKey(
+            key_id=new_key_id(signed_api_settings.ENROLLMENT_KEY_PREFIX),
+            name=name,
+            uses_left=uses,
+            uses_total=uses,
+            expires_at=expires_at,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        enrollment.set_secret(secret)
+        enrollment.save(force_insert=True)
+        events.record(
+            SecurityEvent.ENROLLMENT_KEY_CREATED, user=actor if getattr(actor, "pk", None)
+            else None, key_id=enrollment.key_id, request=request,
+            detail={"uses": uses, "via": via},
+        )
+    return enrollment, secret
+
+
+def enroll(enrollment: EnrollmentKey, *, username: str, algorithm: str = HMAC_SHA256,
+           public_key=None, name: str = "", request=None):
+    """Spend one use of ``enrollment`` on a new key for ``username``: ``(api_key, secret)``."""
+    User = get_user_model()
+    with transaction.atomic():
+        spent = EnrollmentKey.objects.usable().filter(pk=enrollment.pk).update(
+            uses_left=F("uses_left") - 1
+        )
+        if not spent:
+            raise KeyError_("enrollment_used_up", "this enrollment key has no uses left")
+        try:
+            user = User._default_manager.get_by_natural_key(username)
+        except User.DoesNotExist:
+            raise KeyError_("unknown_user", "no such user") from None
+        if not user.is_active:
+            raise KeyError_("unknown_user", "no such user")
+        key, secret = create_api_key(
+            user, name=name or f"enrolled with {enrollment.key_id}", algorithm=algorithm,
+            public_key=public_key, request=request, via="enrollment",
+        )
+        events.record(
+            SecurityEvent.ENROLLED, user=user, key_id=key.key_id, request=request,
+            detail={"enrollment_key": enrollment.key_id, "algorithm": algorithm},
+        )
+        # Every process must see the new use count at once (the key may be used up now).
+        EnrollmentKey.objects.get(pk=enrollment.pk).save(update_fields=["uses_left"])
+    return key, secret
