@@ -1,20 +1,24 @@
 """``manage.py signed_api_cleanup``: delete what can never be used again.
 
-Expired or revoked sessions, expired login challenges, and remember-me families (with their
-tokens) that expired or were revoked. Safe to run as often as you like (e.g. hourly from cron).
+Expired or revoked sessions, expired login challenges, remember-me families (with their
+tokens) that expired or were revoked, and security events older than ``EVENT_RETENTION_DAYS``.
+Safe to run as often as you like (e.g. hourly from cron).
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 from django.db.models import Q
 from django.utils import timezone
 
-from ...models import LoginChallenge, RememberFamily, Session
+from ...conf import signed_api_settings
+from ...models import LoginChallenge, RememberFamily, SecurityEvent, Session
 
 
 class Command(BaseCommand):
-    help = "Delete expired or revoked sessions, challenges and remember-me tokens."
+    help = "Delete expired sessions, challenges, remember-me tokens and old security events."
 
     def handle(self, *args, **options):
         now = timezone.now()
@@ -27,8 +31,11 @@ class Command(BaseCommand):
         # theft found later can still revoke everything the family produced.
         families = families.exclude(sessions__in=Session.objects.live())
         removed_families, detail = families.delete()
+        retention = timedelta(days=int(signed_api_settings.EVENT_RETENTION_DAYS))
+        events, _ = SecurityEvent.objects.filter(created_at__lt=now - retention).delete()
         self.stdout.write(
             f"deleted {sessions} session(s), {challenges} challenge(s), "
             f"{detail.get('signed_api.RememberFamily', 0)} remember-me famil(ies) "
-            f"with {detail.get('signed_api.RememberToken', 0)} token(s)"
+            f"with {detail.get('signed_api.RememberToken', 0)} token(s), "
+            f"{events} security event(s)"
         )
