@@ -58,3 +58,77 @@ class SessionSerializer(serializers.ModelSerializer):
     def get_current(self, obj) -> bool:
         auth = getattr(self.context.get("request"), "auth", None)
         return getattr(auth, "key_id", None) == obj.key_id
+
+
+class PublicKeyField(serializers.Field):
+    """A client public key as PEM text or as a JWK object (OKP/Ed25519, EC/P-256)."""
+
+    def to_internal_value(self, data):
+        from .core.jwk import jwk_to_pem
+
+        if isinstance(data, dict):
+            try:
+                return jwk_to_pem(data)
+            except (ValueError, TypeError) as exc:
+                raise serializers.ValidationError(str(exc)) from None
+        if isinstance(data, str) and "BEGIN PUBLIC KEY" in data:
+            return data.encode("ascii", "replace")
+        if isinstance(data, str) and "PRIVATE KEY" in data:
+            raise serializers.ValidationError("Send the public key only.")
+        raise serializers.ValidationError("Expected a PEM public key or a JWK object.")
+
+    def to_representation(self, value):
+        return value
+
+
+class KeyCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    algorithm = serializers.ChoiceField(
+        choices=["hmac-sha256", "ed25519", "ecdsa-p256-sha256"], default="hmac-sha256"
+    )
+    public_key = PublicKeyField(required=False)
+    scopes = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, default=list, max_length=50
+    )
+    expires_in_days = serializers.IntegerField(required=False, min_value=1, max_value=3650)
+
+    def validate(self, attrs):
+        needs_public = attrs["algorithm"] != "hmac-sha256"
+        if needs_public and "public_key" not in attrs:
+            raise serializers.ValidationError({"public_key": ["Required for this algorithm."]})
+        if not needs_public and "public_key" in attrs:
+            raise serializers.ValidationError(
+                {"public_key": ["An hmac-sha256 key has a shared secret, not a public key."]}
+            )
+        return attrs
+
+
+class KeyRotateSerializer(serializers.Serializer):
+    grace_hours = serializers.FloatField(required=False, min_value=0, max_value=24 * 90)
+    public_key = PublicKeyField(required=False)
+
+
+class EnrollSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    algorithm = serializers.ChoiceField(
+        choices=["hmac-sha256", "ed25519", "ecdsa-p256-sha256"], default="hmac-sha256"
+    )
+    public_key = PublicKeyField(required=False)
+
+    validate = KeyCreateSerializer.validate
+
+
+class ApiKeySerializer(serializers.Serializer):
+    """What a key looks like to its owner: never its secret."""
+
+    id = serializers.CharField(source="key_id")
+    name = serializers.CharField()
+    algorithm = serializers.CharField()
+    status = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.CharField())
+    public_key = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField()
+    previous_valid_until = serializers.DateTimeField()

@@ -56,6 +56,7 @@ def reset() -> None:
     with _lock:
         _keyring = None
         _policy = None
-    from .keystore import key_cache
+    from . import keystore
 
-    key_cache.clear()
+    keystore.key_cache.clear()
+    keystore._store = None  # it holds the cache object of the old CACHES

@@ -16,4 +16,8 @@ urlpatterns = [
     ),
     path("totp/", views.TOTPView.as_view(), name="totp"),
     path("totp/confirm/", views.TOTPConfirmView.as_view(), name="totp-confirm"),
+    path("keys/", views.KeysView.as_view(), name="keys"),
+    path("keys/<str:key_id>/", views.KeyDetailView.as_view(), name="key-detail"),
+    path("keys/<str:key_id>/rotate/", views.KeyRotateView.as_view(), name="key-rotate"),
+    path("enroll/", views.EnrollView.as_view(), name="enroll"),
 ]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework import exceptions, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,8 +14,19 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from .authentication import SignatureAuthentication, accept_signature_value
 from .client.auth import encode_secret
 from .core.errors import MESSAGES, SIGNATURE_MISSING
-from .models import Session
-from .serializers import CodeSerializer, LoginSerializer, SessionSerializer
+from .exceptions import ScopeMissing
+from .models import ApiKey, EnrollmentKey, Session
+from .permissions import HasScope
+from .serializers import (
+    ApiKeySerializer,
+    CodeSerializer,
+    EnrollSerializer,
+    KeyCreateSerializer,
+    KeyRotateSerializer,
+    LoginSerializer,
+    SessionSerializer,
+)
+from .services import keys as key_services
 from .services import second_factor, throttle
 from .services import sessions as session_flows
 
@@ -210,3 +224,109 @@ def _code_action(request, action, *, success_status: int) -> Response:
     if success_status == 204:
         return Response(status=204)
     return Response({"recovery_codes": result}, status=success_status, headers=_NO_STORE)
+
+
+# -- self-service keys and enrollment ------------------------------------------------------------
+class SessionSignedOnly(SignedOnly):
+    """Key management must be signed by a session (a key cannot mint or rotate keys)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not isinstance(request.auth, Session):
+            raise ScopeMissing("Managing keys needs a session: log in first.")
+
+
+def _key_body(key, secret) -> dict:
+    body = dict(ApiKeySerializer(key).data)
+    if secret is not None:
+        body["secret"] = encode_secret(secret)
+    return body
+
+
+class KeysView(SessionSignedOnly, APIView):
+    """``GET keys/``: your keys. ``POST keys/``: a new key (hmac secret shown once, or register
+    your public key as PEM or JWK)."""
+
+    def get(self, request):
+        keys = ApiKey.objects.for_user(request.user).order_by("-created_at")
+        return Response(ApiKeySerializer(keys, many=True).data)
+
+    def post(self, request):
+        serializer = KeyCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        expires_at = None
+        if data.get("expires_in_days"):
+            expires_at = timezone.now() + timedelta(days=data["expires_in_days"])
+        try:
+            key, secret = key_services.create_api_key(
+                request.user, name=data["name"], algorithm=data["algorithm"],
+                public_key=data.get("public_key"), expires_at=expires_at,
+                scopes=data["scopes"], actor=request.user, request=request,
+            )
+        except key_services.KeyError_ as error:
+            return error_response(error.code, error.detail, http_status=400)
+        return Response(_key_body(key, secret), status=201, headers=_NO_STORE)
+
+
+def _own_key(request, key_id):
+    return ApiKey.objects.for_user(request.user).filter(key_id=key_id).first()
+
+
+class KeyDetailView(SessionSignedOnly, APIView):
+    """``DELETE keys/{id}/``: revoke your key at once."""
+
+    def delete(self, request, key_id):
+        key = _own_key(request, key_id)
+        if key is None:
+            return Response({"detail": "No such key.", "code": "not_found"}, status=404)
+        key_services.revoke_api_key(key, actor=request.user, request=request)
+        return Response(status=204)
+
+
+class KeyRotateView(SessionSignedOnly, APIView):
+    """``POST keys/{id}/rotate/``: a new secret (or public key); the old one verifies for
+    ``grace_hours`` (default ``KEY_ROTATION_GRACE``)."""
+
+    def post(self, request, key_id):
+        key = _own_key(request, key_id)
+        if key is None:
+            return Response({"detail": "No such key.", "code": "not_found"}, status=404)
+        serializer = KeyRotateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        grace = timedelta(hours=data["grace_hours"]) if "grace_hours" in data else None
+        try:
+            secret = key_services.rotate_api_key(
+                key, grace=grace, public_key=data.get("public_key"), actor=request.user,
+                request=request,
+            )
+        except key_services.KeyError_ as error:
+            return error_response(error.code, error.detail, http_status=409)
+        key.refresh_from_db()
+        return Response(_key_body(key, secret), status=200, headers=_NO_STORE)
+
+
+class EnrollView(APIView):
+    """``POST enroll/``, signed with an enrollment key: a new key for a named user."""
+
+    authentication_classes = [SignatureAuthentication]
+    permission_classes = [HasScope]
+    required_scopes = ["enroll"]
+    accepts_enrollment_keys = True
+
+    def post(self, request):
+        if not isinstance(request.auth, EnrollmentKey):
+            raise ScopeMissing("Only an enrollment key can enrol.")
+        serializer = EnrollSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            key, secret = key_services.enroll(
+                request.auth, username=data["username"], algorithm=data["algorithm"],
+                public_key=data.get("public_key"), name=data["name"], request=request,
+            )
+        except key_services.KeyError_ as error:
+            status_code = 403 if error.code == "enrollment_used_up" else 400
+            return error_response(error.code, error.detail, http_status=status_code)
+        return Response(_key_body(key, secret), status=201, headers=_NO_STORE)
