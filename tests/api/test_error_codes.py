@@ -419,13 +419,9 @@ def test_unreachable_nonce_store_is_503_replay_store_unavailable(
     assert_refused(response, "replay_store_unavailable", status=503)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: keystore.shared_store() keeps the SharedStore (and its cache object) while the "
-    "alias name is unchanged; a CACHES change under the same alias is ignored, because "
-    "state.reset() does not drop keystore._store",
-)
 def test_nonce_cache_alias_repointed_by_caches_setting_is_used(settings, api_client, hmac_key):
+    """A CACHES change under the same alias must reach the store (fixed in 7fd5b70: the
+    shared store kept the old cache object)."""
     meta = signed_meta(_auth(*hmac_key), "GET", URL)
     assert api_client.get(NOTES, **signed_meta(_auth(*hmac_key), "GET", URL)).status_code == 200
     with override_settings(CACHES={**settings.CACHES, "nonces": _redis_down()}):
