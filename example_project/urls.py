@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from example_project import views
 from example_project.notes.views import NoteViewSet
+from signed_api.urls import well_known
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -14,4 +15,5 @@ urlpatterns = [
     path("api/", views.api_root, name="api-root"),
     path("api/", include(router.urls)),
     path("api/auth/", include("signed_api.urls")),
+    *well_known,
 ]

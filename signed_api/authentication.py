@@ -98,6 +98,7 @@ class SignatureAuthentication(BaseAuthentication):
         self._touch(current, now)
         user, auth = keystore.per_request_copy(current)
         django_request.signed_api_signature = verified
+        django_request.signed_api_message = message  # for response signing
         return user, auth
 
     def authenticate_header(self, request):

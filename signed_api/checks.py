@@ -125,3 +125,30 @@ def check_exception_handler(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security)
+def check_response_signing(app_configs=None, **kwargs):
+    if not getattr(settings, "SIGNED_API", {}).get("SIGN_RESPONSES", True):
+        return []
+    middleware = "signed_api.response_signing.ResponseSignatureMiddleware"
+    installed = list(getattr(settings, "MIDDLEWARE", []) or [])
+    if middleware not in installed:
+        return [
+            Warning(
+                "SIGN_RESPONSES is on but ResponseSignatureMiddleware is not installed: "
+                "responses go out unsigned.",
+                hint=f"Add {middleware!r} first in MIDDLEWARE, or set SIGN_RESPONSES to False.",
+                id="signed_api.W005",
+            )
+        ]
+    if installed[0] != middleware:
+        return [
+            Warning(
+                "ResponseSignatureMiddleware is not first in MIDDLEWARE: a middleware above it "
+                "may change the body after it was signed.",
+                hint="Move it to the top of MIDDLEWARE.",
+                id="signed_api.W006",
+            )
+        ]
+    return []

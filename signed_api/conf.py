@@ -24,6 +24,8 @@ DEFAULTS: dict[str, object] = {
     "SIGNATURE_LABEL": None,
     # When set, a signature's `tag` parameter must equal it.
     "SIGNATURE_TAG": None,
+    # Sign the response to every verified request (needs ResponseSignatureMiddleware).
+    "SIGN_RESPONSES": True,
     # Algorithms a key may be created with.
     "ALGORITHMS": ("hmac-sha256", "ed25519", "ecdsa-p256-sha256"),
     # --- secrets at rest ---

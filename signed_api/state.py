@@ -18,20 +18,22 @@ _keyring: Keyring | None = None
 _policy: Policy | None = None
 
 
-def keyring() -> Keyring:
+def master_keys() -> list[bytes]:
     """Newest ``MASTER_KEYS`` entry first; without any, keys derived from SECRET_KEY (and its
     fallbacks, so data sealed before a SECRET_KEY rotation still opens)."""
+    configured = signed_api_settings.MASTER_KEYS
+    if configured:
+        return [decode_master_key(k) for k in configured]
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [derive_master_key(s) for s in secrets]
+
+
+def keyring() -> Keyring:
     global _keyring
     if _keyring is None:
         with _lock:
             if _keyring is None:
-                configured = signed_api_settings.MASTER_KEYS
-                if configured:
-                    keys = [decode_master_key(k) for k in configured]
-                else:
-                    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-                    keys = [derive_master_key(s) for s in secrets]
-                _keyring = Keyring(keys)
+                _keyring = Keyring(master_keys())
     return _keyring
 
 

@@ -1,4 +1,8 @@
-"""URLs of signed_api, mounted with ``path("api/auth/", include("signed_api.urls"))``."""
+"""URLs of signed_api, mounted with ``path("api/auth/", include("signed_api.urls"))``.
+
+The JWKS lives at the site root: add ``path(".well-known/signed-api/keys",
+signed_api.views.JWKSView.as_view())`` (or include ``signed_api.urls.well_known``).
+"""
 
 from django.urls import path
 
@@ -20,4 +24,9 @@ urlpatterns = [
     path("keys/<str:key_id>/", views.KeyDetailView.as_view(), name="key-detail"),
     path("keys/<str:key_id>/rotate/", views.KeyRotateView.as_view(), name="key-rotate"),
     path("enroll/", views.EnrollView.as_view(), name="enroll"),
+]
+
+
+well_known = [
+    path(".well-known/signed-api/keys", views.JWKSView.as_view(), name="signed-api-jwks"),
 ]

@@ -330,3 +330,15 @@ class EnrollView(APIView):
             status_code = 403 if error.code == "enrollment_used_up" else 400
             return error_response(error.code, error.detail, http_status=status_code)
         return Response(_key_body(key, secret), status=201, headers=_NO_STORE)
+
+
+class JWKSView(APIView):
+    """``GET /.well-known/signed-api/keys``: the server's response-signing public keys."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+
+    def get(self, request):
+        from .response_signing import jwks
+
+        return Response(jwks(), headers={"Cache-Control": "public, max-age=3600"})

@@ -138,9 +138,27 @@ def main(argv=None) -> int:
                 print(f"error: {exc}", file=sys.stderr)
                 return 2
             _print_response(response)
+            _report_response_signature(auth, response)
     if args.replay:  # success means: the first went through and the replay was refused
         return 0 if response.status_code == 401 else 1
     return 0 if response.ok else 1
+
+
+def _report_response_signature(auth, response) -> None:
+    """Say whether the server signed its answer to this very request (DESIGN §3)."""
+    if "Signature" not in response.headers:
+        return
+    if auth.algorithm != "hmac-sha256":
+        print("(response signed by the server key; verify it against the JWKS)", file=sys.stderr)
+        return
+    from ..core import SignatureError
+
+    try:
+        auth.verify_response(response)
+    except SignatureError as exc:
+        print(f"response signature: INVALID ({exc.code})", file=sys.stderr)
+    else:
+        print("response signature: verified", file=sys.stderr)
 
 
 def _print_response(response) -> None:

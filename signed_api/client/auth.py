@@ -7,7 +7,17 @@ import secrets
 import time
 from collections.abc import Sequence
 
-from ..core import Component, Message, content_digest, load_signing_key, sign_message
+from ..core import (
+    Component,
+    Message,
+    Policy,
+    SignatureError,
+    content_digest,
+    load_signing_key,
+    load_verifying_key,
+    sign_message,
+    verify_message,
+)
 
 try:  # httpx is optional (the ``client`` extra); requests needs no base class.
     import httpx
@@ -112,6 +122,59 @@ class SignatureAuth(_AuthBase):
         added["Signature"] = signature
         return added
 
+    # -- response verification (DESIGN §3) ----------------------------------------------
+    def response_policy(self) -> Policy:
+        return Policy(
+            required_components=(
+                '"@status"',
+                '"content-digest"',
+                '"@method";req',
+                '"@path";req',
+                f'"signature";req;key="{self.label}"',
+            ),
+            required_params=("keyid", "created"),
+        )
+
+    def verify_response(self, response, *, server_keys=None, now: float | None = None):
+        """Check the server's signature on a ``requests`` or ``httpx`` response to a request
+        this object signed: it must cover the status, the body's digest and this very
+        request's signature. hmac keys verify with the shared secret; client-held keys need
+        the server's public keys (``server_keys``: a JWKS dict or a list of key objects).
+        Raises :class:`~signed_api.core.SignatureError`; returns the verified signature."""
+        request = response.request
+        req_body = getattr(request, "body", None)
+        if req_body is None:
+            req_body = getattr(request, "content", b"")
+        if isinstance(req_body, str):
+            req_body = req_body.encode("utf-8")
+        req_message = Message.from_url(
+            request.method, str(request.url), headers=list(request.headers.items()),
+            body=req_body or b"",
+        )
+        status = getattr(response, "status_code", None)
+        message = Message.for_response(
+            status, headers=list(response.headers.items()), body=response.content,
+            request=req_message,
+        )
+        if self.algorithm == "hmac-sha256":
+            candidates = [self._key]
+        else:
+            candidates = _server_verifying_keys(server_keys)
+
+        def resolver(keyid: str):
+            if keyid != self.key_id:
+                raise SignatureError("unknown_key", f"response signed for {keyid!r}")
+            if len(candidates) == 1:
+                return candidates[0]
+            from ..core import KeyChain
+
+            return KeyChain(candidates)
+
+        return verify_message(
+            message, resolver, self.response_policy(),
+            now=time.time() if now is None else now,
+        )
+
     # -- requests -------------------------------------------------------------------------
     def __call__(self, request):
         body = request.body or b""
@@ -127,3 +190,16 @@ class SignatureAuth(_AuthBase):
         body = request.content
         request.headers.update(self.sign(request.method, str(request.url), request.headers, body))
         yield request
+
+
+def _server_verifying_keys(server_keys) -> list:
+    if not server_keys:
+        raise ValueError("verifying a response to a client-held key needs the server's keys")
+    if isinstance(server_keys, dict):
+        from ..core.jwk import jwk_to_pem
+
+        return [load_verifying_key("ed25519", jwk_to_pem(
+            {k: v for k, v in jwk.items() if k in ("kty", "crv", "x", "y")}
+        )) for jwk in server_keys.get("keys", [])]
+    return [k if hasattr(k, "verify") and hasattr(k, "alg") else load_verifying_key("ed25519", k)
+            for k in server_keys]
