@@ -1,0 +1,239 @@
+"""System checks with stable ids (DESIGN §7): misconfiguration is reported, never a crash."""
+
+from __future__ import annotations
+
+import base64
+from io import StringIO
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.checks import run_checks
+from django.core.management import call_command
+from django.test import override_settings
+
+GOOD_MASTER_KEY = base64.urlsafe_b64encode(b"k" * 32).rstrip(b"=").decode()
+LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
+DJANGO_REDIS = "django_redis.cache.RedisCache"
+
+
+def signed_api_ids(*, deploy: bool = False) -> list[str]:
+    return [m.id for m in run_checks(include_deployment_checks=deploy)
+            if m.id and m.id.startswith("signed_api.")]
+
+
+def _signed_api(**values) -> dict:
+    return {"NONCE_CACHE": "nonces", **values}
+
+
+def _caches(nonces: dict) -> dict:
+    return {**django_settings.CACHES, "nonces": nonces}
+
+
+# -- W001: a per-process nonce cache --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("backend", "warned"),
+    [
+        (LOCMEM, True),
+        ("django.core.cache.backends.dummy.DummyCache", True),
+        (DJANGO_REDIS, False),
+        ("django.core.cache.backends.redis.RedisCache", False),
+    ],
+)
+def test_w001_local_nonce_cache(backend, warned):
+    config = {"BACKEND": backend, "LOCATION": "redis://127.0.0.1:1/0" if "redis" in backend else ""}
+    with override_settings(CACHES=_caches(config), SIGNED_API=_signed_api()):
+        assert ("signed_api.W001" in signed_api_ids()) is warned
+
+
+def test_w001_follows_the_nonce_cache_alias():
+    caches = {**_caches({"BACKEND": DJANGO_REDIS, "LOCATION": "redis://127.0.0.1:1/0"}),
+              "local": {"BACKEND": LOCMEM}}
+    with override_settings(CACHES=caches, SIGNED_API={"NONCE_CACHE": "local"}):
+        assert "signed_api.W001" in signed_api_ids()
+    with override_settings(CACHES=caches, SIGNED_API={"NONCE_CACHE": "nonces"}):
+        assert "signed_api.W001" not in signed_api_ids()
+
+
+# -- W002: no MASTER_KEYS (deploy only) -----------------------------------------------------------
+
+
+def test_w002_missing_master_keys_is_a_deploy_warning():
+    with override_settings(SIGNED_API=_signed_api()):
+        assert "signed_api.W002" in signed_api_ids(deploy=True)
+        assert "signed_api.W002" not in signed_api_ids(deploy=False)
+    with override_settings(SIGNED_API=_signed_api(MASTER_KEYS=[GOOD_MASTER_KEY])):
+        assert "signed_api.W002" not in signed_api_ids(deploy=True)
+
+
+def test_w002_through_manage_py_check_deploy():
+    stderr, stdout = StringIO(), StringIO()
+    with override_settings(SIGNED_API=_signed_api()):
+        call_command("check", "--deploy", "--fail-level", "CRITICAL",
+                     stdout=stdout, stderr=stderr)
+    assert "signed_api.W002" in stdout.getvalue() + stderr.getvalue()
+
+
+# -- W003 / E003: clock skew ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("skew", "expected"),
+    [
+        (300, None),
+        (900, None),
+        (901, "signed_api.W003"),
+        (3600, "signed_api.W003"),
+        (0, "signed_api.E003"),
+        (-5, "signed_api.E003"),
+        (True, "signed_api.E003"),
+        ("300", "signed_api.E003"),
+    ],
+)
+def test_clock_skew(skew, expected):
+    with override_settings(SIGNED_API=_signed_api(CLOCK_SKEW=skew)):
+        ids = signed_api_ids()
+    found = [i for i in ids if i in ("signed_api.W003", "signed_api.E003")]
+    assert found == ([expected] if expected else [])
+
+
+# -- E001 / E002: the dict itself -----------------------------------------------------------------
+
+
+def test_e001_unknown_key_is_named():
+    with override_settings(SIGNED_API=_signed_api(CLOCK_SKU=300)):
+        messages = [m for m in run_checks() if m.id == "signed_api.E001"]
+    assert len(messages) == 1
+    assert "CLOCK_SKU" in messages[0].msg
+    assert "CLOCK_SKEW" in messages[0].hint
+
+
+def test_known_keys_raise_no_e001():
+    with override_settings(SIGNED_API=_signed_api(CLOCK_SKEW=120, REQUIRE_NONCE=True)):
+        assert "signed_api.E001" not in signed_api_ids()
+
+
+NOT_A_DICT_CRASH = pytest.mark.xfail(
+    strict=True,
+    raises=AttributeError,
+    reason="BUG: checks.check_response_signing (and check_master_keys under --deploy) call "
+    "getattr(settings, 'SIGNED_API', {}).get(...) without the isinstance(dict) guard of "
+    "check_settings, so a non-dict SIGNED_API crashes manage.py check instead of E002",
+)
+
+
+@NOT_A_DICT_CRASH
+@pytest.mark.parametrize("value", [["NONCE_CACHE"], "nonces"], ids=["list", "str"])
+def test_e002_not_a_dict(value):
+    with override_settings(SIGNED_API=value):
+        assert "signed_api.E002" in signed_api_ids()
+
+
+@NOT_A_DICT_CRASH
+@pytest.mark.parametrize("value", [["NONCE_CACHE"], "nonces"], ids=["list", "str"])
+def test_not_a_dict_does_not_crash_the_deploy_checks(value):
+    with override_settings(SIGNED_API=value):
+        ids = signed_api_ids(deploy=True)
+    assert "signed_api.E002" in ids
+
+
+# -- E004 / E005: the nonce cache alias -----------------------------------------------------------
+
+
+def test_e004_nonce_cache_alias_missing():
+    with override_settings(SIGNED_API={"NONCE_CACHE": "no-such-alias"}):
+        assert "signed_api.E004" in signed_api_ids()
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        pytest.param(
+            {"CACHES": _caches({"BACKEND": DJANGO_REDIS, "LOCATION": "redis://127.0.0.1:1/0",
+                                "OPTIONS": {"IGNORE_EXCEPTIONS": True}})},
+            id="alias-option",
+        ),
+        pytest.param(
+            {"CACHES": _caches({"BACKEND": DJANGO_REDIS, "LOCATION": "redis://127.0.0.1:1/0"}),
+             "DJANGO_REDIS_IGNORE_EXCEPTIONS": True},
+            id="global-setting",
+        ),
+    ],
+)
+def test_e005_nonce_cache_ignoring_exceptions(overrides):
+    with override_settings(SIGNED_API=_signed_api(), **overrides):
+        assert "signed_api.E005" in signed_api_ids()
+
+
+def test_no_e005_when_errors_are_raised():
+    caches = _caches({"BACKEND": DJANGO_REDIS, "LOCATION": "redis://127.0.0.1:1/0"})
+    with override_settings(SIGNED_API=_signed_api(), CACHES=caches):
+        assert "signed_api.E005" not in signed_api_ids()
+
+
+# -- E006 / E007: algorithms and master keys ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("algorithms", "error"), [
+    (("hmac-sha256", "ed25519"), False),
+    (("none",), True),
+    (("hmac-sha256", "hs256"), True),
+])
+def test_e006_unsupported_algorithm(algorithms, error):
+    with override_settings(SIGNED_API=_signed_api(ALGORITHMS=algorithms)):
+        assert ("signed_api.E006" in signed_api_ids()) is error
+
+
+@pytest.mark.parametrize(
+    ("master_keys", "bad_index"),
+    [
+        pytest.param([GOOD_MASTER_KEY], None, id="good"),
+        pytest.param(["too-short"], 0, id="too-short"),
+        pytest.param(["!" * 43], 0, id="not-base64url"),
+        pytest.param([base64.urlsafe_b64encode(b"k" * 31).decode()], 0, id="31-bytes"),
+        pytest.param([GOOD_MASTER_KEY, "bad"], 1, id="second-bad"),
+        pytest.param([1234], 0, id="not-a-string"),
+    ],
+)
+def test_e007_bad_master_key(master_keys, bad_index):
+    with override_settings(SIGNED_API=_signed_api(MASTER_KEYS=master_keys)):
+        messages = [m for m in run_checks() if m.id == "signed_api.E007"]
+    if bad_index is None:
+        assert messages == []
+    else:
+        assert len(messages) == 1
+        assert f"[{bad_index}]" in messages[0].msg
+
+
+# -- W004: the exception handler ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("handler", "warned"),
+    [
+        (None, True),
+        ("rest_framework.views.exception_handler", True),
+        ("signed_api.views.exception_handler", False),
+        ("myproject.errors.handler", False),  # the project's own, calling ours
+    ],
+)
+def test_w004_drf_exception_handler(handler, warned):
+    rest_framework = {k: v for k, v in django_settings.REST_FRAMEWORK.items()
+                      if k != "EXCEPTION_HANDLER"}
+    if handler is not None:
+        rest_framework["EXCEPTION_HANDLER"] = handler
+    with override_settings(REST_FRAMEWORK=rest_framework):
+        assert ("signed_api.W004" in signed_api_ids()) is warned
+
+
+# -- migrations ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_no_missing_migrations():
+    out = StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
+    except SystemExit as exc:  # --check exits with 1 when a migration is missing
+        pytest.fail(f"makemigrations --check found changes (exit {exc.code}):\n{out.getvalue()}")
