@@ -17,13 +17,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
+from django.db import DatabaseError
 from django.db.models import Q
 from rest_framework.authentication import BaseAuthentication
 
 from . import keystore, state
 from .conf import signed_api_settings
 from .core import SignatureError, verify_message
-from .core.errors import NONCE_REPLAYED
+from .core.errors import NONCE_REPLAYED, SIGNATURE_INVALID
 from .exceptions import ScopeMissing, from_signature_error
 from .request_message import message_from_request
 
@@ -42,6 +43,11 @@ def accept_signature_value() -> str:
         params += f';tag="{tag}"'
     label = signed_api_settings.SIGNATURE_LABEL or "sig1"
     return f"{label}=({components} \"content-digest\"){params}"
+
+
+def error_keyid(error: SignatureError, resolved: dict) -> str | None:
+    """The key a verification failure is about: the one key resolved for this request."""
+    return next(iter(resolved)) if len(resolved) == 1 else None
 
 
 class SignatureAuthentication(BaseAuthentication):
@@ -67,7 +73,20 @@ class SignatureAuthentication(BaseAuthentication):
             return credential.key_for(now)
 
         try:
-            verified = verify_message(message, resolver, policy, now=now)
+            try:
+                verified = verify_message(message, resolver, policy, now=now)
+            except SignatureError as error:
+                # A key rotated in another process: this one may still hold the old secret.
+                stale = resolved.get(error_keyid(error, resolved))
+                fresh = keystore.refresh_if_stale(stale) if stale is not None and (
+                    error.code == SIGNATURE_INVALID
+                ) else None
+                if fresh is None:
+                    raise
+                verified = verify_message(
+                    message, lambda _kid: fresh.key_for(now), policy, now=now
+                )
+                resolved[verified.keyid] = fresh
             credential = resolved[verified.keyid]
             added, current = keystore.confirm(credential, verified.nonce, 2 * policy.clock_skew)
             if not added:
@@ -131,9 +150,17 @@ class SignatureAuthentication(BaseAuthentication):
         """``last_used_at`` of a key (``last_seen_at`` and the idle deadline of a session),
         written at most once per ``LAST_USED_INTERVAL`` per key, and only on success."""
         interval = float(signed_api_settings.LAST_USED_INTERVAL)
-        if now - keystore.key_cache.last_used(credential.key_id) < interval:
+        if not keystore.key_cache.due_for_touch(credential.key_id, now, interval):
             return
-        keystore.key_cache.mark_used(credential.key_id, now)
+        try:
+            SignatureAuthentication._write_touch(credential, now, interval)
+        except DatabaseError as exc:
+            # Best effort: a busy database must not turn a verified request into a 500.
+            logger.warning("signed_api: last-used time of %s not written: %s",
+                           credential.key_id, exc)
+
+    @staticmethod
+    def _write_touch(credential: keystore.Credential, now: float, interval: float) -> None:
         when = datetime.fromtimestamp(now, tz=timezone.utc)
         threshold = datetime.fromtimestamp(now - interval, tz=timezone.utc)
         rows = type(credential.auth).objects.filter(key_id=credential.key_id)

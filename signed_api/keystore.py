@@ -188,6 +188,7 @@ class KeyCache:
     def __init__(self):
         self._entries: dict[str, Credential] = {}
         self._last_used: dict[str, float] = {}
+        self._touch_lock = threading.Lock()
 
     def get(self, key_id: str) -> Credential | None:
         return self._entries.get(key_id)
@@ -204,11 +205,15 @@ class KeyCache:
         self._entries.clear()
         self._last_used.clear()
 
-    def last_used(self, key_id: str) -> float:
-        return self._last_used.get(key_id, 0.0)
-
-    def mark_used(self, key_id: str, when: float) -> None:
-        self._last_used[key_id] = when
+    def due_for_touch(self, key_id: str, now: float, interval: float) -> bool:
+        """True for exactly one caller per ``interval`` per key in this process."""
+        if now - self._last_used.get(key_id, 0.0) < interval:
+            return False
+        with self._touch_lock:
+            if now - self._last_used.get(key_id, 0.0) < interval:
+                return False
+            self._last_used[key_id] = now
+            return True
 
 
 key_cache = KeyCache()
@@ -307,6 +312,20 @@ def confirm(credential: Credential, nonce: str | None, ttl: int) -> tuple[bool, 
             raise SignatureError(REPLAY_STORE_UNAVAILABLE, str(exc)) from None
     key_cache.put(fresh)
     return added, fresh
+
+
+def refresh_if_stale(credential: Credential) -> Credential | None:
+    """After a signature failed against a cached key: if the key changed since it was cached
+    (a rotation elsewhere), return the current one to try again; else ``None``. Only reads."""
+    _added, token = shared_store().confirm(None, credential.key_id, 0)
+    if token is not None and token == credential.token:
+        return None
+    key_cache.discard(credential.key_id)
+    fresh = load_credential(credential.key_id)
+    if fresh.token == credential.token:
+        return None
+    key_cache.put(fresh)
+    return fresh
 
 
 def ensure_usable(credential: Credential, now: float) -> Credential:

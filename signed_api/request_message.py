@@ -6,8 +6,10 @@ not Django's decoded ``path``. Servers hand it over differently:
 - gunicorn: ``RAW_URI``; uWSGI (and others): ``REQUEST_URI`` — both ``path?query`` as sent
   (an absolute-form target ``http://host/p?q`` is reduced to its path and query);
 - ASGI: ``scope["raw_path"]`` (bytes, without the query) and ``scope["query_string"]``;
-- otherwise (Django's test client, runserver): ``SCRIPT_NAME + PATH_INFO`` re-encoded with the
-  characters RFC 3986 allows in a path left alone, and the raw ``QUERY_STRING``.
+- otherwise (Django's test client, runserver): ``SCRIPT_NAME + PATH_INFO`` re-encoded as UTF-8
+  with the characters RFC 3986 allows in a path left alone, and the raw ``QUERY_STRING``. This
+  canonical form is what ``requests``, ``httpx`` and our clients send; a client that encodes
+  differently (``%7E`` for ``~``) must be served by a server that passes the raw target.
 """
 
 from __future__ import annotations
@@ -17,14 +19,15 @@ from urllib.parse import quote
 from .core import Message
 from .core.message import normalize_authority
 
-# RFC 3986 pchar and "/" plus "%": what a client may leave unencoded in a path.
-_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+# RFC 3986 pchar and "/": what a client may leave unencoded in a path.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 def _raw_target(meta, request) -> tuple[str, str | None]:
     raw = meta.get("RAW_URI") or meta.get("REQUEST_URI")
     if raw:
-        if "://" in raw.split("?", 1)[0]:  # absolute-form, e.g. through a forward proxy
+        if not raw.startswith("/") and "://" in raw.split("?", 1)[0]:
+            # absolute-form (RFC 9112 §3.2.2), e.g. through a forward proxy
             after_scheme = raw.split("://", 1)[1]
             slash = after_scheme.find("/")
             raw = after_scheme[slash:] if slash >= 0 else "/"
@@ -32,14 +35,28 @@ def _raw_target(meta, request) -> tuple[str, str | None]:
         path, sep, query = raw.partition("?")
         return path or "/", (query if sep else None)
     scope = getattr(request, "scope", None)
-    if scope is not None and scope.get("raw_path") is not None:
-        path = scope["raw_path"].decode("latin-1")
-        query_bytes = scope.get("query_string") or b""
-        query = query_bytes.decode("latin-1")
-        return path, (query if query else None)
+    if scope is not None:
+        query_string = scope.get("query_string") or b""
+        if isinstance(query_string, bytes):  # Django's AsyncRequestFactory gives a str
+            query_string = query_string.decode("latin-1")
+        query = query_string or None
+        if scope.get("raw_path") is not None:
+            return scope["raw_path"].decode("latin-1"), query
+        # No raw_path (it is optional in ASGI): "path" is decoded, as UTF-8 by servers, but
+        # byte-for-byte as Latin-1 by Django's AsyncRequestFactory. A Latin-1 reading that is
+        # valid UTF-8 is the latter; anything else the former.
+        decoded = scope.get("path", "")  # root_path is already part of it
+        try:
+            raw = decoded.encode("latin-1")
+            raw.decode("utf-8")
+        except UnicodeError:
+            raw = decoded.encode("utf-8", "surrogateescape")
+        return quote(raw, safe=_PATH_SAFE) or "/", query
+    # Django's WSGIRequest has already replaced PATH_INFO (and SCRIPT_NAME) with the path
+    # decoded as UTF-8: encode it back the same way, percent-encoding what RFC 3986 does not
+    # allow in a path (a literal "%" included, which the client sent as "%25").
     path_info = meta.get("SCRIPT_NAME", "") + meta.get("PATH_INFO", "")
-    # WSGI hands PATH_INFO over as latin-1 decoded bytes; re-encode exactly those bytes.
-    path = quote(path_info.encode("latin-1", "replace"), safe=_PATH_SAFE)
+    path = quote(path_info.encode("utf-8", "surrogateescape"), safe=_PATH_SAFE)
     query = meta.get("QUERY_STRING", "")
     return path or "/", (query if query else None)
 
