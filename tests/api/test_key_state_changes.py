@@ -199,13 +199,8 @@ def test_old_secret_refused_by_a_process_with_a_stale_entry(hmac_key):
     assert_refused(old_client.get(NOTES), "signature_invalid")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a process whose cached entry still holds the old secret verifies the new "
-    "secret's signature against it and refuses (signature_invalid) before keystore.confirm "
-    "ever reads the shared token, so it never reloads the key",
-)
 def test_new_secret_accepted_by_a_process_with_a_stale_entry(hmac_key):
+    """The stale entry's old secret must not shadow the new one (fixed in 97ca112)."""
     key, old_secret = hmac_key
     stale = _warm(SignedAPIClient(key_id=key.key_id, key=old_secret), key)
 

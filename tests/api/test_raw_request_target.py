@@ -82,12 +82,8 @@ def test_absolute_form_target_is_reduced_to_path_and_query(api_client, auth, var
     assert response.status_code == 200, response.content
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: request_message._raw_target treats any RAW_URI/REQUEST_URI whose path "
-    "contains '://' as absolute-form, so origin-form '/a://b/' becomes '/'",
-)
 def test_origin_form_path_containing_scheme_separator_is_kept():
+    """Origin-form ``/a://b/`` is not an absolute-form target (fixed in 97ca112)."""
     request = RequestFactory().get("/a://b/", RAW_URI="/a://b/?x=1")
     message = message_from_request(request, b"")
     assert (message.path, message.query) == ("/a://b/", "x=1")
@@ -107,13 +103,8 @@ def test_raw_target_wins_over_path_info(api_client, auth):
     assert api_client.get("/api/notes/", RAW_URI="/api/%6Eotes/", **meta).status_code == 200
     assert_refused(api_client.get("/api/notes/", **meta), "signature_invalid")
 
-# Django's WSGIRequest overwrites META["PATH_INFO"] with the UTF-8-decoded path; request_message
-# re-encodes it as Latin-1, so any non-ASCII path is rebuilt wrongly (é -> %E9, € -> ?).
-NON_ASCII_PATH_INFO_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: request_message._raw_target encodes META['PATH_INFO'] (UTF-8-decoded by "
-    "WSGIRequest) as Latin-1: /api/notes/caf%C3%A9/ is verified as /api/notes/caf%E9/",
-)
+# Django's WSGIRequest overwrites META["PATH_INFO"] with the UTF-8-decoded path: it must be
+# re-encoded as UTF-8 (it was Latin-1 until 97ca112: é -> %E9, € -> ?).
 
 
 # -- Django's test client: PATH_INFO re-encoded, QUERY_STRING raw ------------------------------
@@ -129,11 +120,11 @@ NON_ASCII_PATH_INFO_BUG = pytest.mark.xfail(
         pytest.param("/api/notes/?q=a%20b&q=c", "/api/notes/?q=c&q=a%20b", 401,
                      id="repeated-params-reordered"),
         pytest.param("/api/notes/caf%C3%A9/", "/api/notes/caf%C3%A9/", 404,
-                     id="non-ascii-canonical", marks=NON_ASCII_PATH_INFO_BUG),
+                     id="non-ascii-canonical"),
         pytest.param("/api/notes/caf%C3%A9/", "/api/notes/caf%c3%a9/", 401,
                      id="non-ascii-lower-case-hex"),
         pytest.param("/api/notes/%E2%82%AC/", "/api/notes/%E2%82%AC/", 404,
-                     id="non-latin-1-canonical", marks=NON_ASCII_PATH_INFO_BUG),
+                     id="non-latin-1-canonical"),
         pytest.param("/api/notes/~user/", "/api/notes/~user/", 404, id="tilde"),
         pytest.param("/api/notes/~user/", "/api/notes/%7Euser/", 401, id="tilde-encoded"),
     ],
@@ -147,7 +138,6 @@ def test_non_ascii_path_needs_a_signature_before_404(api_client):
     assert_refused(api_client.get("/api/notes/caf%C3%A9/"), "signature_missing")
 
 
-@NON_ASCII_PATH_INFO_BUG
 def test_signed_client_authenticates_non_ascii_path_before_404(signed_client):
     assert signed_client.get("/api/notes/caf%C3%A9/").status_code == 404
 
@@ -157,11 +147,6 @@ def test_signed_client_signs_repeated_query_params(signed_client):
     assert signed_client.get("/api/notes/", {"q": ["a b", "c"]}).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: request_message._PATH_SAFE contains '%', so a PATH_INFO holding a literal "
-    "'%' (sent as %25) is rebuilt as a bare '%', which no client ever signs",
-)
 def test_literal_percent_in_path_is_rebuilt_as_percent_25(api_client, auth):
     # RFC 3986 §2.4: a '%' in a path is always sent as %25; a client signs the path as sent.
     meta = meta_from_headers(sign_headers(auth, "GET", HOST + "/api/notes/100%25/"))
