@@ -30,7 +30,10 @@ from signed_api.core import (
     Message,
     Policy,
     SignatureError,
+    content_digest,
+    load_signing_key,
     load_verifying_key,
+    sign_message,
     verify_message,
 )
 
@@ -377,8 +380,19 @@ def test_secret_encoding_is_base64url_without_padding(secret):
 
 
 # -- against a real local HTTP server that verifies with the core ----------------------------
+RESPONSE_COMPONENTS = (
+    "@status",
+    "content-type",
+    "content-digest",
+    '"@method";req',
+    '"@path";req',
+    '"signature";req;key="sig1"',
+)
+
+
 class VerifyingHandler(http.server.BaseHTTPRequestHandler):
-    """Answers 200 with what it verified, or 401 with the DESIGN §4 error body."""
+    """Answers 200 with what it verified, or 401 with the DESIGN §4 error body. Answers to
+    hmac-signed requests are signed back with the same secret, as DESIGN §3 describes."""
 
     store = NonceStore()
 
@@ -412,13 +426,30 @@ class VerifyingHandler(http.server.BaseHTTPRequestHandler):
                 "body": body.decode("utf-8"),
             },
             {"X-Verified-Label": result.label},
+            request=message if result.keyid == KEYID else None,
         )
 
-    def _reply(self, status, payload, headers):
+    def _reply(self, status, payload, headers, request=None):
         data = json.dumps(payload).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "Content-Length": str(len(data)),
+            **headers,
+        }
+        if request is not None:
+            headers["Content-Digest"] = content_digest(data)
+            response = Message.for_response(
+                status, headers=list(headers.items()), body=data, request=request
+            )
+            signature_input, signature = sign_message(
+                response,
+                load_signing_key("hmac-sha256", SECRET),
+                components=RESPONSE_COMPONENTS,
+                keyid=KEYID,
+                created=int(time.time()),
+            )
+            headers.update({"Signature-Input": signature_input, "Signature": signature})
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
@@ -468,6 +499,32 @@ def test_signed_requests_verify_at_a_real_server(server_url, client, method, pay
     assert response.headers["X-Verified-Label"] == "sig1"
 
 
+@pytest.mark.parametrize("client", ["requests", "httpx"])
+def test_verify_response_of_a_real_server_rfc9421_2_4(server_url, client):
+    auth = SignatureAuth(KEYID, SECRET)
+    url = f"{server_url}/api/notes/?page=2"
+    if client == "requests":
+        response = requests.post(url, json={"a": 1}, auth=auth, timeout=10)
+    else:
+        response = httpx.post(url, json={"a": 1}, auth=auth, timeout=10)
+    assert response.status_code == 200
+    verified = auth.verify_response(response)
+    assert [c.serialize() for c in verified.components][-1] == '"signature";req;key="sig1"'
+    # Another request's signature under the same answer: the binding fails.
+    other = SignatureAuth(KEYID, SECRET)
+    other_request = requests.Request("POST", url, json={"a": 1}, auth=other).prepare()
+    response.request = (
+        other_request
+        if client == "requests"
+        else httpx.Request(
+            "POST", url, headers=dict(other_request.headers), content=other_request.body
+        )
+    )
+    with pytest.raises(SignatureError) as excinfo:
+        auth.verify_response(response)
+    assert excinfo.value.code == "signature_invalid"
+
+
 def test_real_server_refuses_a_wrong_secret(server_url):
     response = requests.get(
         f"{server_url}/api/notes/", auth=SignatureAuth(KEYID, b"w" * 32), timeout=10
@@ -496,6 +553,7 @@ HMAC_ENV = {"SIGNED_API_KEY_ID": KEYID, "SIGNED_API_SECRET": encode_secret(SECRE
 def test_cli_get_prints_status_headers_and_body(server_url):
     done = run_cli(["GET", f"{server_url}/api/notes/?page=2"], HMAC_ENV)
     assert done.returncode == 0, done.stderr
+    assert done.stderr == "response signature: verified\n"
     head, _, body = done.stdout.partition("\n\n")
     lines = head.splitlines()
     assert lines[0] == "HTTP 200 OK"
@@ -530,6 +588,15 @@ def test_cli_with_a_client_held_ed25519_key(server_url, tmp_path):
     done = run_cli(["DELETE", f"{server_url}/api/notes/7/"], env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.partition("\n\n")[2])["keyid"] == ED_KEYID
+
+
+def test_cli_replay_is_refused_by_the_server(server_url):
+    done = run_cli(["GET", f"{server_url}/api/notes/", "--replay"], HMAC_ENV)
+    first, marker, second = done.stdout.partition("--- the same signed request again")
+    assert marker, done.stdout
+    assert first.startswith("HTTP 200 OK\n")
+    assert "HTTP 401 Unauthorized" in second and '"code": "nonce_replayed"' in second
+    assert done.returncode == 0  # --replay succeeds when the replay was refused
 
 
 def test_cli_reports_a_401_with_a_non_zero_exit(server_url):
