@@ -675,3 +675,31 @@ def test_cli_help_needs_no_configuration():
     done = run_cli(["--help"], {})
     assert done.returncode == 0
     assert done.stdout.startswith("usage: python -m signed_api.client") and "--json" in done.stdout
+
+
+# -- the worked example of docs/protocol.md is exact -----------------------------------------
+def test_protocol_doc_worked_example_matches_the_client():
+    doc = (ROOT / "docs" / "protocol.md").read_text()
+    section = doc.split("### Worked example", 1)[1].split("\n## ", 1)[0]
+    blocks = section.split("```")
+    snippet = next(b for b in blocks if b.startswith("python\n"))[len("python\n") :]
+    base_block = next(b for b in blocks if b.startswith("text\n"))[len("text\n") :].rstrip("\n")
+
+    namespace: dict = {}
+    exec(compile(snippet, "docs/protocol.md", "exec"), namespace)  # the stdlib-only template
+    auth = SignatureAuth(
+        "key_4CkXtZ2vQm8rW1nP",
+        decode_secret("c2lnbmVkLWFwaS1kb2NzLWV4YW1wbGUtc2VjcmV0ISE"),
+        created=1735689600,
+        nonce="kX0mEoF7ZJ3v9QsW2yRt-A",
+    )
+    sent = send_with_requests(
+        auth, "POST", "https://api.example.com/api/notes/?page=2", json={"text": "hello"}
+    )
+    ours = {name: sent.headers[name] for name in ("Content-Digest", "Signature-Input", "Signature")}
+    assert namespace["headers"] == ours
+    assert namespace["base"] == base_block
+    for name, value in ours.items():
+        assert f"{name}: {value}\n" in section
+        assert f"{name}: {value}\n" in doc.split("## Signature-Input and Signature", 1)[0]
+    assert sent.body == b'{"text": "hello"}' and sent.headers["Content-Length"] == "17"
