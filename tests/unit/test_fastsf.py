@@ -115,8 +115,8 @@ SIG_PARAM = st.one_of(
     st.tuples(st.sampled_from(["keyid", "nonce", "alg", "tag"]), STRING),
     st.tuples(st.sampled_from(["created", "keyid", "other", "a"]), OTHER_BARE),
 )
-MEMBER = st.tuples(st.lists(ITEM, max_size=6), st.lists(SIG_PARAM, max_size=6).map(dict))
-SIGNATURE_INPUT = st.dictionaries(KEY, MEMBER, min_size=1, max_size=3)
+MEMBER = st.tuples(st.lists(ITEM, max_size=5), st.lists(SIG_PARAM, max_size=5).map(dict))
+SIGNATURE_INPUT = st.dictionaries(KEY, MEMBER, min_size=1, max_size=2)
 
 
 def in_fast_subset(structure) -> bool:
