@@ -128,7 +128,7 @@ class ScopesField(forms.CharField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault("label", _("scopes"))
+        kwargs.setdefault("label", _("Scopes"))
         kwargs.setdefault(
             "help_text",
             _("Separated by spaces or commas, e.g. <code>notes:read notes:write</code>. "
@@ -152,7 +152,7 @@ class ScopesField(forms.CharField):
 
 class ApiKeyAddForm(forms.ModelForm):
     public_key_pem = forms.CharField(
-        label=_("public key"),
+        label=_("Public key (PEM)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6, "cols": 70, "spellcheck": "false"}),
         help_text=_("PEM (SubjectPublicKeyInfo) of the client's key: required for ed25519 and "
@@ -670,7 +670,7 @@ class EnrollmentKeyAddForm(forms.ModelForm):
 
 @admin.register(EnrollmentKey)
 class EnrollmentKeyAdmin(_ManageMixin, admin.ModelAdmin):
-    form = EnrollmentKeyAddForm
+    add_form = EnrollmentKeyAddForm
     list_display = ("key_id", "name", "status_display", "uses_left", "uses_total", "created_at",
                     "expires_at", "created_by")
     list_filter = ("created_at",)
@@ -688,6 +688,11 @@ class EnrollmentKeyAdmin(_ManageMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.view_fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
 
     def has_change_permission(self, request, obj=None):
         return False if obj is not None else super().has_change_permission(request, obj)

@@ -18,11 +18,14 @@ class SignedApiConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from . import checks, signals  # noqa: F401 - importing checks registers them
-        from .models import ApiKey
+        from .models import ApiKey, EnrollmentKey, Session
 
         post_save.connect(
             signals.user_saved, sender=get_user_model(), dispatch_uid="signed_api_user_saved"
         )
-        post_delete.connect(
-            signals.api_key_deleted, sender=ApiKey, dispatch_uid="signed_api_key_deleted"
-        )
+        for model in (ApiKey, Session, EnrollmentKey):
+            post_delete.connect(
+                signals.credential_deleted,
+                sender=model,
+                dispatch_uid=f"signed_api_{model.__name__}_deleted",
+            )

@@ -52,7 +52,16 @@ def check_settings(app_configs=None, **kwargs):
     else:
         config = caches[alias]
         backend = config.get("BACKEND", "")
-        if backend in LOCAL_CACHE_BACKENDS:
+        if backend == "django.core.cache.backends.dummy.DummyCache":
+            messages.append(
+                Error(
+                    f"The nonce cache {alias!r} is a DummyCache: it remembers no nonce, so "
+                    "every replay would pass.",
+                    hint="Use Redis through django-redis (or locmem for a single process).",
+                    id="signed_api.E008",
+                )
+            )
+        elif backend in LOCAL_CACHE_BACKENDS:
             messages.append(
                 Warning(
                     f"The nonce cache {alias!r} uses {backend.rsplit('.', 1)[-1]}: nonces and key "
@@ -73,6 +82,22 @@ def check_settings(app_configs=None, **kwargs):
                     id="signed_api.E005",
                 )
             )
+    prefixes = [
+        user.get(name, DEFAULTS[name])
+        for name in ("KEY_ID_PREFIX", "SESSION_ID_PREFIX", "ENROLLMENT_KEY_PREFIX")
+    ]
+    clash = any(not isinstance(p, str) or not p for p in prefixes) or any(
+        a.startswith(b) for i, a in enumerate(prefixes) for j, b in enumerate(prefixes) if i != j
+    )
+    if clash:
+        messages.append(
+            Error(
+                "KEY_ID_PREFIX, SESSION_ID_PREFIX and ENROLLMENT_KEY_PREFIX must be non-empty "
+                "and none may start another: a key id must name one kind of credential.",
+                hint="Keep the defaults key_, ses_ and enr_ (changing one strands existing ids).",
+                id="signed_api.E009",
+            )
+        )
     for alg in user.get("ALGORITHMS", ()):
         if alg not in ("hmac-sha256", "ed25519", "ecdsa-p256-sha256"):
             messages.append(
@@ -99,8 +124,9 @@ def check_settings(app_configs=None, **kwargs):
 
 @register(Tags.security, deploy=True)
 def check_master_keys(app_configs=None, **kwargs):
-    if getattr(settings, "SIGNED_API", {}).get("MASTER_KEYS"):
-        return []
+    user = getattr(settings, "SIGNED_API", {})
+    if not isinstance(user, dict) or user.get("MASTER_KEYS"):
+        return []  # a non-dict is E002's business
     return [
         Warning(
             "SIGNED_API['MASTER_KEYS'] is not set: stored secrets are encrypted under a key "
@@ -129,7 +155,8 @@ def check_exception_handler(app_configs=None, **kwargs):
 
 @register(Tags.security)
 def check_response_signing(app_configs=None, **kwargs):
-    if not getattr(settings, "SIGNED_API", {}).get("SIGN_RESPONSES", True):
+    user = getattr(settings, "SIGNED_API", {})
+    if not isinstance(user, dict) or not user.get("SIGN_RESPONSES", True):
         return []
     middleware = "signed_api.response_signing.ResponseSignatureMiddleware"
     installed = list(getattr(settings, "MIDDLEWARE", []) or [])

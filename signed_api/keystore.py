@@ -40,6 +40,9 @@ STATE_PREFIX = "signed_api:state:"
 NONCE_PREFIX = "signed_api:nonce:"
 # Published tokens expire eventually; a missing token only means "ask the database".
 STATE_TIMEOUT = 7 * 24 * 3600
+# A cached credential is re-read from the database at least this often (seconds), whatever the
+# shared token says: the backstop for a change whose publication was lost.
+CACHE_MAX_AGE = 60
 
 
 def nonce_key(key_id: str, nonce: str) -> str:
@@ -65,6 +68,8 @@ class SharedStore:
     def __init__(self, alias: str):
         self.alias = alias
         self.cache = caches[alias]
+        # A cache that stores nothing would accept every replay: refuse to run on it (E008).
+        self._dummy = type(self.cache).__name__ == "DummyCache"
         client = getattr(self.cache, "client", None)
         self._redis = client if client is not None and hasattr(client, "get_client") else None
 
@@ -75,6 +80,10 @@ class SharedStore:
         """Record ``nonce`` for ``key_id`` (if any) and read its state token, atomically per
         command. Returns ``(nonce_was_new, token_or_None)``."""
         skey = state_key(key_id)
+        if self._dummy:
+            raise SignatureError(
+                REPLAY_STORE_UNAVAILABLE, f"nonce cache {self.alias!r} is a DummyCache"
+            )
         try:
             if self._redis is not None:
                 conn = self._redis.get_client(write=True)
@@ -133,15 +142,27 @@ def shared_store() -> SharedStore:
 
 
 def publish_state(key_id: str, token: str) -> None:
-    """Tell every process that ``key_id`` changed. Called after the change commits."""
+    """Tell every process that ``key_id`` changed. Called after the change commits.
+
+    It must not fail silently and must not fail the committed change: it tries twice to write
+    the new token and, failing that, to delete the old one (readers then go to the database).
+    If the store cannot be reached at all, every process refuses requests anyway (503), and the
+    bounded age of cached entries (``CACHE_MAX_AGE``) covers a blip that hides the change.
+    """
     key_cache.discard(key_id)
+    store = shared_store()
+    for attempt in (1, 2):
+        try:
+            store.publish(key_id, token)
+            return
+        except Exception as exc:  # noqa: BLE001
+            logger.error("signed_api: publishing the state of %s failed (%d): %s",
+                         key_id, attempt, exc)
     try:
-        shared_store().publish(key_id, token)
-    except Exception:
-        # The change is committed; processes that cannot read the store refuse requests
-        # (fail closed), and a missing token makes them re-read the database.
-        logger.exception("signed_api: could not publish the new state of %s", key_id)
-        raise
+        store.cache.delete(state_key(key_id))
+    except Exception:  # noqa: BLE001
+        logger.error("signed_api: the state of %s could not be published nor cleared; other "
+                     "processes see the change within %d s", key_id, CACHE_MAX_AGE)
 
 
 # -- the per-process cache ----------------------------------------------------------------------
@@ -162,6 +183,7 @@ class Credential:
     # Rotation overlap: the previous key verifies too, until previous_until (epoch seconds).
     previous_key: VerifyingKey | None = None
     previous_until: float | None = None
+    loaded_at: float = 0.0
 
     @property
     def is_session(self) -> bool:
@@ -282,12 +304,13 @@ def load_credential(key_id: str) -> Credential:
             if previous_key is not None and obj.previous_valid_until
             else None
         ),
+        loaded_at=time.time(),
     )
 
 
 def resolve(key_id: str) -> Credential:
     credential = key_cache.get(key_id)
-    if credential is None:
+    if credential is None or time.time() - credential.loaded_at > CACHE_MAX_AGE:
         credential = load_credential(key_id)
         key_cache.put(credential)
     return credential

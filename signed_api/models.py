@@ -48,9 +48,12 @@ class _StatefulMixin:
         if update_fields is not None and "state_token" not in update_fields:
             kwargs["update_fields"] = [*update_fields, "state_token"]
         models.Model.save(self, *args, **kwargs)
-        from .keystore import publish_state
+        from .keystore import key_cache, publish_state
 
         key_id, token = self.key_id, self.state_token
+        # This process forgets its copy now (so the change applies here even before the
+        # transaction commits, e.g. inside a test); the others once it has committed.
+        key_cache.discard(key_id)
         transaction.on_commit(lambda: publish_state(key_id, token), using=kwargs.get("using"))
 
 

@@ -29,23 +29,34 @@ security_event = Signal()
 
 
 def user_saved(sender, instance, **kwargs):
-    """A change to a user (deactivated, new password...) invalidates the caches of their keys:
-    every process re-reads the owner on the next request."""
-    from .models import ApiKey, new_state_token
+    """A change to a user (deactivated, new password...) invalidates the cached copies of all
+    their credentials, API keys and sessions: every process re-reads the owner on the next
+    request."""
+    from .models import ApiKey, Session, new_state_token
 
-    keys = list(ApiKey.objects.filter(user_id=instance.pk).values_list("key_id", flat=True))
-    if not keys:
-        return
     token = new_state_token()
-    ApiKey.objects.filter(user_id=instance.pk).update(state_token=token)
+    changed = []
+    for model in (ApiKey, Session):
+        rows = model.objects.filter(user_id=instance.pk)
+        if model is Session:
+            rows = rows.filter(revoked_at__isnull=True)
+        key_ids = list(rows.values_list("key_id", flat=True))
+        if key_ids:
+            model.objects.filter(key_id__in=key_ids).update(state_token=token)
+            changed += key_ids
+    for key_id in changed:
+        keystore.key_cache.discard(key_id)
 
     def publish():
-        for key_id in keys:
+        for key_id in changed:
             keystore.publish_state(key_id, token)
 
-    transaction.on_commit(publish)
+    if changed:
+        transaction.on_commit(publish)
 
 
-def api_key_deleted(sender, instance, **kwargs):
+def credential_deleted(sender, instance, **kwargs):
+    """A deleted API key, session or enrollment key is refused at once in every process."""
     key_id = instance.key_id
+    keystore.key_cache.discard(key_id)
     transaction.on_commit(lambda: keystore.publish_state(key_id, "deleted"))

@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def auth_from_env(environ=os.environ) -> SignatureAuth:
+    """The key from the environment; any problem is a one-line error, not a traceback."""
     key_id = environ.get("SIGNED_API_KEY_ID")
     algorithm = environ.get("SIGNED_API_ALGORITHM", "hmac-sha256")
     if not key_id:
@@ -51,13 +52,21 @@ def auth_from_env(environ=os.environ) -> SignatureAuth:
             key = decode_secret(secret)
         except ValueError:
             raise SystemExit("error: SIGNED_API_SECRET is not valid base64url") from None
+        if not key:
+            raise SystemExit("error: SIGNED_API_SECRET decodes to nothing")
     else:
         path = environ.get("SIGNED_API_PRIVATE_KEY")
         if not path:
             raise SystemExit("error: set SIGNED_API_PRIVATE_KEY to a PEM private key file")
-        with open(path, "rb") as fh:
-            key = fh.read()
-    return SignatureAuth(key_id, key, algorithm=algorithm)
+        try:
+            with open(path, "rb") as fh:
+                key = fh.read()
+        except OSError as exc:
+            raise SystemExit(f"error: cannot read SIGNED_API_PRIVATE_KEY: {exc}") from None
+    try:
+        return SignatureAuth(key_id, key, algorithm=algorithm)
+    except (ValueError, TypeError) as exc:
+        raise SystemExit(f"error: the key cannot be used with {algorithm}: {exc}") from None
 
 
 def login_main(argv) -> int:

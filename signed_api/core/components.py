@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from urllib.parse import unquote_to_bytes
 
-from . import sf
+from . import fastsf, sf
 from .errors import COMPONENT_MISSING, SIGNATURE_MALFORMED, SignatureError
 from .message import Message
 
@@ -103,6 +103,10 @@ class Component:
 
     def serialize(self) -> str:
         if self._serialized is None:
+            fast = fastsf.ser_item(self.name, self.params)
+            if fast is not None:
+                self._serialized = fast
+                return fast
             try:
                 self._serialized = sf.ser_item((self.name, self.params))
             except (ValueError, TypeError) as exc:
@@ -270,6 +274,9 @@ def _field_value(message: Message, component: Component) -> str:
         key = params["key"]
         if type(key) is not str:
             raise SignatureError(SIGNATURE_MALFORMED, "key parameter must be a String")
+        sequences = fastsf.parse_byte_sequences(value)  # e.g. "signature";key=: the common case
+        if sequences is not None and key in sequences:
+            return ":" + base64.b64encode(sequences[key]).decode("ascii") + ":"
         try:
             parsed = sf.parse_as(value, "dictionary")
         except (ValueError, UnicodeError) as exc:
@@ -307,6 +314,9 @@ def serialize_signature_params(
     components: Sequence[Component], params: Mapping[str, object]
 ) -> str:
     """The inner list that is both the Signature-Input member and the last base line."""
+    params_text = fastsf.ser_params(params)
+    if params_text is not None:
+        return "(" + " ".join(c.serialize() for c in components) + ")" + params_text
     try:
         return sf.ser_innerlist(([(c.name, c.params) for c in components], dict(params)))
     except (ValueError, TypeError) as exc:

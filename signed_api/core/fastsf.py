@@ -19,7 +19,7 @@ import binascii
 import functools
 import re
 
-__all__ = ["parse_signature_input", "parse_byte_sequences"]
+__all__ = ["parse_signature_input", "parse_byte_sequences", "ser_item", "ser_params"]
 
 _STR = r'"[\x20\x21\x23-\x5b\x5d-\x7e]*"'  # a String with no escapes
 _KEY = r"[a-z*][a-z0-9_.*-]*"
@@ -107,3 +107,34 @@ def parse_byte_sequences(value: str):
             return None
         pos = match.end()
     return result if result else None
+
+
+# -- serializing the same canonical subset ---------------------------------------------------
+_SAFE_STRING = re.compile(r'[\x20\x21\x23-\x5b\x5d-\x7e]*')
+_KEY_RE = re.compile(_KEY)
+_MAX_INT = 999_999_999_999_999
+
+
+def ser_params(params) -> str | None:
+    """RFC 8941 §4.1.1.2 for Strings without escapes, Integers and ``True``; else ``None``."""
+    out = []
+    for key, value in params.items():
+        if type(key) is not str or _KEY_RE.fullmatch(key) is None:
+            return None
+        if value is True:
+            out.append(";" + key)
+        elif type(value) is int and -_MAX_INT <= value <= _MAX_INT:
+            out.append(f";{key}={value}")
+        elif type(value) is str and _SAFE_STRING.fullmatch(value) is not None:
+            out.append(f';{key}="{value}"')
+        else:
+            return None
+    return "".join(out)
+
+
+def ser_item(value, params) -> str | None:
+    """A String item with parameters, or ``None`` when the fast path does not apply."""
+    if type(value) is not str or _SAFE_STRING.fullmatch(value) is None:
+        return None
+    rest = ser_params(params) if params else ""
+    return None if rest is None else f'"{value}"{rest}'

@@ -206,6 +206,10 @@ def enroll(enrollment: EnrollmentKey, *, username: str, algorithm: str = HMAC_SH
             raise KeyError_("unknown_user", "no such user") from None
         if not user.is_active:
             raise KeyError_("unknown_user", "no such user")
+        if user.is_staff or user.is_superuser:
+            # An enrollment key is handed around in person: it must never mint a key that
+            # can act as an administrator.
+            raise KeyError_("staff_not_enrollable", "staff accounts cannot be enrolled")
         key, secret = create_api_key(
             user, name=name or f"enrolled with {enrollment.key_id}", algorithm=algorithm,
             public_key=public_key, request=request, via="enrollment",

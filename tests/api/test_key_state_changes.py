@@ -213,12 +213,6 @@ def test_new_secret_accepted_by_a_process_with_a_stale_entry(hmac_key):
     assert SignedAPIClient(key_id=key.key_id, key=new_secret).get(NOTES).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: when keystore.publish_state cannot write the new token (a store blip at "
-    "commit time), the old token stays in the shared cache, so every other process keeps "
-    "accepting the revoked key for as long as its cached entry lives (STATE_TIMEOUT, 7 days)",
-)
 def test_revocation_whose_publication_failed_still_reaches_other_processes(
     monkeypatch, signed_client, hmac_key
 ):

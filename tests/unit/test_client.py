@@ -631,11 +631,6 @@ def test_cli_missing_configuration_is_a_clear_error(env, mentions):
     assert "Traceback" not in done.stderr and done.stdout == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="client bug: auth_from_env lets ValueError/OSError from decoding the secret, "
-    "reading the key file or loading the key escape as a traceback; remove with the fix",
-)
 @pytest.mark.parametrize(
     "env",
     [

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from ...client.auth import encode_secret
-from ...models import ApiKey
+from ...services import keys
 
 
 class Command(BaseCommand):
@@ -30,6 +30,8 @@ class Command(BaseCommand):
         parser.add_argument("--public-key", metavar="PEMFILE", help="the client's public key")
         parser.add_argument("--name", default="", help="a label for the key")
         parser.add_argument("--expires-in", type=int, metavar="DAYS", help="lifetime in days")
+        parser.add_argument("--scopes", default="", metavar="SCOPES",
+                            help="space or comma separated, e.g. 'notes:read notes:write'")
         parser.add_argument("--json", action="store_true", help="print JSON")
 
     def handle(self, *args, **options):
@@ -51,23 +53,28 @@ class Command(BaseCommand):
                 raise CommandError("--expires-in must be a positive number of days")
             expires_at = timezone.now() + timedelta(days=options["expires_in"])
         try:
-            key, secret = ApiKey.objects.create_key(
+            key, secret = keys.create_api_key(
                 user,
                 name=options["name"],
                 algorithm=options["algorithm"],
                 public_key=public_key,
                 expires_at=expires_at,
+                scopes=options["scopes"],
+                via="command",
             )
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
+        except keys.KeyError_ as exc:
+            raise CommandError(exc.detail) from None
         encoded = encode_secret(secret) if secret is not None else None
         if options["json"]:
             self.stdout.write(
+                # Exactly DESIGN §6's shape.
                 json.dumps({"key_id": key.key_id, "secret": encoded, "algorithm": key.algorithm})
             )
             return
         self.stdout.write(f"key id:    {key.key_id}")
         self.stdout.write(f"algorithm: {key.algorithm}")
+        if key.scopes:
+            self.stdout.write(f"scopes:    {' '.join(key.scopes)}")
         if encoded is not None:
             self.stdout.write(f"secret:    {encoded}")
             self.stdout.write(
