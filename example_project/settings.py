@@ -82,7 +82,8 @@ CACHES = {
     ),
 }
 
-SIGNED_API = {"NONCE_CACHE": "nonces"}
+# Keys made without --scopes (or "scopes") may read and write notes.
+SIGNED_API = {"NONCE_CACHE": "nonces", "DEFAULT_KEY_SCOPES": ["notes:read", "notes:write"]}
 
 REST_FRAMEWORK = {
     # Signed requests first; the browsable API still works for a logged-in admin user.

@@ -32,6 +32,8 @@ DEFAULTS: dict[str, object] = {
     # base64url 32-byte keys, newest first; empty: derived from SECRET_KEY (warned by a check).
     "MASTER_KEYS": (),
     # --- keys ---
+    # Scopes a new API key gets when it is created without any.
+    "DEFAULT_KEY_SCOPES": (),
     # Prefix of new API key ids.
     "KEY_ID_PREFIX": "key_",
     # `last_used_at` is written at most this often (seconds) per key.

@@ -82,21 +82,26 @@ class ApiKeyManager(models.Manager.from_queryset(ApiKeyQuerySet)):
         algorithm: str = HMAC_SHA256,
         public_key: bytes | str | None = None,
         expires_at=None,
+        scopes=None,
     ):
         """Create a key; returns ``(api_key, secret)``.
 
         ``secret`` is the plaintext hmac secret (bytes), returned this once and stored only
         encrypted; ``None`` for public-key algorithms, which need ``public_key`` (PEM).
+        ``scopes`` defaults to the ``DEFAULT_KEY_SCOPES`` setting.
         """
         allowed = tuple(signed_api_settings.ALGORITHMS)
         if algorithm not in ALGORITHMS or algorithm not in allowed:
             raise ValueError(f"algorithm must be one of {', '.join(allowed)}")
+        if scopes is None:
+            scopes = list(signed_api_settings.DEFAULT_KEY_SCOPES)
         key = self.model(
             user=user,
             name=name,
             algorithm=algorithm,
             expires_at=expires_at,
             key_id=new_key_id(signed_api_settings.KEY_ID_PREFIX),
+            scopes=list(scopes),
         )
         secret: bytes | None = None
         if algorithm == HMAC_SHA256:

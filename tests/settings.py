@@ -75,7 +75,8 @@ CACHES = {
     ),
 }
 
-SIGNED_API = {"NONCE_CACHE": "nonces"}
+# New keys may use the example notes API unless a test gives other scopes.
+SIGNED_API = {"NONCE_CACHE": "nonces", "DEFAULT_KEY_SCOPES": ["notes:read", "notes:write"]}
 
 # As a project using signed_api would configure DRF (see docs/django.md).
 REST_FRAMEWORK = {

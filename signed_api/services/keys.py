@@ -55,17 +55,16 @@ def create_api_key(
     request=None,
     via: str = "api",
 ):
-    """``(api_key, secret)``; ``secret`` (bytes) only for hmac, shown once."""
-    clean_scopes = _clean_scopes(scopes)
+    """``(api_key, secret)``; ``secret`` (bytes) only for hmac, shown once. No ``scopes``
+    means the ``DEFAULT_KEY_SCOPES`` setting."""
+    clean_scopes = _clean_scopes(scopes) or None  # None: DEFAULT_KEY_SCOPES
     try:
         with transaction.atomic():
             key, secret = ApiKey.objects.create_key(
                 user, name=name, algorithm=algorithm, public_key=public_key,
-                expires_at=expires_at,
+                expires_at=expires_at, scopes=clean_scopes,
             )
-            if clean_scopes:
-                key.scopes = clean_scopes
-                key.save(update_fields=["scopes"])
+            clean_scopes = key.scopes
             events.record(
                 SecurityEvent.KEY_CREATED, user=user, key_id=key.key_id, request=request,
                 detail={"algorithm": algorithm, "via": via, "by": _actor_name(actor),

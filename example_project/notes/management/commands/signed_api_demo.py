@@ -36,7 +36,9 @@ class Command(BaseCommand):
             password_note = f"  (password, shown once: {password})"
         for old in ApiKey.objects.filter(user=user, name=DEMO_KEY_NAME, revoked_at__isnull=True):
             old.revoke()
-        key, secret = ApiKey.objects.create_key(user, name=DEMO_KEY_NAME)
+        key, secret = ApiKey.objects.create_key(
+            user, name=DEMO_KEY_NAME, scopes=["notes:read", "notes:write"]
+        )
         base = options["base_url"].rstrip("/")
         self.stdout.write(
             f"""
