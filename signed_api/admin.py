@@ -166,6 +166,13 @@ class ApiKeyAddForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        defaults = " ".join(signed_api_settings.DEFAULT_KEY_SCOPES)
+        self.fields["scopes"].help_text = format_html(
+            "{} <code>notes:read notes:write</code>. {}",
+            _("Separated by spaces or commas, e.g."),
+            _("Empty: the default scopes (DEFAULT_KEY_SCOPES): %(defaults)s.")
+            % {"defaults": defaults or _("none")},
+        )
         allowed = tuple(signed_api_settings.ALGORITHMS)
         field = self.fields["algorithm"]
         field.choices = [(value, label) for value, label in ALGORITHM_CHOICES if value in allowed]
