@@ -1,0 +1,154 @@
+"""Helpers of the session tests (imported by the test modules).
+
+Everything goes over HTTP: an unsigned ``APIClient`` for the login endpoints, a
+``SignedAPIClient`` signing with a session's id and secret for the rest. pyotp is the
+independent judge of TOTP codes; time steps are computed here from the wall clock.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+
+import pyotp
+from django.db import connections
+from rest_framework.test import APIClient
+
+from signed_api.client import decode_secret
+from signed_api.models import TOTPDevice
+from signed_api.test import SignedAPIClient
+
+AUTH = "/api/auth/"
+SESSIONS = AUTH + "sessions/"
+TOTP = AUTH + "totp/"
+TOTP_CONFIRM = AUTH + "totp/confirm/"
+NOTES = "/api/notes/"
+STEP = 30
+
+SESSION_KEYS = {"id", "secret", "algorithm", "expires_at", "idle_timeout"}
+PENDING_KEYS = {"id", "status", "methods", "expires_at"}
+
+
+def detail_url(session_id: str) -> str:
+    return f"{SESSIONS}{session_id}/"
+
+
+def verify_url(challenge_id: str) -> str:
+    return f"{SESSIONS}{challenge_id}/verify/"
+
+
+def body(response) -> dict:
+    return json.loads(response.content)
+
+
+def assert_error(response, code: str, status: int = 401) -> dict:
+    """A flow failure of DESIGN §4: the status and ``{"detail", "code", ...}``."""
+    assert response.status_code == status, (response.status_code, response.content[:400])
+    data = body(response)
+    assert data["code"] == code, data
+    assert isinstance(data["detail"], str)
+    assert data["detail"]
+    if status == 401:
+        assert response["WWW-Authenticate"] == "Signature"
+    return data
+
+
+def post_login(client: APIClient | None = None, **fields):
+    """``POST sessions/`` with a JSON body of ``fields``."""
+    client = client or APIClient()
+    return client.post(SESSIONS, fields, format="json")
+
+
+def login(username: str, password: str, client: APIClient | None = None, **fields) -> dict:
+    """A password login that must answer 201; returns the body."""
+    response = post_login(client, username=username, password=password, **fields)
+    assert response.status_code == 201, (response.status_code, response.content[:400])
+    return body(response)
+
+
+def session_client(session: dict) -> SignedAPIClient:
+    """A test client that signs every request with the session of a 201 body."""
+    return SignedAPIClient(key_id=session["id"], key=decode_secret(session["secret"]))
+
+
+def verify(challenge_id: str, code: str, client: APIClient | None = None):
+    return (client or APIClient()).post(verify_url(challenge_id), {"code": code}, format="json")
+
+
+# -- TOTP --------------------------------------------------------------------------------------
+def current_step(now: float | None = None) -> int:
+    return int((time.time() if now is None else now) // STEP)
+
+
+def enrol(signed: SignedAPIClient) -> tuple[pyotp.TOTP, list[str]]:
+    """Enrol and confirm a TOTP device over HTTP; returns the authenticator and recovery codes."""
+    started = signed.post(TOTP)
+    assert started.status_code == 201, started.content
+    authenticator = pyotp.parse_uri(body(started)["otpauth_uri"])
+    confirmed = signed.post(TOTP_CONFIRM, {"code": authenticator.now()}, format="json")
+    assert confirmed.status_code == 200, confirmed.content
+    return authenticator, body(confirmed)["recovery_codes"]
+
+
+def fresh_code(authenticator: pyotp.TOTP, user) -> str:
+    """A code the server has not seen: the current step, else the next one.
+
+    When both were already accepted (several logins within one 30-second step), the device's
+    replay guard is moved back two steps, i.e. the device last saw a code a minute ago: a move
+    of a stored timestamp, never of the code check itself.
+    """
+    last_t = TOTPDevice.objects.get(user=user).last_t
+    step = current_step()
+    for candidate in (step, step + 1):
+        if candidate > last_t:
+            return authenticator.at(candidate * STEP)
+    TOTPDevice.objects.filter(user=user).update(last_t=step - 2)
+    return authenticator.at(step * STEP)
+
+
+def wrong_code(authenticator: pyotp.TOTP) -> str:
+    """Six digits that are no code of the steps around now."""
+    now = time.time()
+    near = {authenticator.at(now + k * STEP) for k in range(-4, 5)}
+    for n in range(1_000_000):
+        code = f"{(123457 + n * 7919) % 1_000_000:06d}"
+        if code not in near:
+            return code
+    raise AssertionError("unreachable")
+
+
+def second_factor_login(username: str, password: str, code: str, **fields):
+    """Password (expecting 202), then the code: returns ``(pending_body, verify_response)``."""
+    pending = post_login(username=username, password=password, **fields)
+    assert pending.status_code == 202, (pending.status_code, pending.content[:400])
+    pending_body = body(pending)
+    return pending_body, verify(pending_body["id"], code)
+
+
+# -- threads -----------------------------------------------------------------------------------
+def race(target: Callable[[int], object], threads: int = 4) -> list[object]:
+    """Run ``target(i)`` in ``threads`` threads released together; results in order.
+
+    Each thread closes its own database connection; an exception is returned, not lost.
+    """
+    barrier = threading.Barrier(threads)
+    results: list[object] = [None] * threads
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[i] = target(i)
+        except Exception as exc:  # noqa: BLE001 - reported by the caller's assertions
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert not any(w.is_alive() for w in workers)
+    return results

@@ -1,0 +1,122 @@
+"""One TOTP code raced by threads: exactly one wins (the step is recorded under
+``select_for_update``). Against the configured database: SQLite in pass 1, PostgreSQL in pass 2.
+"""
+
+from __future__ import annotations
+
+import pyotp
+import pytest
+from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from signed_api.models import Session, TOTPDevice
+from signed_api.services import second_factor
+
+from .conftest import PASSWORD
+from .support import STEP, body, enrol, login, post_login, race, session_client, verify
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+needs_row_locks = pytest.mark.skipif(
+    "connection.vendor == 'sqlite'",
+    reason="SQLite has no row locks (select_for_update is a no-op) and its shared-cache test "
+    "database answers concurrent writers with 'database table is locked' instead of waiting, "
+    "so no winner is guaranteed; pass 2 runs this on PostgreSQL",
+)
+
+SEED = pyotp.random_base32(32)
+THREADS = 4
+ROUNDS = 10
+
+
+@needs_row_locks
+def test_one_totp_code_raced_through_verify_code_is_accepted_once(user):
+    """Rounds at successive time steps (``now=``), each with one code sent by every thread."""
+    device = TOTPDevice(user=user, confirmed_at=timezone.now())
+    device.set_seed(SEED)
+    device.save()
+    authenticator = pyotp.TOTP(SEED)
+    base = 1_700_000_000
+
+    for round_ in range(ROUNDS):
+        now = base + round_ * 3 * STEP
+        code = authenticator.at(now)
+        results = race(
+            lambda _i, code=code, now=now: second_factor.verify_code(user, code, now=now)
+        )
+        assert not [r for r in results if isinstance(r, Exception)], results
+        assert results.count(True) == 1, (round_, connection.vendor, results)
+        assert TOTPDevice.objects.get(user=user).last_t == now // STEP
+
+
+@needs_row_locks
+def test_one_totp_code_raced_over_http_through_two_challenges_logs_in_once(user):
+    authenticator, _codes = enrol(session_client(login("alice", PASSWORD)))
+    # The confirmation spent a step; start the race at a step nobody used.
+    TOTPDevice.objects.filter(user=user).update(last_t=-1)
+
+    for _round in range(3):
+        pending = []
+        for _ in range(THREADS):
+            response = post_login(username="alice", password=PASSWORD)
+            assert response.status_code == 202, response.content
+            pending.append(body(response)["id"])
+        code = authenticator.now()
+        before = Session.objects.count()
+
+        responses = race(
+            lambda i, code=code, pending=pending: verify(pending[i], code, APIClient())
+        )
+
+        assert not [r for r in responses if isinstance(r, Exception)], responses
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [201] + [401] * (THREADS - 1), statuses
+        for response in responses:
+            if response.status_code == 401:
+                assert body(response)["code"] == "otp_invalid"
+        assert Session.objects.count() == before + 1
+        TOTPDevice.objects.filter(user=user).update(last_t=-1)  # next round, same step again
+
+
+@needs_row_locks
+def test_one_recovery_code_raced_over_http_logs_in_once(user):
+    _authenticator, codes = enrol(session_client(login("alice", PASSWORD)))
+    for code in codes[:3]:
+        pending = []
+        for _ in range(THREADS):
+            response = post_login(username="alice", password=PASSWORD)
+            assert response.status_code == 202
+            pending.append(body(response)["id"])
+
+        responses = race(
+            lambda i, code=code, pending=pending: verify(pending[i], code, APIClient())
+        )
+
+        assert not [r for r in responses if isinstance(r, Exception)], responses
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [201] + [401] * (THREADS - 1), statuses
+
+
+def test_one_totp_code_raced_is_never_accepted_twice_on_any_database(user):
+    """The safety half of the race, on every database: never two winners. On SQLite a thread
+    may lose to 'database table is locked' (no winner at all); nowhere else may it fail."""
+    device = TOTPDevice(user=user, confirmed_at=timezone.now())
+    device.set_seed(SEED)
+    device.save()
+    authenticator = pyotp.TOTP(SEED)
+    base = 1_800_000_000
+    for round_ in range(ROUNDS):
+        now = base + round_ * 3 * STEP
+        code = authenticator.at(now)
+        results = race(
+            lambda _i, code=code, now=now: second_factor.verify_code(user, code, now=now)
+        )
+        errors = [r for r in results if isinstance(r, Exception)]
+        if connection.vendor == "sqlite":
+            assert all("locked" in str(e) for e in errors), errors
+        else:
+            assert not errors, errors
+        assert results.count(True) <= 1, (round_, results)
+        spent = TOTPDevice.objects.get(user=user).last_t == now // STEP
+        assert results.count(True) == (1 if spent else 0)
