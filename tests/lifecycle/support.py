@@ -1,0 +1,236 @@
+"""Helpers of the key-lifecycle tests (imported by the test modules).
+
+Everything a client does goes over HTTP: an unsigned ``APIClient`` for the login endpoint, a
+``SignedAPIClient`` signing with a session, an API key or an enrollment key for the rest.
+Public keys are built here from ``cryptography`` objects (PEM and JWK by hand, not through the
+code under test), and pyotp is the independent judge of TOTP codes.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import threading
+import time
+from collections.abc import Callable
+
+import pyotp
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from django.core.management import call_command
+from django.db import connections
+from rest_framework.test import APIClient
+
+from signed_api.client import SignatureAuth, decode_secret
+from signed_api.models import TOTPDevice
+from signed_api.test import SignedAPIClient
+
+# signed_api/keystore.py, Credential.check_usable (line 183) refuses a credential whose user is
+# not active; an enrollment credential's user is AnonymousUser() (load_credential, line 262),
+# whose is_active is False, so every request signed with an enrollment key is refused.
+ENROLLMENT_REFUSED = pytest.mark.xfail(
+    strict=True,
+    reason="BUG: every request signed with an enrollment key is 401 user_inactive: "
+    "keystore.Credential.check_usable checks user.is_active and an enrollment credential's "
+    "user is AnonymousUser (is_active False); skip that check for kind == 'enrollment'",
+)
+
+PASSWORD = "correct horse battery staple"
+OTHER_PASSWORD = "bob's own password"
+
+AUTH = "/api/auth/"
+SESSIONS = AUTH + "sessions/"
+KEYS = AUTH + "keys/"
+ENROLL = AUTH + "enroll/"
+TOTP = AUTH + "totp/"
+TOTP_CONFIRM = AUTH + "totp/confirm/"
+NOTES = "/api/notes/"
+STEP = 30
+
+
+def key_url(key_id: str) -> str:
+    return f"{KEYS}{key_id}/"
+
+
+def rotate_url(key_id: str) -> str:
+    return f"{KEYS}{key_id}/rotate/"
+
+
+def body(response) -> dict:
+    return json.loads(response.content)
+
+
+def assert_error(response, code: str, status: int = 401) -> dict:
+    """A failure of DESIGN §4: the status and ``{"detail": <sentence>, "code": code, ...}``;
+    a 401 also carries ``WWW-Authenticate: Signature``."""
+    assert response.status_code == status, (response.status_code, response.content[:400])
+    data = body(response)
+    assert data["code"] == code, data
+    assert isinstance(data["detail"], str)
+    assert data["detail"]
+    if status == 401:
+        assert response["WWW-Authenticate"] == "Signature"
+    return data
+
+
+def assert_exact_error(response, code: str, status: int = 401) -> dict:
+    """As :func:`assert_error`, and the body has exactly ``detail`` and ``code``."""
+    data = assert_error(response, code, status)
+    assert set(data) == {"detail", "code"}, data
+    return data
+
+
+# -- sessions and clients --------------------------------------------------------------------------
+def login(username: str, password: str, client: APIClient | None = None) -> dict:
+    """A password login that must answer 201; returns the body."""
+    response = (client or APIClient()).post(
+        SESSIONS, {"username": username, "password": password}, format="json"
+    )
+    assert response.status_code == 201, (response.status_code, response.content[:400])
+    return body(response)
+
+
+def session_client(session: dict) -> SignedAPIClient:
+    """A client signing every request with the session of a 201 login body."""
+    return SignedAPIClient(key_id=session["id"], key=decode_secret(session["secret"]))
+
+
+def key_client(key_id: str, key, algorithm: str = "hmac-sha256") -> SignedAPIClient:
+    """A client signing with an API key or enrollment key (secret bytes or private key)."""
+    return SignedAPIClient(key_id=key_id, key=key, algorithm=algorithm)
+
+
+# -- client-held keys, built independently of the code under test ----------------------------------
+def b64u(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def public_pem(private) -> str:
+    return private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode("ascii")
+
+
+def private_pem(private) -> str:
+    return private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode("ascii")
+
+
+def ed25519_jwk(private, *, include_private: bool = False) -> dict:
+    raw = private.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    jwk = {"kty": "OKP", "crv": "Ed25519", "x": b64u(raw)}
+    if include_private:
+        jwk["d"] = b64u(private.private_bytes(
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        ))
+    return jwk
+
+
+def p256_jwk(private, *, include_private: bool = False) -> dict:
+    numbers = private.public_key().public_numbers()
+    jwk = {
+        "kty": "EC", "crv": "P-256",
+        "x": b64u(numbers.x.to_bytes(32, "big")), "y": b64u(numbers.y.to_bytes(32, "big")),
+    }
+    if include_private:
+        jwk["d"] = b64u(private.private_numbers().private_value.to_bytes(32, "big"))
+    return jwk
+
+
+def new_ed25519():
+    return ed25519.Ed25519PrivateKey.generate()
+
+
+def new_p256():
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+# -- requests whose response signature we check ----------------------------------------------------
+class _SentRequest:
+    def __init__(self, method: str, url: str, headers: dict, body: bytes):
+        self.method, self.url, self.headers, self.body = method, url, headers, body
+
+
+class _Received:
+    """What ``SignatureAuth.verify_response`` reads of a requests/httpx response."""
+
+    def __init__(self, request: _SentRequest, response):
+        self.request = request
+        self.status_code = response.status_code
+        self.headers = dict(response.items())
+        self.content = response.content
+
+
+def get_signed(client: APIClient, auth: SignatureAuth, path: str):
+    """``GET path`` signed by ``auth``; returns ``(response, received)`` where ``received``
+    can be handed to ``auth.verify_response``."""
+    url = "http://testserver" + path
+    headers = auth.sign("GET", url, {}, b"")
+    meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
+    response = client.get(path, **meta)
+    return response, _Received(_SentRequest("GET", url, headers, b""), response)
+
+
+# -- management commands ---------------------------------------------------------------------------
+def run(command: str, *args) -> tuple[str, str]:
+    """``manage.py command args...``; returns ``(stdout, stderr)``."""
+    out, err = io.StringIO(), io.StringIO()
+    call_command(command, *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+# -- TOTP ------------------------------------------------------------------------------------------
+def enrol_totp(signed: SignedAPIClient) -> pyotp.TOTP:
+    """Start and confirm a TOTP device over HTTP; returns the authenticator."""
+    started = signed.post(TOTP)
+    assert started.status_code == 201, started.content
+    authenticator = pyotp.parse_uri(body(started)["otpauth_uri"])
+    confirmed = signed.post(TOTP_CONFIRM, {"code": authenticator.now()}, format="json")
+    assert confirmed.status_code == 200, confirmed.content
+    return authenticator
+
+
+def fresh_code(authenticator: pyotp.TOTP, user) -> str:
+    """A code the server has not accepted yet: the device's replay guard is moved back so the
+    current step is new (a move of a stored time step, not of the code check)."""
+    step = int(time.time() // STEP)
+    TOTPDevice.objects.filter(user=user, last_t__gte=step - 1).update(last_t=step - 2)
+    return authenticator.at(step * STEP)
+
+
+def wrong_code(authenticator: pyotp.TOTP) -> str:
+    """Six digits that are no code of the steps around now."""
+    near = {authenticator.at(time.time() + k * STEP) for k in range(-4, 5)}
+    return next(f"{n:06d}" for n in range(123456, 1_000_000, 7919) if f"{n:06d}" not in near)
+
+
+# -- threads ---------------------------------------------------------------------------------------
+def race(target: Callable[[int], object], threads: int) -> list[object]:
+    """``target(i)`` in ``threads`` threads released together; results (or exceptions) in
+    order. Each thread closes its own database connection."""
+    barrier = threading.Barrier(threads)
+    results: list[object] = [None] * threads
+
+    def work(i: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[i] = target(i)
+        except Exception as exc:  # noqa: BLE001 - reported by the caller's assertions
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert not any(w.is_alive() for w in workers)
+    return results
