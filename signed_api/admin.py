@@ -145,7 +145,7 @@ class ScopesField(forms.CharField):
     def to_python(self, value):
         text = super().to_python(value)
         try:
-            return keys._clean_scopes(text)
+            return keys.clean_scopes(text)
         except keys.KeyError_ as exc:
             raise ValidationError(exc.detail, code=exc.code) from None
 
@@ -327,7 +327,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
                 algorithm=data["algorithm"],
                 public_key=data.get("public_key_pem") or None,
                 expires_at=data.get("expires_at"),
-                scopes=data.get("scopes") or (),
+                scopes=data.get("scopes") or None,  # empty: DEFAULT_KEY_SCOPES
                 actor=request.user,
                 request=request,
                 via="admin",
@@ -752,12 +752,9 @@ class EnrollmentKeyAdmin(_ManageMixin, admin.ModelAdmin):
             return response
         revoked = 0
         for enrollment in queryset:
-            with transaction.atomic():
-                locked = EnrollmentKey.objects.select_for_update().get(pk=enrollment.pk)
-                if locked.revoked_at is not None:
-                    continue
-                locked.revoke()
-                _record(request, "revoke_enrollment_key", key_id=locked.key_id)
+            if keys.revoke_enrollment_key(enrollment, actor=request.user, request=request,
+                                          via="admin"):
+                _record(request, "revoke_enrollment_key", key_id=enrollment.key_id)
                 revoked += 1
         messages.success(request, ngettext(
             "Revoked %(count)d enrollment key.", "Revoked %(count)d enrollment keys.", revoked

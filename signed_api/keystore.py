@@ -202,7 +202,7 @@ class Credential:
         if self.expires_at is not None and now >= self.expires_at:
             code = SESSION_EXPIRED if self.is_session else KEY_EXPIRED
             raise SignatureError(code, f"{self.key_id} expired")
-        if not getattr(self.user, "is_active", True):
+        if self.kind != "enrollment" and not getattr(self.user, "is_active", True):
             raise SignatureError(USER_INACTIVE, f"owner of {self.key_id} is inactive")
 
 
@@ -283,7 +283,9 @@ def load_credential(key_id: str) -> Credential:
     elif model is EnrollmentKey:
         kind, scopes, user = "enrollment", frozenset({"enroll"}), AnonymousUser()
         expires = obj.expires_at
-        revoked = obj.revoked_at is not None or obj.uses_left <= 0
+        # A used-up key still authenticates, so that enrol answers 403 enrollment_used_up
+        # (the same answer as when the last use is lost to a parallel request).
+        revoked = obj.revoked_at is not None
     else:
         kind, scopes, user = "api_key", frozenset(obj.scopes or ()), obj.user
         expires = obj.expires_at

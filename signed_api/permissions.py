@@ -49,6 +49,9 @@ class HasScope(BasePermission):
         needed = required_scopes(view, request.method)
         if not needed:
             return True
+        user = getattr(request, "user", None)
+        if request.auth is None and not getattr(user, "is_authenticated", False):
+            return False  # not authenticated: DRF answers 401, not a scope 403
         granted = scopes_of(request)
         if granted is None:
             return True

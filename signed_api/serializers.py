@@ -87,8 +87,9 @@ class KeyCreateSerializer(serializers.Serializer):
         choices=["hmac-sha256", "ed25519", "ecdsa-p256-sha256"], default="hmac-sha256"
     )
     public_key = PublicKeyField(required=False)
+    # Absent: DEFAULT_KEY_SCOPES; [] : no scope at all.
     scopes = serializers.ListField(
-        child=serializers.CharField(max_length=64), required=False, default=list, max_length=50
+        child=serializers.CharField(max_length=64), required=False, max_length=50
     )
     expires_in_days = serializers.IntegerField(required=False, min_value=1, max_value=3650)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.urls import reverse
@@ -29,6 +30,8 @@ from .serializers import (
 from .services import keys as key_services
 from .services import second_factor, throttle
 from .services import sessions as session_flows
+
+logger = logging.getLogger("signed_api")
 
 
 def _uses_signatures(context) -> bool:
@@ -71,6 +74,7 @@ def error_response(code: str, detail: str, *, http_status: int | None = None, **
     headers = {}
     if http_status == 401:
         headers["WWW-Authenticate"] = "Signature"
+        headers["Accept-Signature"] = accept_signature_value()
     wait = extra.pop("wait", None)
     if http_status == 429 and wait is not None:
         headers["Retry-After"] = str(int(wait))
@@ -175,14 +179,26 @@ class ChallengeVerifyView(LoginHooks, APIView):
 
     def post(self, request, session_id):
         serializer = CodeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            return _unlogged(Response(serializer.errors, status=400), session_id)
         try:
             issued = session_flows.verify_challenge(
                 request, session_id, serializer.validated_data["code"]
             )
         except session_flows.FlowError as error:
-            return _flow_error(error)
+            return _unlogged(_flow_error(error), session_id)
         return self.session_created_response(issued)
+
+
+def _unlogged(response: Response, handle: str) -> Response:
+    """The challenge handle is in this URL and its secret part must not reach a log: Django's
+    ``django.request`` logger would write the path of every 4xx, so log a redacted one."""
+    lookup = handle.rsplit("_", 1)[0] if handle.count("_") >= 2 else "chl_?"
+    logger.warning(
+        "signed_api: %s on /sessions/%s_…/verify/", response.status_code, lookup[:40]
+    )
+    response._has_been_logged = True  # Django's log_response skips it
+    return response
 
 
 class TOTPView(SignedOnly, APIView):
@@ -262,7 +278,7 @@ class KeysView(SessionSignedOnly, APIView):
             key, secret = key_services.create_api_key(
                 request.user, name=data["name"], algorithm=data["algorithm"],
                 public_key=data.get("public_key"), expires_at=expires_at,
-                scopes=data["scopes"], actor=request.user, request=request,
+                scopes=data.get("scopes"), actor=request.user, request=request,
             )
         except key_services.KeyError_ as error:
             return error_response(error.code, error.detail, http_status=400)

@@ -21,11 +21,13 @@ from . import events
 
 __all__ = [
     "KeyError_",
+    "clean_scopes",
     "create_api_key",
     "create_enrollment_key",
     "enroll",
     "extend_expiry",
     "revoke_api_key",
+    "revoke_enrollment_key",
     "rotate_api_key",
 ]
 
@@ -50,14 +52,14 @@ def create_api_key(
     algorithm: str = HMAC_SHA256,
     public_key=None,
     expires_at: datetime | None = None,
-    scopes=(),
+    scopes=None,
     actor=None,
     request=None,
     via: str = "api",
 ):
-    """``(api_key, secret)``; ``secret`` (bytes) only for hmac, shown once. No ``scopes``
-    means the ``DEFAULT_KEY_SCOPES`` setting."""
-    clean_scopes = _clean_scopes(scopes) or None  # None: DEFAULT_KEY_SCOPES
+    """``(api_key, secret)``; ``secret`` (bytes) only for hmac, shown once. ``scopes=None``
+    means the ``DEFAULT_KEY_SCOPES`` setting; an empty list means none."""
+    clean_scopes = None if scopes is None else _clean_scopes(scopes)  # None: the defaults
     try:
         with transaction.atomic():
             key, secret = ApiKey.objects.create_key(
@@ -73,6 +75,11 @@ def create_api_key(
     except ValueError as exc:
         raise KeyError_("invalid_key", str(exc)) from None
     return key, secret
+
+
+def clean_scopes(scopes) -> list[str]:
+    """A list of scopes from a list or a space/comma separated string; refuses bad ones."""
+    return _clean_scopes(scopes)
 
 
 def _clean_scopes(scopes) -> list[str]:
@@ -164,6 +171,21 @@ def extend_expiry(key: ApiKey, expires_at: datetime | None, *, actor=None, reque
 
 
 # -- enrollment ------------------------------------------------------------------------------
+def revoke_enrollment_key(enrollment: EnrollmentKey, *, actor=None, request=None,
+                          via: str = "api") -> bool:
+    """Revoke an enrollment key now (irreversible). ``False`` if it was revoked already."""
+    with transaction.atomic():
+        enrollment = EnrollmentKey.objects.select_for_update().get(pk=enrollment.pk)
+        if enrollment.revoked_at is not None:
+            return False
+        enrollment.revoke()
+        events.record(
+            SecurityEvent.KEY_REVOKED, key_id=enrollment.key_id, request=request,
+            user=actor if getattr(actor, "pk", None) else None,
+            detail={"via": via, "by": _actor_name(actor), "kind": "enrollment"},
+        )
+    return True
+
 def create_enrollment_key(*, name: str = "", uses: int, expires_at: datetime | None = None,
                           actor=None, request=None, via: str = "api"):
     """``(enrollment_key, secret)``: the secret is shown once."""

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import io
+import logging
 import secrets
 import time
 
@@ -20,7 +21,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..conf import signed_api_settings
+from ..core.keyring import KeyringError
 from ..models import RecoveryCode, TOTPDevice
+
+logger = logging.getLogger("signed_api")
 
 STEP = 30  # RFC 6238 default time step, what every authenticator app uses
 DIGITS = 6
@@ -152,7 +156,14 @@ def _accept_totp(device: TOTPDevice, code: str, now: float | None) -> bool:
     candidate = _normalize_totp(code)
     if candidate is None:
         return False
-    totp = pyotp.TOTP(device.seed(), digits=DIGITS, interval=STEP)
+    try:
+        seed = device.seed()
+    except KeyringError:
+        # The seed was sealed under a master key that is gone: no code can be right, and the
+        # user needs a reset (admin) rather than a 500.
+        logger.error("signed_api: the TOTP seed of user %s cannot be decrypted", device.user_id)
+        return False
+    totp = pyotp.TOTP(seed, digits=DIGITS, interval=STEP)
     current = int((time.time() if now is None else now) // STEP)
     accepted = None
     for step in range(current - TOLERANCE, current + TOLERANCE + 1):

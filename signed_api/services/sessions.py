@@ -215,6 +215,14 @@ def verify_challenge(request, handle: str, code: str) -> IssuedSession:
         )
         if challenge is None or not tokens.matches(secret, challenge.secret_hash):
             raise gone
+        # Wrong codes count against the user like wrong passwords, across challenges: knowing
+        # the password must not buy unlimited guesses at the second factor.
+        username = challenge.user.get_username()
+        address = ClientInfo.from_request(request).address
+        try:
+            throttle.check(username, address)
+        except throttle.ThrottledError as exc:
+            raise FlowError("throttled", "Too many failed attempts.", wait=exc.wait) from None
         if challenge.expires_at <= timezone.now() or not challenge.user.is_active:
             challenge.delete()
             outcome = gone
@@ -228,6 +236,7 @@ def verify_challenge(request, handle: str, code: str) -> IssuedSession:
                 user, client, remember=remember, via="second_factor", request=request
             )
         else:
+            throttle.record_failure(username, address)
             challenge.attempts += 1
             remaining = max_attempts - challenge.attempts
             if remaining <= 0:

@@ -169,6 +169,7 @@ VIEWS = {
     "jwt": JWTView,
     "reference": ReferenceView,
     "ours": OursView,
+    "session": OursView,  # the same class, signed with a session instead of an API key
 }
 
 urlpatterns = [

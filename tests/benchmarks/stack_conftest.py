@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 import pytest
 
 #: The variants, in the order of the table.
-VARIANTS = ("none", "token", "jwt", "reference", "ours")
+VARIANTS = ("none", "token", "jwt", "reference", "ours", "session")
 LABELS = {
     "none": "no auth",
     "token": "DRF TokenAuthentication",
     "jwt": "simplejwt JWTAuthentication",
     "reference": "http-message-signatures (DRF class)",
     "ours": "signed_api SignatureAuthentication",
+    "session": "signed_api, signed by a session",
 }
 HOST = "testserver"  # what Django's test client sends as SERVER_NAME (no Host header)
 CONTENT_TYPE = "application/json"
@@ -81,9 +82,12 @@ class Stack:
     token_key: str
     jwt_token: str
     ours_auth: object  # signed_api.client.SignatureAuth
+    session_auth: object  # the same, with a session's id and secret
     reference_signer: object  # http_message_signatures.HTTPMessageSigner
     reference_key_id: str
-    sign_ns: dict[str, list[int]] = field(default_factory=lambda: {"reference": [], "ours": []})
+    sign_ns: dict[str, list[int]] = field(
+        default_factory=lambda: {"reference": [], "ours": [], "session": []}
+    )
 
     def mint_jwt(self) -> None:
         """A fresh access token (simplejwt's default lifetime is 5 minutes)."""
@@ -99,12 +103,11 @@ class Stack:
             return {"HTTP_AUTHORIZATION": f"Token {self.token_key}"}
         if variant == "jwt":
             return {"HTTP_AUTHORIZATION": f"Bearer {self.jwt_token}"}
-        if variant == "ours":
+        if variant in ("ours", "session"):
+            auth = self.ours_auth if variant == "ours" else self.session_auth
             start = time.perf_counter_ns()
-            added = self.ours_auth.sign(
-                "POST", url_of("ours"), {"Content-Type": CONTENT_TYPE}, BODY
-            )
-            self.sign_ns["ours"].append(time.perf_counter_ns() - start)
+            added = auth.sign("POST", url_of(variant), {"Content-Type": CONTENT_TYPE}, BODY)
+            self.sign_ns[variant].append(time.perf_counter_ns() - start)
             return meta_of(added)
         if variant == "reference":
             start = time.perf_counter_ns()
@@ -155,6 +158,9 @@ def stack(transactional_db, redis_url, redis_nonce_cache, settings, monkeypatch)
     user = get_user_model().objects.create_user("bench", "bench@example.com", "bench-password")
     token = Token.objects.create(user=user)
     api_key, secret = ApiKey.objects.create_key(user, name="bench")
+    from signed_api.services.sessions import ClientInfo, create_session
+
+    session = create_session(user, ClientInfo("127.0.0.1", "bench", "bench"), via="bench")
 
     reference_key_id = "reference-bench-key"
     reference_secret = secrets.token_bytes(32)
@@ -170,6 +176,7 @@ def stack(transactional_db, redis_url, redis_nonce_cache, settings, monkeypatch)
         token_key=token.key,
         jwt_token="",
         ours_auth=SignatureAuth(api_key.key_id, secret),
+        session_auth=SignatureAuth(session.session.key_id, session.secret),
         reference_signer=HTTPMessageSigner(
             signature_algorithm=algorithms.HMAC_SHA256, key_resolver=signer_keys
         ),
@@ -295,6 +302,13 @@ def format_table(
         f"mean {ratio(ours.overhead_mean, token.overhead_mean):.2f}x, "
         f"median {ratio(ours.overhead_median, token.overhead_median):.2f}x, "
         f"paired {ratio(ours.overhead_paired, token.overhead_paired):.2f}x  (goal <= 1.00x)"
+    )
+    session = stats["session"]
+    lines.append(
+        "session/API key overhead ratio: "
+        f"mean {ratio(session.overhead_mean, ours.overhead_mean):.2f}x, "
+        f"median {ratio(session.overhead_median, ours.overhead_median):.2f}x, "
+        f"paired {ratio(session.overhead_paired, ours.overhead_paired):.2f}x  (goal <= 1.00x)"
     )
     lines.append(
         "client-side signing, outside the timed region (median µs per request): "

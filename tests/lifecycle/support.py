@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable
 
 import pyotp
-import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from django.core.management import call_command
@@ -30,12 +29,6 @@ from signed_api.test import SignedAPIClient
 # signed_api/keystore.py, Credential.check_usable (line 183) refuses a credential whose user is
 # not active; an enrollment credential's user is AnonymousUser() (load_credential, line 262),
 # whose is_active is False, so every request signed with an enrollment key is refused.
-ENROLLMENT_REFUSED = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: every request signed with an enrollment key is 401 user_inactive: "
-    "keystore.Credential.check_usable checks user.is_active and an enrollment credential's "
-    "user is AnonymousUser (is_active False); skip that check for kind == 'enrollment'",
-)
 
 PASSWORD = "correct horse battery staple"
 OTHER_PASSWORD = "bob's own password"

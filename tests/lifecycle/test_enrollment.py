@@ -20,7 +20,6 @@ from signed_api.services.keys import KeyError_
 
 from .support import (
     ENROLL,
-    ENROLLMENT_REFUSED,
     KEYS,
     NOTES,
     SESSIONS,
@@ -76,7 +75,6 @@ def _ok(client) -> None:
 
 
 # -- the command -----------------------------------------------------------------------------------
-@ENROLLMENT_REFUSED
 def test_createenrollment_json_gives_a_secret_that_enrols(user):
     created = _create(uses=3, days=5)
 
@@ -98,7 +96,6 @@ def test_createenrollment_json_gives_a_secret_that_enrols(user):
     assert _uses_left(created) == 2
 
 
-@ENROLLMENT_REFUSED
 def test_createenrollment_prints_the_secret_once_and_stores_it_encrypted(user):
     out, _err = run("signed_api_createenrollment", "--uses", "1", "--expires-in", "1")
 
@@ -121,7 +118,6 @@ def test_createenrollment_refuses_nonsense(args):
 
 
 # -- enrolling a public key ------------------------------------------------------------------------
-@ENROLLMENT_REFUSED
 @pytest.mark.parametrize(
     ("algorithm", "new_private", "as_public"),
     [
@@ -146,7 +142,6 @@ def test_enrol_a_public_key(user, algorithm, new_private, as_public):
     _ok(key_client(data["id"], private, algorithm))
 
 
-@ENROLLMENT_REFUSED
 @pytest.mark.parametrize(
     "fields",
     [
@@ -182,7 +177,6 @@ def test_a_refused_enrolment_is_a_400_and_spends_no_use(user, django_user_model,
 
 
 # -- counting uses ---------------------------------------------------------------------------------
-@ENROLLMENT_REFUSED
 def test_two_uses_then_the_third_enrolment_is_refused(user):
     created = _create(uses=2)
     client = _enrol_client(created)
@@ -197,12 +191,6 @@ def test_two_uses_then_the_third_enrolment_is_refused(user):
     assert EnrollmentKey.objects.get(key_id=created["key_id"]).status == "used up"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a used-up enrollment key answers 401 key_revoked (keystore.load_credential "
-    "sets revoked = uses_left <= 0) while views.EnrollView maps enrollment_used_up to 403; "
-    "the same condition gives 403 only when a race is lost; the brief wants 403",
-)
 def test_the_third_enrolment_of_a_two_use_key_is_403(user):
     created = _create(uses=2)
     client = _enrol_client(created)
@@ -212,7 +200,6 @@ def test_the_third_enrolment_of_a_two_use_key_is_403(user):
     assert_error(_enrol(client, username="alice"), "enrollment_used_up", 403)
 
 
-@ENROLLMENT_REFUSED
 @needs_row_locks
 def test_threads_racing_on_three_uses_enrol_exactly_three_times(user):
     created = _create(uses=3)
@@ -250,7 +237,6 @@ def test_threads_racing_through_the_service_enrol_exactly_three_times(user):
 
 
 # -- an enrollment key does nothing else -----------------------------------------------------------
-@ENROLLMENT_REFUSED
 @pytest.mark.parametrize(
     ("method", "path"),
     [("get", NOTES), ("post", NOTES), ("get", SESSIONS), ("get", KEYS), ("post", KEYS),
@@ -275,18 +261,11 @@ def test_only_an_enrollment_key_can_enrol(user, session_signed):
     assert ApiKey.objects.count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an unsigned POST enroll/ is 403 scope_missing, not 401 signature_missing: "
-    "EnrollView has permission_classes=[HasScope] only and HasScope raises ScopeMissing for "
-    "an unauthenticated request instead of returning False (DRF then answers 401)",
-)
 def test_an_unsigned_enrolment_is_401(user, api_client):
     assert_exact_error(_enrol(api_client, username="alice"), "signature_missing", 401)
 
 
 # -- expired, revoked, wrong secret ----------------------------------------------------------------
-@ENROLLMENT_REFUSED
 def test_an_expired_enrollment_key_is_401(user):
     created = _create(uses=3)
     client = _enrol_client(created)
@@ -301,7 +280,6 @@ def test_an_expired_enrollment_key_is_401(user):
     assert _uses_left(created) == 2
 
 
-@ENROLLMENT_REFUSED
 def test_a_revoked_enrollment_key_is_401_at_once(user):
     created = _create(uses=3)
     client = _enrol_client(created)
@@ -376,7 +354,6 @@ def test_the_service_never_enrols_a_staff_account(django_user_model, flag):
     assert not ApiKey.objects.exists()
 
 
-@ENROLLMENT_REFUSED
 def test_enrolling_a_staff_account_over_http_is_a_400(user, django_user_model):
     django_user_model.objects.create_user("root", password="x", is_staff=True)
     created = _create(uses=1)

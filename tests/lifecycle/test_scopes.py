@@ -124,13 +124,6 @@ def test_has_scope_alone_lets_a_key_with_the_scope_in(user):
     _missing(_client(user, ["a:write"]).get(ONLY_HAS_SCOPE))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: on a view guarded by HasScope alone (as signed_api.views.EnrollView is), an "
-    "unsigned request is 403 scope_missing instead of 401 signature_missing: "
-    "permissions.HasScope.has_permission raises ScopeMissing when request.auth is None; it "
-    "should return False for an unauthenticated request so DRF answers NotAuthenticated (401)",
-)
 def test_has_scope_alone_answers_an_unsigned_request_with_401(api_client):
     assert_exact_error(api_client.get(ONLY_HAS_SCOPE), "signature_missing", 401)
 

@@ -181,12 +181,6 @@ def test_the_logs_at_debug_hold_no_secret(everything):
     assert not [n for n in leaks if not n.startswith("challenge handle")], leaks
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the challenge handle (with its secret part) is the URL path of "
-    "POST sessions/{id}/verify/, and Django's django.request logger writes the path of every "
-    "4xx answer at WARNING ('Unauthorized: /api/auth/sessions/chl_<lookup>_<secret>/verify/')",
-)
 def test_the_logs_hold_no_challenge_handle_secret(everything):
     needles, _public, records = everything
     text = _log_text(records)

@@ -197,12 +197,6 @@ def test_wrong_codes_when_removing_the_device_are_throttled(user):
     assert_throttled(post_login(username="alice", password=PASSWORD))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: services.sessions.verify_challenge never calls throttle.check/record_failure: "
-    "with the password, an attacker opens challenge after challenge and guesses TOTP codes "
-    "TWO_FACTOR_MAX_ATTEMPTS at a time without ever getting 429 (DESIGN §4)",
-)
 def test_wrong_codes_across_challenges_are_throttled(user):
     signed = session_client(login("alice", PASSWORD))
     authenticator, _codes = enrol(signed)

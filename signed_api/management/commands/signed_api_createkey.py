@@ -30,7 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--public-key", metavar="PEMFILE", help="the client's public key")
         parser.add_argument("--name", default="", help="a label for the key")
         parser.add_argument("--expires-in", type=int, metavar="DAYS", help="lifetime in days")
-        parser.add_argument("--scopes", default="", metavar="SCOPES",
+        parser.add_argument("--scopes", default=None, metavar="SCOPES",
                             help="space or comma separated, e.g. 'notes:read notes:write'")
         parser.add_argument("--json", action="store_true", help="print JSON")
 
