@@ -95,7 +95,7 @@ class Policy:
         object.__setattr__(self, "_required_idents", idents)
 
 
-@dataclass
+@dataclass(slots=True)
 class VerifiedSignature:
     """A verified signature. ``key`` is the key that verified it (for a ``KeyChain``, the
     member that matched)."""
@@ -245,7 +245,8 @@ def verify_message(
         if name not in signatures:
             continue
         comps = _components_of(items, list_text)
-        _check_param_types(name, params)
+        if list_text is None:  # the canonical fast path admits only well-typed parameters
+            _check_param_types(name, params)
         if policy.tag is not None and params.get("tag") != policy.tag:
             continue
         candidates.append((name, comps, params, inner_text))

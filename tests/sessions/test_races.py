@@ -50,7 +50,18 @@ def test_one_totp_code_raced_through_verify_code_is_accepted_once(user):
         assert TOTPDevice.objects.get(user=user).last_t == now // STEP
 
 
+@pytest.fixture
+def no_throttle(settings):
+    """These races make many wrong codes on purpose; the throttle is tested elsewhere."""
+    settings.SIGNED_API = {
+        **settings.SIGNED_API,
+        "LOGIN_FAILURES_PER_USERNAME": 1000,
+        "LOGIN_FAILURES_PER_ADDRESS": 1000,
+    }
+
+
 @needs_row_locks
+@pytest.mark.usefixtures("no_throttle")
 def test_one_totp_code_raced_over_http_through_two_challenges_logs_in_once(user):
     authenticator, _codes = enrol(session_client(login("alice", PASSWORD)))
     # The confirmation spent a step; start the race at a step nobody used.
@@ -80,6 +91,7 @@ def test_one_totp_code_raced_over_http_through_two_challenges_logs_in_once(user)
 
 
 @needs_row_locks
+@pytest.mark.usefixtures("no_throttle")
 def test_one_recovery_code_raced_over_http_logs_in_once(user):
     _authenticator, codes = enrol(session_client(login("alice", PASSWORD)))
     for code in codes[:3]:
