@@ -57,6 +57,28 @@ class _StatefulMixin:
         transaction.on_commit(lambda: publish_state(key_id, token), using=kwargs.get("using"))
 
 
+class _SealedSecretMixin:
+    """An hmac secret the server must use, kept encrypted under the keyring (``state``) with
+    associated data that binds it to this model and row: ``signed_api.<Model>.secret:<key_id>``.
+    """
+
+    @property
+    def _context(self) -> str:
+        return f"signed_api.{type(self).__name__}.secret:{self.key_id}"
+
+    def set_secret(self, secret: bytes) -> None:
+        from .state import keyring
+
+        self.secret_encrypted = keyring().encrypt(secret, context=self._context)
+
+    def verifying_key(self):
+        """The core key object that verifies this credential's signatures."""
+        from .state import keyring
+
+        secret = keyring().decrypt(self.secret_encrypted, context=self._context)
+        return load_verifying_key(HMAC_SHA256, secret)
+
+
 class ApiKeyQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(user=user)
@@ -117,7 +139,7 @@ class ApiKeyManager(models.Manager.from_queryset(ApiKeyQuerySet)):
         return key, secret
 
 
-class ApiKey(_StatefulMixin, models.Model):
+class ApiKey(_SealedSecretMixin, _StatefulMixin, models.Model):
     key_id = models.CharField(_("key id"), max_length=64, unique=True, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -158,15 +180,6 @@ class ApiKey(_StatefulMixin, models.Model):
         return f"{self.key_id} ({self.name})" if self.name else self.key_id
 
     # -- secrets ------------------------------------------------------------------------------
-    @property
-    def _context(self) -> str:
-        return f"signed_api.ApiKey.secret:{self.key_id}"
-
-    def set_secret(self, secret: bytes) -> None:
-        from .state import keyring
-
-        self.secret_encrypted = keyring().encrypt(secret, context=self._context)
-
     def set_public_key(self, public_key: bytes | str) -> None:
         from cryptography.hazmat.primitives import serialization
 
@@ -269,7 +282,7 @@ class SessionQuerySet(models.QuerySet):
         )
 
 
-class Session(_StatefulMixin, models.Model):
+class Session(_SealedSecretMixin, _StatefulMixin, models.Model):
     """A login, used exactly like an API key: ``key_id`` is the keyid, the secret an hmac key."""
 
     key_id = models.CharField(_("session id"), max_length=64, unique=True, editable=False)
@@ -312,21 +325,6 @@ class Session(_StatefulMixin, models.Model):
         return self.key_id
 
     algorithm = HMAC_SHA256
-
-    @property
-    def _context(self) -> str:
-        return f"signed_api.Session.secret:{self.key_id}"
-
-    def set_secret(self, secret: bytes) -> None:
-        from .state import keyring
-
-        self.secret_encrypted = keyring().encrypt(secret, context=self._context)
-
-    def verifying_key(self):
-        from .state import keyring
-
-        secret = keyring().decrypt(self.secret_encrypted, context=self._context)
-        return load_verifying_key(HMAC_SHA256, secret)
 
     @property
     def is_live(self) -> bool:
@@ -463,7 +461,7 @@ class EnrollmentKeyQuerySet(models.QuerySet):
         )
 
 
-class EnrollmentKey(_StatefulMixin, models.Model):
+class EnrollmentKey(_SealedSecretMixin, _StatefulMixin, models.Model):
     """A shared secret that can only enrol: it signs ``POST enroll/`` and nothing else.
 
     Handed to a small group in person (the seed idea); each use registers a device's key for
@@ -499,21 +497,6 @@ class EnrollmentKey(_StatefulMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_id} ({self.name})" if self.name else self.key_id
-
-    @property
-    def _context(self) -> str:
-        return f"signed_api.EnrollmentKey.secret:{self.key_id}"
-
-    def set_secret(self, secret: bytes) -> None:
-        from .state import keyring
-
-        self.secret_encrypted = keyring().encrypt(secret, context=self._context)
-
-    def verifying_key(self):
-        from .state import keyring
-
-        secret = keyring().decrypt(self.secret_encrypted, context=self._context)
-        return load_verifying_key(HMAC_SHA256, secret)
 
     @property
     def status(self) -> str:

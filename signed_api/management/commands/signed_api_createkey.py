@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ...client.auth import encode_secret
 from ...services import keys
+from ..files import read_key_file
 
 
 class Command(BaseCommand):
@@ -40,13 +41,7 @@ class Command(BaseCommand):
             user = User._default_manager.get_by_natural_key(options["user"])
         except User.DoesNotExist:
             raise CommandError(f"no user {options['user']!r}") from None
-        public_key = None
-        if options["public_key"]:
-            try:
-                with open(options["public_key"], "rb") as fh:
-                    public_key = fh.read()
-            except OSError as exc:
-                raise CommandError(f"cannot read {options['public_key']}: {exc}") from None
+        public_key = read_key_file(options["public_key"])
         expires_at = None
         if options["expires_in"] is not None:
             if options["expires_in"] <= 0:

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from ...client.auth import encode_secret
 from ...models import ApiKey
 from ...services import keys
+from ..files import read_key_file
 
 
 class Command(BaseCommand):
@@ -37,13 +38,7 @@ class Command(BaseCommand):
             if options["grace"] < 0:
                 raise CommandError("--grace cannot be negative")
             grace = timedelta(hours=options["grace"])
-        public_key = None
-        if options["public_key"]:
-            try:
-                with open(options["public_key"], "rb") as fh:
-                    public_key = fh.read()
-            except OSError as exc:
-                raise CommandError(f"cannot read {options['public_key']}: {exc}") from None
+        public_key = read_key_file(options["public_key"])
         try:
             secret = keys.rotate_api_key(key, grace=grace, public_key=public_key, via="command")
         except keys.KeyError_ as exc:
