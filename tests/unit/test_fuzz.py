@@ -362,9 +362,10 @@ def test_arbitrary_content_digest_alone(value, body):
 @FUZZ
 @given(value=mutated(VALID_DIGEST))
 def test_mutated_content_digest_in_a_signed_request(value):
-    # content-digest is covered, so any change breaks the signature or the digest check.
+    # content-digest is covered, so any change breaks the signature or the digest check. Only
+    # leading and trailing whitespace is no change: HTTP trims it (RFC 9110 §5.5).
     outcome = _verify_outcome(_message({"Content-Digest": value}))
-    assert outcome != "ok" or value == VALID_DIGEST
+    assert outcome != "ok" or value.strip(" \t") == VALID_DIGEST
 
 
 @FUZZ
