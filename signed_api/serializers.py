@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from rest_framework import serializers
 
 from .models import Session
@@ -107,6 +109,12 @@ class KeyCreateSerializer(serializers.Serializer):
 class KeyRotateSerializer(serializers.Serializer):
     grace_hours = serializers.FloatField(required=False, min_value=0, max_value=24 * 90)
     public_key = PublicKeyField(required=False)
+
+    def validate_grace_hours(self, value):
+        # NaN passes min/max comparisons (and some DRF versions accept it): refuse it here.
+        if not math.isfinite(value):
+            raise serializers.ValidationError("A finite number of hours is required.")
+        return value
 
 
 class EnrollSerializer(serializers.Serializer):

@@ -163,6 +163,19 @@ class OursView(_BenchView):
     authentication_classes = [SignatureAuthentication]
 
 
+class OursSignedResponseView(OursView):
+    """Ours plus DESIGN §3 response signing, as ResponseSignatureMiddleware does it (the stack
+    runs without that middleware so that the other variants compare authentication only)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        from signed_api.response_signing import sign_response
+
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response.render()
+        sign_response(request._request, response, request._request.signed_api_signature)
+        return response
+
+
 VIEWS = {
     "none": NoAuthView,
     "token": TokenView,
@@ -170,6 +183,7 @@ VIEWS = {
     "reference": ReferenceView,
     "ours": OursView,
     "session": OursView,  # the same class, signed with a session instead of an API key
+    "signed": OursSignedResponseView,
 }
 
 urlpatterns = [

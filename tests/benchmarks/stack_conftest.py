@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import pytest
 
 #: The variants, in the order of the table.
-VARIANTS = ("none", "token", "jwt", "reference", "ours", "session")
+VARIANTS = ("none", "token", "jwt", "reference", "ours", "session", "signed")
 LABELS = {
     "none": "no auth",
     "token": "DRF TokenAuthentication",
@@ -29,6 +29,7 @@ LABELS = {
     "reference": "http-message-signatures (DRF class)",
     "ours": "signed_api SignatureAuthentication",
     "session": "signed_api, signed by a session",
+    "signed": "signed_api + signed response",
 }
 HOST = "testserver"  # what Django's test client sends as SERVER_NAME (no Host header)
 CONTENT_TYPE = "application/json"
@@ -86,7 +87,7 @@ class Stack:
     reference_signer: object  # http_message_signatures.HTTPMessageSigner
     reference_key_id: str
     sign_ns: dict[str, list[int]] = field(
-        default_factory=lambda: {"reference": [], "ours": [], "session": []}
+        default_factory=lambda: {"reference": [], "ours": [], "session": [], "signed": []}
     )
 
     def mint_jwt(self) -> None:
@@ -103,8 +104,8 @@ class Stack:
             return {"HTTP_AUTHORIZATION": f"Token {self.token_key}"}
         if variant == "jwt":
             return {"HTTP_AUTHORIZATION": f"Bearer {self.jwt_token}"}
-        if variant in ("ours", "session"):
-            auth = self.ours_auth if variant == "ours" else self.session_auth
+        if variant in ("ours", "session", "signed"):
+            auth = self.session_auth if variant == "session" else self.ours_auth
             start = time.perf_counter_ns()
             added = auth.sign("POST", url_of(variant), {"Content-Type": CONTENT_TYPE}, BODY)
             self.sign_ns[variant].append(time.perf_counter_ns() - start)
@@ -144,6 +145,10 @@ def stack(transactional_db, redis_url, redis_nonce_cache, settings, monkeypatch)
     from tests.benchmarks import bench_urls
 
     settings.ROOT_URLCONF = "tests.benchmarks.bench_urls"
+    # Authentication alone for every variant; the "signed" variant adds response signing.
+    settings.MIDDLEWARE = [
+        m for m in settings.MIDDLEWARE if not m.endswith("ResponseSignatureMiddleware")
+    ]
     settings.REST_FRAMEWORK = {
         "EXCEPTION_HANDLER": "signed_api.views.exception_handler",
         "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -193,6 +198,7 @@ def check_variants(stack: Stack) -> None:
     for variant in VARIANTS:
         response = stack.post(variant, stack.request_extra(variant))
         assert response.status_code == 200, (variant, response.status_code, response.content)
+        assert response.has_header("Signature") is (variant == "signed"), variant
         expected_user = None if variant == "none" else stack.user.pk
         assert response.json() == {"ok": True, "user": expected_user, "fields": 7}, variant
 
@@ -303,7 +309,12 @@ def format_table(
         f"median {ratio(ours.overhead_median, token.overhead_median):.2f}x, "
         f"paired {ratio(ours.overhead_paired, token.overhead_paired):.2f}x  (goal <= 1.00x)"
     )
-    session = stats["session"]
+    session, signed = stats["session"], stats["signed"]
+    lines.append(
+        "response signing (DESIGN §3) adds: "
+        f"median {signed.overhead_median - ours.overhead_median:+.1f} µs, "
+        f"paired {signed.overhead_paired - ours.overhead_paired:+.1f} µs per request"
+    )
     lines.append(
         "session/API key overhead ratio: "
         f"mean {ratio(session.overhead_mean, ours.overhead_mean):.2f}x, "
