@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 DEMO_SETUP_COMMAND ?= signed_api_demo
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo demo-setup migrate test lint test-sqlite test-services docs bench clean
+.PHONY: help install demo demo-setup migrate test lint test-sqlite test-services docs bench compat clean
 
 help:
 	@echo "make demo    serve the example project on http://127.0.0.1:8000/"
@@ -82,6 +82,22 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(PYTEST) tests/benchmarks -o addopts="" -ra --strict-markers -p no:cacheprovider \
 		--benchmark-only --benchmark-columns=min,median,mean,stddev,rounds $(PYTEST_ARGS)
+
+# --- compatibility (not part of make test: it installs other Django versions) ---------------------
+# The suite on SQLite under Django 4.2 (the oldest supported) with this Python, and under the newest
+# Django with Python 3.12 and 3.13 where pyenv has them. Each gets its own venv under .compat/.
+COMPAT_PYTHONS ?= $(wildcard $(HOME)/.pyenv/versions/3.12.*/bin/python) \
+                  $(wildcard $(HOME)/.pyenv/versions/3.13.*/bin/python)
+compat:
+	@set -e; \
+	run() { venv=.compat/$$1; shift; py=$$1; shift; \
+		[ -x $$venv/bin/python ] || $$py -m venv $$venv; \
+		$$venv/bin/python -m pip install --quiet --disable-pip-version-check "$$@" -e '.[client,test]'; \
+		$$venv/bin/python -c 'import django, sys; print("compat:", sys.version.split()[0], "Django", django.get_version())'; \
+		env -u DATABASE_URL -u REDIS_URL $$venv/bin/python -m pytest -q -p no:cacheprovider \
+			--ignore=tests/browser -W error::DeprecationWarning; }; \
+	run django42 $(PYTHON) 'django>=4.2,<4.3'; \
+	for py in $(COMPAT_PYTHONS); do run $$(basename $$(dirname $$(dirname $$py))) $$py 'django>=5.2'; done
 
 clean:
 	rm -rf build dist site .hypothesis .benchmarks
