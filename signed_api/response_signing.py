@@ -14,6 +14,7 @@ Parameters: ``created`` and the request's ``keyid``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 
@@ -69,29 +70,40 @@ def sign_response(request, response, verified, *, now: float | None = None) -> N
     else:
         key = load_signing_key("ed25519", server_keys()[0][1])
     request_message = request_message_of(request)
+    with_content_type = response.has_header("Content-Type")
+    headers = [("content-digest", response["Content-Digest"])]
+    if with_content_type:
+        headers.append(("content-type", response["Content-Type"]))
+    # Only what the signature covers; the body's digest is already in the headers.
     message = Message.for_response(
-        response.status_code, headers=list(response.items()), body=body, request=request_message
+        response.status_code, headers=headers, body=None, request=request_message
     )
-    components = [Component("@status")]
-    if response.has_header("Content-Type"):
-        components.append(Component("content-type"))
-    components += [
-        Component("content-digest"),
-        Component("@method", {"req": True}),
-        Component("@path", {"req": True}),
-        Component("signature", {"req": True, "key": verified.label}),
-    ]
     signature_input, signature = sign_message(
         message,
         key,
         label=RESPONSE_LABEL,
-        components=components,
+        components=_covered(with_content_type, verified.label),
         keyid=verified.keyid,
         created=int(time.time() if now is None else now),
         include_alg=not isinstance(key, HmacSha256Key),
     )
     response["Signature-Input"] = signature_input
     response["Signature"] = signature
+
+
+@functools.lru_cache(maxsize=64)
+def _covered(with_content_type: bool, request_label: str) -> tuple[Component, ...]:
+    """The covered components of a response (one constant tuple per shape)."""
+    components = [Component("@status")]
+    if with_content_type:
+        components.append(Component("content-type"))
+    components += [
+        Component("content-digest"),
+        Component("@method", {"req": True}),
+        Component("@path", {"req": True}),
+        Component("signature", {"req": True, "key": request_label}),
+    ]
+    return tuple(components)
 
 
 def request_message_of(request) -> Message:

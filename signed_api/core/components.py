@@ -310,13 +310,30 @@ def component_value(message: Message, component: Component | str) -> str:
     return value
 
 
+_LIST_TEXT_CACHE: dict[int, tuple[tuple, str]] = {}
+
+
+def _list_text(components: Sequence[Component]) -> str:
+    """``(c1 c2 …)``; memoised per tuple (the same constant tuple signs every response)."""
+    if isinstance(components, tuple):
+        entry = _LIST_TEXT_CACHE.get(id(components))
+        if entry is not None and entry[0] is components:
+            return entry[1]
+    text = "(" + " ".join(c.serialize() for c in components) + ")"
+    if isinstance(components, tuple):
+        if len(_LIST_TEXT_CACHE) >= 256:
+            _LIST_TEXT_CACHE.clear()
+        _LIST_TEXT_CACHE[id(components)] = (components, text)
+    return text
+
+
 def serialize_signature_params(
     components: Sequence[Component], params: Mapping[str, object]
 ) -> str:
     """The inner list that is both the Signature-Input member and the last base line."""
     params_text = fastsf.ser_params(params)
     if params_text is not None:
-        return "(" + " ".join(c.serialize() for c in components) + ")" + params_text
+        return _list_text(components) + params_text
     try:
         return sf.ser_innerlist(([(c.name, c.params) for c in components], dict(params)))
     except (ValueError, TypeError) as exc:
@@ -335,7 +352,10 @@ def signature_base(
     ``params`` is the ordered mapping of signature parameters (``created``, ``keyid`` ...).
     ``signature_params``, when given, is their serialization already known to be canonical.
     """
-    comps = [c if isinstance(c, Component) else _as_component(c) for c in components]
+    if isinstance(components, tuple) and all(type(c) is Component for c in components):
+        comps = components  # keeps its identity for the memoised list text
+    else:
+        comps = [c if isinstance(c, Component) else _as_component(c) for c in components]
     lines: list[str] = []
     seen: set[str] = set()
     is_request = message.status is None

@@ -145,7 +145,10 @@ def sign_message(
         "tag": tag,
     }
     params = {name: values[name] for name in _PARAM_ORDER if values[name] is not None}
-    comps = [c if isinstance(c, Component) else _component_from(c) for c in components]
+    if isinstance(components, tuple) and all(type(c) is Component for c in components):
+        comps = components
+    else:
+        comps = [c if isinstance(c, Component) else _component_from(c) for c in components]
     base = signature_base(message, comps, params)
     signature = key.sign(base.encode("ascii"))
     try:
