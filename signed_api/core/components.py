@@ -340,6 +340,41 @@ def serialize_signature_params(
         raise SignatureError(SIGNATURE_MALFORMED, f"signature parameters: {exc}") from exc
 
 
+def _plan(comps, is_request: bool) -> list[tuple[str, object]]:
+    """For each component, the ``"ident": `` prefix of its line and how to read its value;
+    duplicates and ``@signature-params`` are refused here, once per component list."""
+    plan = []
+    seen: set[str] = set()
+    for component in comps:
+        ident = component._serialized or component.serialize()
+        if ident in seen:
+            raise SignatureError(SIGNATURE_MALFORMED, f"component {ident} is covered twice")
+        seen.add(ident)
+        name = component.name
+        if name == "@signature-params":
+            raise SignatureError(SIGNATURE_MALFORMED, "@signature-params cannot be covered")
+        reader = _REQUEST_DERIVED.get(name) if is_request and not component.params else None
+        plan.append((ident + ": ", reader if reader is not None else component))
+    return plan
+
+
+_PLAN_CACHE: dict[tuple[int, bool], tuple[tuple, list]] = {}
+
+
+def _cached_plan(comps, is_request: bool) -> list[tuple[str, object]]:
+    if not isinstance(comps, tuple):
+        return _plan(comps, is_request)
+    key = (id(comps), is_request)
+    entry = _PLAN_CACHE.get(key)
+    if entry is not None and entry[0] is comps:
+        return entry[1]
+    plan = _plan(comps, is_request)
+    if len(_PLAN_CACHE) >= 512:
+        _PLAN_CACHE.clear()
+    _PLAN_CACHE[key] = (comps, plan)
+    return plan
+
+
 def signature_base(
     message: Message,
     components: Sequence[Component | str],
@@ -353,31 +388,21 @@ def signature_base(
     ``signature_params``, when given, is their serialization already known to be canonical.
     """
     if isinstance(components, tuple) and all(type(c) is Component for c in components):
-        comps = components  # keeps its identity for the memoised list text
+        comps = components  # keeps its identity for the memoised plan and list text
     else:
         comps = [c if isinstance(c, Component) else _as_component(c) for c in components]
     lines: list[str] = []
-    seen: set[str] = set()
-    is_request = message.status is None
-    for component in comps:
-        ident = component._serialized or component.serialize()
-        if ident in seen:
-            raise SignatureError(SIGNATURE_MALFORMED, f"component {ident} is covered twice")
-        seen.add(ident)
-        name = component.name
-        reader = _REQUEST_DERIVED.get(name) if is_request and not component.params else None
-        if reader is not None:  # the common derived components, inlined
-            value = reader(message)
-            if value is None:
-                raise SignatureError(COMPONENT_MISSING, f"{name} is not known for this message")
-        elif name == "@signature-params":
-            raise SignatureError(SIGNATURE_MALFORMED, "@signature-params cannot be covered")
-        else:
-            value = component_value(message, component)
-        lines.append(f"{ident}: {value}")
+    for prefix, reader in _cached_plan(comps, message.status is None):
+        if type(reader) is Component:
+            lines.append(prefix + component_value(message, reader))
+            continue
+        value = reader(message)  # a common derived component of a request, inlined
+        if value is None:
+            raise SignatureError(COMPONENT_MISSING, f"{prefix[:-2]} is not known for this message")
+        lines.append(prefix + value)
     if signature_params is None:
         signature_params = serialize_signature_params(comps, params)
-    lines.append(f'"@signature-params": {signature_params}')
+    lines.append('"@signature-params": ' + signature_params)
     base = "\n".join(lines)
     # §2.5: every component value must be printable ASCII with no line break of its own.
     if not base.isascii() or "\r" in base or base.count("\n") != len(comps):
