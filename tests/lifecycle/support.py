@@ -11,24 +11,18 @@ from __future__ import annotations
 import base64
 import io
 import json
-import threading
 import time
-from collections.abc import Callable
 
 import pyotp
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from django.core.management import call_command
-from django.db import connections
 from rest_framework.test import APIClient
 
 from signed_api.client import SignatureAuth, decode_secret
 from signed_api.models import TOTPDevice
 from signed_api.test import SignedAPIClient
-
-# signed_api/keystore.py, Credential.check_usable (line 183) refuses a credential whose user is
-# not active; an enrollment credential's user is AnonymousUser() (load_credential, line 262),
-# whose is_active is False, so every request signed with an enrollment key is refused.
+from tests.threads import race  # noqa: F401 - re-exported for the tests
 
 PASSWORD = "correct horse battery staple"
 OTHER_PASSWORD = "bob's own password"
@@ -204,26 +198,3 @@ def wrong_code(authenticator: pyotp.TOTP) -> str:
     return next(f"{n:06d}" for n in range(123456, 1_000_000, 7919) if f"{n:06d}" not in near)
 
 
-# -- threads ---------------------------------------------------------------------------------------
-def race(target: Callable[[int], object], threads: int) -> list[object]:
-    """``target(i)`` in ``threads`` threads released together; results (or exceptions) in
-    order. Each thread closes its own database connection."""
-    barrier = threading.Barrier(threads)
-    results: list[object] = [None] * threads
-
-    def work(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = target(i)
-        except Exception as exc:  # noqa: BLE001 - reported by the caller's assertions
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-    assert not any(w.is_alive() for w in workers)
-    return results

@@ -8,17 +8,15 @@ independent judge of TOTP codes; time steps are computed here from the wall cloc
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections.abc import Callable
 
 import pyotp
-from django.db import connections
 from rest_framework.test import APIClient
 
 from signed_api.client import decode_secret
 from signed_api.models import TOTPDevice
 from signed_api.test import SignedAPIClient
+from tests.threads import race  # noqa: F401 - re-exported for the tests
 
 AUTH = "/api/auth/"
 SESSIONS = AUTH + "sessions/"
@@ -127,28 +125,3 @@ def second_factor_login(username: str, password: str, code: str, **fields):
     return pending_body, verify(pending_body["id"], code)
 
 
-# -- threads -----------------------------------------------------------------------------------
-def race(target: Callable[[int], object], threads: int = 4) -> list[object]:
-    """Run ``target(i)`` in ``threads`` threads released together; results in order.
-
-    Each thread closes its own database connection; an exception is returned, not lost.
-    """
-    barrier = threading.Barrier(threads)
-    results: list[object] = [None] * threads
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[i] = target(i)
-        except Exception as exc:  # noqa: BLE001 - reported by the caller's assertions
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-    assert not any(w.is_alive() for w in workers)
-    return results
