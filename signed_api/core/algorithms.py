@@ -49,8 +49,6 @@ RSA_PSS_SHA512 = "rsa-pss-sha512"
 RSA_V1_5_SHA256 = "rsa-v1_5-sha256"
 ALGORITHMS = (HMAC_SHA256, ED25519, ECDSA_P256_SHA256, RSA_PSS_SHA512, RSA_V1_5_SHA256)
 
-HMAC_MIN_SECRET_BYTES = 32
-
 
 def _invalid(detail: str) -> SignatureError:
     return SignatureError(SIGNATURE_INVALID, detail)
