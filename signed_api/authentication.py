@@ -45,14 +45,8 @@ def accept_signature_value() -> str:
     return f"{label}=({components} \"content-digest\"){params}"
 
 
-def error_keyid(error: SignatureError, resolved: dict) -> str | None:
-    """The key a verification failure is about: the one key resolved for this request."""
-    return next(iter(resolved)) if len(resolved) == 1 else None
-
-
 class SignatureAuthentication(BaseAuthentication):
-    """Verify an RFC 9421 signature made with an API key (or, later, a session key)."""
-
+    """Verify an RFC 9421 signature made with an API key, a session or an enrollment key."""
 
     def authenticate(self, request):
         django_request = request._request
@@ -77,10 +71,10 @@ class SignatureAuthentication(BaseAuthentication):
                 verified = verify_message(message, resolver, policy, now=now)
             except SignatureError as error:
                 # A key rotated in another process: this one may still hold the old secret.
-                stale = resolved.get(error_keyid(error, resolved))
-                fresh = keystore.refresh_if_stale(stale) if stale is not None and (
-                    error.code == SIGNATURE_INVALID
-                ) else None
+                # Only a bad signature over the one key this request named is worth a re-read.
+                if error.code != SIGNATURE_INVALID or len(resolved) != 1:
+                    raise
+                fresh = keystore.refresh_if_stale(next(iter(resolved.values())))
                 if fresh is None:
                     raise
                 verified = verify_message(
