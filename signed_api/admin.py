@@ -734,7 +734,8 @@ class EnrollmentKeyAdmin(_ManageMixin, admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         with transaction.atomic():
-            obj.revoke()  # publishes the change to every process's cache
+            # Revoked through the service first (audit event, published to every process).
+            keys.revoke_enrollment_key(obj, actor=request.user, request=request, via="admin")
             _record(request, "delete_enrollment_key", key_id=obj.key_id)
             obj.delete()
 

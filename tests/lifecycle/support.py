@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import time
 
 import pyotp
@@ -22,6 +21,7 @@ from rest_framework.test import APIClient
 from signed_api.client import SignatureAuth, decode_secret
 from signed_api.models import TOTPDevice
 from signed_api.test import SignedAPIClient
+from tests.http import assert_error, body  # noqa: F401 - re-exported for the tests
 from tests.threads import race  # noqa: F401 - re-exported for the tests
 
 PASSWORD = "correct horse battery staple"
@@ -43,23 +43,6 @@ def key_url(key_id: str) -> str:
 
 def rotate_url(key_id: str) -> str:
     return f"{KEYS}{key_id}/rotate/"
-
-
-def body(response) -> dict:
-    return json.loads(response.content)
-
-
-def assert_error(response, code: str, status: int = 401) -> dict:
-    """A failure of DESIGN §4: the status and ``{"detail": <sentence>, "code": code, ...}``;
-    a 401 also carries ``WWW-Authenticate: Signature``."""
-    assert response.status_code == status, (response.status_code, response.content[:400])
-    data = body(response)
-    assert data["code"] == code, data
-    assert isinstance(data["detail"], str)
-    assert data["detail"]
-    if status == 401:
-        assert response["WWW-Authenticate"] == "Signature"
-    return data
 
 
 def assert_exact_error(response, code: str, status: int = 401) -> dict:

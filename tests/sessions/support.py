@@ -7,7 +7,6 @@ independent judge of TOTP codes; time steps are computed here from the wall cloc
 
 from __future__ import annotations
 
-import json
 import time
 
 import pyotp
@@ -16,6 +15,7 @@ from rest_framework.test import APIClient
 from signed_api.client import decode_secret
 from signed_api.models import TOTPDevice
 from signed_api.test import SignedAPIClient
+from tests.http import assert_error, body  # noqa: F401 - re-exported for the tests
 from tests.threads import race  # noqa: F401 - re-exported for the tests
 
 AUTH = "/api/auth/"
@@ -35,22 +35,6 @@ def detail_url(session_id: str) -> str:
 
 def verify_url(challenge_id: str) -> str:
     return f"{SESSIONS}{challenge_id}/verify/"
-
-
-def body(response) -> dict:
-    return json.loads(response.content)
-
-
-def assert_error(response, code: str, status: int = 401) -> dict:
-    """A flow failure of DESIGN §4: the status and ``{"detail", "code", ...}``."""
-    assert response.status_code == status, (response.status_code, response.content[:400])
-    data = body(response)
-    assert data["code"] == code, data
-    assert isinstance(data["detail"], str)
-    assert data["detail"]
-    if status == 401:
-        assert response["WWW-Authenticate"] == "Signature"
-    return data
 
 
 def post_login(client: APIClient | None = None, **fields):
