@@ -1,1 +1,1 @@
-"""A small Django + DRF project that uses signed_api the way a user would (DESIGN §8)."""
+"""A small Django + DRF project that uses signed_api the way a user would (docs/quickstart.md)."""

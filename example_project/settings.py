@@ -32,7 +32,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so it signs the response bytes as they leave (DESIGN §3).
+    # First, so it signs the response bytes as they leave (docs/protocol.md).
     "signed_api.response_signing.ResponseSignatureMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -92,7 +92,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    # Adds the stable "code" and the Accept-Signature header to 401s (DESIGN §4).
+    # Adds the stable "code" and the Accept-Signature header to 401s (docs/protocol.md).
     "EXCEPTION_HANDLER": "signed_api.views.exception_handler",
 }
 

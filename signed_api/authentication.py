@@ -1,4 +1,4 @@
-"""``SignatureAuthentication``: the DRF authentication class of DESIGN §2.
+"""``SignatureAuthentication``: the DRF authentication class of docs/protocol.md.
 
     REST_FRAMEWORK = {
         "DEFAULT_AUTHENTICATION_CLASSES": ["signed_api.authentication.SignatureAuthentication"],

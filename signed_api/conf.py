@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.core.signals import setting_changed
 
 DEFAULTS: dict[str, object] = {
-    # --- request signatures (DESIGN §2) ---
+    # --- request signatures (docs/protocol.md) ---
     # Cache alias that stores nonces (and key state): Redis through django-redis in production.
     "NONCE_CACHE": "default",
     # Seconds `created` may differ from server time, both directions.
@@ -40,7 +40,7 @@ DEFAULTS: dict[str, object] = {
     "LAST_USED_INTERVAL": 60,
     # How many verified keys each process keeps in memory (revocation still applies at once).
     "KEY_CACHE_SIZE": 10000,
-    # --- sessions (DESIGN §5) ---
+    # --- sessions (docs/sessions.md) ---
     # Prefix of session key ids.
     "SESSION_ID_PREFIX": "ses_",
     # A session unused for this long (seconds) ends.

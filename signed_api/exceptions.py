@@ -1,4 +1,4 @@
-"""DRF exceptions that carry the stable ``code`` of DESIGN §4 in the JSON body."""
+"""DRF exceptions that carry the stable ``code`` of docs/protocol.md in the JSON body."""
 
 from __future__ import annotations
 

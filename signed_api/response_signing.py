@@ -1,4 +1,4 @@
-"""Signing responses (DESIGN §3): the answer to a verified request carries its own signature.
+"""Signing responses (docs/protocol.md): the answer to a verified request carries its own signature.
 
 Covered: ``@status``, ``content-type`` (when present), ``content-digest`` of the body, and,
 from the request (``;req``), ``@method``, ``@path`` and the request's own ``signature`` member

@@ -45,7 +45,7 @@ def _uses_signatures(context) -> bool:
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus DESIGN §4 for views that accept signatures.
+    """DRF's handler, plus docs/protocol.md for views that accept signatures.
 
     - an unauthenticated request (no signature at all) gets ``code: signature_missing``;
     - every 401 of such a view carries ``Accept-Signature``, naming what a signature must cover.
@@ -62,7 +62,7 @@ def exception_handler(exc, context):
 
 
 # ==============================================================================================
-# Endpoints (DESIGN §5). Views stay thin: the flows live in signed_api.services.
+# Endpoints (docs/sessions.md). Views stay thin: the flows live in signed_api.services.
 # ==============================================================================================
 _STATUS_OF = {"throttled": 429}
 _NO_STORE = {"Cache-Control": "no-store"}

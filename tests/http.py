@@ -10,7 +10,7 @@ def body(response) -> dict:
 
 
 def assert_error(response, code: str, status: int = 401) -> dict:
-    """A failure of DESIGN §4: the status and ``{"detail": <sentence>, "code": code, ...}``;
+    """A failure of docs/protocol.md: the status and ``{"detail": <sentence>, "code": code, ...}``;
     a 401 also carries ``WWW-Authenticate: Signature``."""
     assert response.status_code == status, (response.status_code, response.content[:400])
     data = body(response)

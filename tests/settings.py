@@ -31,7 +31,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so it signs the response bytes as they leave (DESIGN §3).
+    # First, so it signs the response bytes as they leave (docs/protocol.md).
     "signed_api.response_signing.ResponseSignatureMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

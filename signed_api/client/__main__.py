@@ -154,7 +154,7 @@ def main(argv=None) -> int:
 
 
 def _report_response_signature(auth, response) -> None:
-    """Say whether the server signed its answer to this very request (DESIGN §3)."""
+    """Say whether the server signed its answer to this very request (docs/protocol.md)."""
     if "Signature" not in response.headers:
         return
     if auth.algorithm != "hmac-sha256":

@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 
 __all__ = ["DEFAULT_COMPONENTS", "SignatureAuth", "decode_secret", "encode_secret"]
 
-#: The profile of DESIGN §2; ``content-digest`` is added when the request has a body.
+#: The profile of docs/protocol.md; ``content-digest`` is added when the request has a body.
 DEFAULT_COMPONENTS = ("@method", "@authority", "@path", "@query")
 
 
@@ -122,7 +122,7 @@ class SignatureAuth(_AuthBase):
         added["Signature"] = signature
         return added
 
-    # -- response verification (DESIGN §3) ----------------------------------------------
+    # -- response verification (docs/protocol.md) ----------------------------------------------
     def response_policy(self) -> Policy:
         return Policy(
             required_components=(

@@ -1,4 +1,4 @@
-"""The one exception every verification failure raises, with the stable codes of DESIGN §4."""
+"""The one exception every verification failure raises, with the stable codes of docs/protocol.md."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Login, the second-factor challenge, remember-me tokens and logout.
 
 The API views, and anything else that logs users in, call these functions; they return
-results or raise :class:`FlowError` with a stable code (DESIGN §4) and never write anything an
+results or raise :class:`FlowError` with a stable code (docs/protocol.md) and never write anything an
 unauthenticated caller could use to fill storage: a failed login writes only its throttle
 counter, a wrong code only the challenge's attempt count.
 """

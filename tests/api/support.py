@@ -22,7 +22,7 @@ NOTES = "/api/notes/"
 
 
 def assert_refused(response, code: str, status: int = 401) -> dict:
-    """A failure of DESIGN §4: the status, a body of exactly ``detail`` and ``code``, and on a
+    """A failure of docs/protocol.md: the status, a body of exactly ``detail`` and ``code``, and on a
     401 ``WWW-Authenticate: Signature`` plus an ``Accept-Signature`` header."""
     content = response.content
     assert response.status_code == status, (response.status_code, content[:300])

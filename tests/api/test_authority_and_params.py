@@ -1,4 +1,4 @@
-"""``@authority`` as Django sees the host (DESIGN §2), and limits on signature parameters."""
+"""``@authority`` as Django sees the host (docs/protocol.md), and limits on signature parameters."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``manage.py signed_api_createkey`` (DESIGN §6)."""
+"""``manage.py signed_api_createkey`` (docs/django.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every code of DESIGN §4 that ``SignatureAuthentication`` produces, provoked over HTTP.
+"""Every code of docs/protocol.md that ``SignatureAuthentication`` produces, provoked over HTTP.
 
 Each request goes through the whole Django + DRF stack to the example notes API. A failure is a
 401 (or the 503) whose JSON body has exactly ``detail`` and ``code``; a 401 carries

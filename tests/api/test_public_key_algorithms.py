@@ -1,4 +1,4 @@
-"""Client-held keys (DESIGN §2): the server stores only the public key, registered as PEM."""
+"""Client-held keys (docs/protocol.md): the server stores only the public key, registered as PEM."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``@path`` and ``@query`` come from the raw request target (DESIGN §2, RFC 9421 §2.2.6-7).
+"""``@path`` and ``@query`` come from the raw request target (docs/protocol.md, RFC 9421 §2.2.6-7).
 
 Servers hand the target over differently: gunicorn as ``RAW_URI``, uWSGI as ``REQUEST_URI``,
 ASGI servers as ``scope["raw_path"]`` and ``scope["query_string"]``; Django's test clients give

@@ -1,6 +1,6 @@
 """The nonce store on a real Redis (django-redis), in both passes of ``make test``.
 
-DESIGN §2: one atomic add per nonce, after the signature verified, for twice the skew window,
+docs/protocol.md: one atomic add per nonce, after the signature verified, for twice the skew window,
 under a bounded key; key state tokens are shared through the same alias.
 """
 

@@ -1,4 +1,4 @@
-"""System checks with stable ids (DESIGN §7): misconfiguration is reported, never a crash."""
+"""System checks with stable ids (docs/settings.md): misconfiguration is reported, never a crash."""
 
 from __future__ import annotations
 

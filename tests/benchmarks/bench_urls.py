@@ -42,7 +42,7 @@ from signed_api.conf import signed_api_settings
 
 # -- the reference: a DRF class around http-message-signatures ---------------------------------
 
-#: What every reference signature must cover (the same profile as ours, DESIGN §2).
+#: What every reference signature must cover (the same profile as ours, docs/protocol.md).
 REFERENCE_COMPONENTS = ("@method", "@authority", "@path", "@query", "content-digest")
 
 
@@ -164,7 +164,7 @@ class OursView(_BenchView):
 
 
 class OursSignedResponseView(OursView):
-    """Ours plus DESIGN §3 response signing, as ResponseSignatureMiddleware does it (the stack
+    """Ours plus docs/protocol.md response signing, as ResponseSignatureMiddleware does it (the stack
     runs without that middleware so that the other variants compare authentication only)."""
 
     def finalize_response(self, request, response, *args, **kwargs):

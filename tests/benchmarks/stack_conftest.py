@@ -202,7 +202,7 @@ def check_variants(stack: Stack) -> None:
         expected_user = None if variant == "none" else stack.user.pk
         assert response.json() == {"ok": True, "user": expected_user, "fields": 7}, variant
 
-    # Unsigned to ours: 401 with the challenge (DESIGN §4).
+    # Unsigned to ours: 401 with the challenge (docs/protocol.md).
     response = stack.post("ours", {})
     assert response.status_code == 401, response.content
     assert response["WWW-Authenticate"] == "Signature"
@@ -311,7 +311,7 @@ def format_table(
     )
     session, signed = stats["session"], stats["signed"]
     lines.append(
-        "response signing (DESIGN §3) adds: "
+        "response signing (docs/protocol.md) adds: "
         f"median {signed.overhead_median - ours.overhead_median:+.1f} µs, "
         f"paired {signed.overhead_paired - ours.overhead_paired:+.1f} µs per request"
     )

@@ -1,6 +1,6 @@
 """Threads racing one signed request against a real Redis nonce store: exactly one wins.
 
-DESIGN §2: the nonce is recorded with one atomic add after the signature verified, never a
+docs/protocol.md: the nonce is recorded with one atomic add after the signature verified, never a
 get-then-set, so however many copies of a request arrive at once, one is accepted and every other
 one is 401 ``nonce_replayed``. Sixteen threads send the very same signed request (same headers,
 same nonce) at the same moment, released together by a barrier.

@@ -1,4 +1,4 @@
-"""Issue 5, item 3: the self-service key endpoints (DESIGN §5), signed by a session.
+"""Issue 5, item 3: the self-service key endpoints (docs/sessions.md), signed by a session.
 
 ``GET/POST keys/``, ``POST keys/{id}/rotate/``, ``DELETE keys/{id}/``: an hmac secret is shown
 once, a client public key (PEM or JWK) is registered and then verifies requests signed with its

@@ -1,4 +1,4 @@
-"""DESIGN §3: the response to a verified request is signed, bound to that request."""
+"""docs/protocol.md: the response to a verified request is signed, bound to that request."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The whole session flow over HTTP (DESIGN §5): log in, sign requests, list, end, expire."""
+"""The whole session flow over HTTP (docs/sessions.md): log in, sign requests, list, end, expire."""
 
 from __future__ import annotations
 

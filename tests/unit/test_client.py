@@ -2,7 +2,7 @@
 
 RFC 9421's own test request and keys (Appendix B.1.4, B.1.5, B.2) must come out byte for byte
 as B.2.5 and B.2.6 print them, through real ``requests`` and ``httpx`` request objects. The
-default profile (DESIGN §2, §9) is checked by our own verifier, in-process and behind a tiny
+default profile (docs/protocol.md, docs/clients.md) is checked by our own verifier, in-process and behind a tiny
 real HTTP server that the CLI talks to.
 """
 
@@ -224,7 +224,7 @@ def test_auth_sign_returns_only_the_added_headers_rfc9421_b_2_6():
     }
 
 
-# -- the default profile (DESIGN §2, §9) -----------------------------------------------------
+# -- the default profile (docs/protocol.md, docs/clients.md) -----------------------------------------------------
 def to_message(sent) -> Message:
     if isinstance(sent, httpx.Request):
         headers, body = sent.headers.multi_items(), sent.content
@@ -391,8 +391,8 @@ RESPONSE_COMPONENTS = (
 
 
 class VerifyingHandler(http.server.BaseHTTPRequestHandler):
-    """Answers 200 with what it verified, or 401 with the DESIGN §4 error body. Answers to
-    hmac-signed requests are signed back with the same secret, as DESIGN §3 describes."""
+    """Answers 200 with what it verified, or 401 with the docs/protocol.md error body. Answers to
+    hmac-signed requests are signed back with the same secret, as docs/protocol.md describes."""
 
     store = NonceStore()
 

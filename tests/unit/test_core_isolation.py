@@ -1,4 +1,4 @@
-"""The core and the client import no Django and no DRF (DESIGN §1).
+"""The core and the client import no Django and no DRF (docs/architecture.md).
 
 Each import runs in a fresh interpreter with a clean environment (no
 ``DJANGO_SETTINGS_MODULE``), then reports which top-level modules got imported. A control case

@@ -1,8 +1,8 @@
 """Every verification failure the core can report, provoked through its public API.
 
 Each test builds a request the way a client would (``sign_message`` over a ``Message``), breaks
-one thing, and checks the stable ``code`` of DESIGN §4. Time is always passed as ``now=``.
-The policy is the server's profile of DESIGN §2 (RFC 9421 §3.2 leaves these choices to the
+one thing, and checks the stable ``code`` of docs/protocol.md. Time is always passed as ``now=``.
+The policy is the server's profile of docs/protocol.md (RFC 9421 §3.2 leaves these choices to the
 verifier: required components, required parameters, the created window).
 """
 
@@ -457,7 +457,7 @@ def test_nonce_replayed_with_a_dict_store():
     store = DictNonceStore()
     first = verify(request(sign_headers()), nonce_store=store)
     assert first.nonce == "nonce-1"
-    assert store.seen == {(KEYID, "nonce-1"): 600}  # twice the skew window (DESIGN §2)
+    assert store.seen == {(KEYID, "nonce-1"): 600}  # twice the skew window (docs/protocol.md)
     assert_code("nonce_replayed", request(sign_headers()), nonce_store=store)
     # Another nonce is fine; the same nonce under another key is a different entry.
     assert verify(request(sign_headers(nonce="nonce-2")), nonce_store=store).nonce == "nonce-2"

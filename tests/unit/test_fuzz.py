@@ -1,4 +1,4 @@
-"""Bad input never escapes as anything but ``SignatureError`` (DESIGN §4: never a 500).
+"""Bad input never escapes as anything but ``SignatureError`` (docs/protocol.md: never a 500).
 
 Hypothesis feeds arbitrary text and mutations of valid headers (truncations, inserted bytes,
 swapped parameters, wrong types, huge values, non-ASCII, duplicate keys) as ``Signature-Input``,

@@ -62,7 +62,7 @@ class Command(BaseCommand):
         encoded = encode_secret(secret) if secret is not None else None
         if options["json"]:
             self.stdout.write(
-                # Exactly DESIGN §6's shape.
+                # Exactly docs/django.md's shape.
                 json.dumps({"key_id": key.key_id, "secret": encoded, "algorithm": key.algorithm})
             )
             return
