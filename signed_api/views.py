@@ -17,6 +17,7 @@ from .client.auth import encode_secret
 from .core.errors import MESSAGES, SIGNATURE_MISSING
 from .exceptions import ScopeMissing
 from .models import ApiKey, EnrollmentKey, Session
+from .parsers import DEFAULT_PARSER_CLASSES
 from .permissions import HasScope
 from .serializers import (
     ApiKeySerializer,
@@ -48,17 +49,57 @@ def exception_handler(exc, context):
     """DRF's handler, plus docs/protocol.md for views that accept signatures.
 
     - an unauthenticated request (no signature at all) gets ``code: signature_missing``;
-    - every 401 of such a view carries ``Accept-Signature``, naming what a signature must cover.
+    - every 401 of such a view carries ``Accept-Signature``, naming what a signature must cover;
+    - a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a 413 ``request_too_large`` (Django would
+      answer an HTML 400), and JSON nested too deeply for DRF's stock ``JSONParser`` a 400
+      ``json_too_deep`` (it would be a 500), for every view;
+    - an error body of DRF's that is only ``{"detail"}`` gets its ``code`` too.
     """
+    exc = _hostile_input_error(exc)
     is_unauthenticated = isinstance(exc, exceptions.NotAuthenticated)
     response = drf_exception_handler(exc, context)
-    if response is None or not _uses_signatures(context):
+    if response is None:
+        return response
+    _add_code(response, exc)
+    if not _uses_signatures(context):
         return response
     if is_unauthenticated and response.status_code == 401:
         response.data = {"detail": MESSAGES[SIGNATURE_MISSING], "code": SIGNATURE_MISSING}
     if response.status_code == 401:
         response["Accept-Signature"] = accept_signature_value()
     return response
+
+
+def _hostile_input_error(exc):
+    """Exceptions that input alone causes, as the DRF errors that answer them with a 4xx."""
+    from django.core.exceptions import RequestDataTooBig
+
+    from .parsers import JSONTooDeep, RequestTooLarge, is_recursion_in_parser
+
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
+    if is_recursion_in_parser(exc):
+        return JSONTooDeep()
+    return exc
+
+
+def _add_code(response, exc) -> None:
+    data = response.data
+    if not (isinstance(data, dict) and set(data) == {"detail"}):
+        return
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    if isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+    elif isinstance(exc, Http404):
+        codes = exceptions.NotFound.default_code
+    elif isinstance(exc, PermissionDenied):
+        codes = exceptions.PermissionDenied.default_code
+    else:
+        codes = None
+    if isinstance(codes, str):
+        response.data = {"detail": data["detail"], "code": codes}
 
 
 # ==============================================================================================
@@ -89,11 +130,14 @@ class SignedOnly:
     """Mixin: every request must be signed (API key or session)."""
 
     authentication_classes = [SignatureAuthentication]
+    parser_classes = DEFAULT_PARSER_CLASSES
     permission_classes = [permissions.IsAuthenticated]
 
 
 class LoginHooks:
     """knox-style hooks: adjust the bodies without copying the views."""
+
+    parser_classes = DEFAULT_PARSER_CLASSES
 
     def get_session_body(self, issued) -> dict:
         session = issued.session
@@ -153,8 +197,9 @@ class SessionsView(LoginHooks, APIView):
             return _flow_error(error)
         if isinstance(result, session_flows.PendingChallenge):
             body = {
-                "id": result.handle,
+                "id": result.id,
                 "status": "pending",
+                "challenge_token": result.token,
                 "methods": ["totp", "recovery_code"],
                 "expires_at": result.challenge.expires_at.isoformat(),
             }
@@ -172,33 +217,29 @@ class SessionDetailView(SignedOnly, APIView):
 
 
 class ChallengeVerifyView(LoginHooks, APIView):
-    """``POST sessions/{id}/verify/``: complete a pending login with a TOTP or recovery code."""
+    """``POST sessions/{id}/verify/`` ``{"challenge_token", "code"}``: complete a pending login
+    with a TOTP or recovery code. The id in the URL is public; the token travels in the body."""
 
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
 
     def post(self, request, session_id):
+        data = request.data if hasattr(request.data, "get") else {}
+        token = data.get("challenge_token")
+        if not isinstance(token, str) or not token or len(token) > 200:
+            error = session_flows.FlowError(
+                "challenge_expired", "This login has expired; start again."
+            )
+            return _flow_error(error)
         serializer = CodeSerializer(data=request.data)
-        if not serializer.is_valid():
-            return _unlogged(Response(serializer.errors, status=400), session_id)
+        serializer.is_valid(raise_exception=True)
         try:
             issued = session_flows.verify_challenge(
-                request, session_id, serializer.validated_data["code"]
+                request, session_id, token, serializer.validated_data["code"]
             )
         except session_flows.FlowError as error:
-            return _unlogged(_flow_error(error), session_id)
+            return _flow_error(error)
         return self.session_created_response(issued)
-
-
-def _unlogged(response: Response, handle: str) -> Response:
-    """The challenge handle is in this URL and its secret part must not reach a log: Django's
-    ``django.request`` logger would write the path of every 4xx, so log a redacted one."""
-    lookup = handle.rsplit("_", 1)[0] if handle.count("_") >= 2 else "chl_?"
-    logger.warning(
-        "signed_api: %s on /sessions/%s_…/verify/", response.status_code, lookup[:40]
-    )
-    response._has_been_logged = True  # Django's log_response skips it
-    return response
 
 
 class TOTPView(SignedOnly, APIView):
@@ -327,6 +368,7 @@ class EnrollView(APIView):
     """``POST enroll/``, signed with an enrollment key: a new key for a named user."""
 
     authentication_classes = [SignatureAuthentication]
+    parser_classes = DEFAULT_PARSER_CLASSES
     permission_classes = [HasScope]
     required_scopes = ["enroll"]
     accepts_enrollment_keys = True

@@ -20,7 +20,17 @@ from dataclasses import dataclass
 
 from .auth import SignatureAuth, decode_secret
 
-__all__ = ["LoginError", "SessionCredentials", "login", "logout", "terminal_code_prompt"]
+__all__ = [
+    "LoginError",
+    "SessionCredentials",
+    "login",
+    "logout",
+    "logout_others",
+    "terminal_code_prompt",
+    "totp_confirm",
+    "totp_disable",
+    "totp_enable",
+]
 
 
 class LoginError(Exception):
@@ -54,7 +64,10 @@ def terminal_code_prompt(info: dict) -> str:
     note = f" ({remaining} attempts left)" if remaining is not None else ""
     if not sys.stdin.isatty():
         raise LoginError(202, "second_factor_required", "a code is needed but there is no terminal")
-    return getpass.getpass(f"Authenticator or recovery code{note}: ")
+    try:
+        return getpass.getpass(f"Authenticator or recovery code{note}: ")
+    except EOFError:  # Ctrl-D at the prompt
+        raise LoginError(202, "second_factor_required", "no code given (end of input)") from None
 
 
 def _url(base_url: str, path: str) -> str:
@@ -116,10 +129,14 @@ def login(
         raise _fail(response)
     pending = response.json()
     info: dict = {"methods": pending.get("methods"), "expires_at": pending.get("expires_at")}
+    # The id is public (it goes in the URL); the challenge token is a secret, sent in the body.
     verify_url = _url(base_url, f"sessions/{pending['id']}/verify/")
+    token = pending.get("challenge_token")
     while True:
         code = code_prompt(info)
-        answer = http.post(verify_url, json={"code": code}, timeout=timeout)
+        answer = http.post(
+            verify_url, json={"challenge_token": token, "code": code}, timeout=timeout
+        )
         if answer.status_code == 201:
             return _credentials(answer.json())
         data = _body(answer)
@@ -138,5 +155,63 @@ def logout(
 
     http = http or requests.Session()
     response = http.delete(_url(base_url, f"sessions/{session_id}/"), auth=auth, timeout=timeout)
+    if response.status_code != 204:
+        raise _fail(response)
+
+
+# -- account security: these need a session's signature (an API key gets 403 session_required) --
+def logout_others(base_url: str, auth: SignatureAuth, *, http=None, timeout: float = 30.0) -> int:
+    """End every other session of the caller and every remember family but the caller's own
+    (``DELETE sessions/``, signed with the current session's ``auth``); returns how many ended."""
+    import requests
+
+    http = http or requests.Session()
+    response = http.delete(_url(base_url, "sessions/"), auth=auth, timeout=timeout)
+    data = _body(response)
+    if response.status_code != 200 or not isinstance(data.get("ended"), int):
+        raise _fail(response)
+    return data["ended"]
+
+
+def totp_enable(base_url: str, auth: SignatureAuth, *, http=None, timeout: float = 30.0) -> dict:
+    """Start enrolling a TOTP device (``POST totp/``): returns the server's body, whose
+    ``otpauth_uri`` goes into an authenticator app. Nothing is required at login until
+    :func:`totp_confirm` succeeds."""
+    import requests
+
+    http = http or requests.Session()
+    response = http.post(_url(base_url, "totp/"), auth=auth, timeout=timeout)
+    data = _body(response)
+    if response.status_code != 201 or not isinstance(data.get("otpauth_uri"), str):
+        raise _fail(response)
+    return data
+
+
+def totp_confirm(
+    base_url: str, code: str, auth: SignatureAuth, *, http=None, timeout: float = 30.0
+) -> list[str]:
+    """Confirm the new device with a current code (``POST totp/confirm/``): from now on a login
+    needs a second factor. Returns the recovery codes, which the server shows this once."""
+    import requests
+
+    http = http or requests.Session()
+    response = http.post(
+        _url(base_url, "totp/confirm/"), json={"code": code}, auth=auth, timeout=timeout
+    )
+    data = _body(response)
+    codes = data.get("recovery_codes")
+    if response.status_code != 200 or not isinstance(codes, list):
+        raise _fail(response)
+    return [str(c) for c in codes]
+
+
+def totp_disable(
+    base_url: str, code: str, auth: SignatureAuth, *, http=None, timeout: float = 30.0
+) -> None:
+    """Remove the device (``DELETE totp/`` with a current code or a recovery code)."""
+    import requests
+
+    http = http or requests.Session()
+    response = http.delete(_url(base_url, "totp/"), json={"code": code}, auth=auth, timeout=timeout)
     if response.status_code != 204:
         raise _fail(response)

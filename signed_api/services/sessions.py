@@ -1,9 +1,9 @@
 """Login, the second-factor challenge, remember-me tokens and logout.
 
 The API views, and anything else that logs users in, call these functions; they return
-results or raise :class:`FlowError` with a stable code (docs/protocol.md) and never write anything an
-unauthenticated caller could use to fill storage: a failed login writes only its throttle
-counter, a wrong code only the challenge's attempt count.
+results or raise :class:`FlowError` with a stable code (docs/protocol.md) and never write
+anything an unauthenticated caller could use to fill storage: a failed login writes only its
+throttle counter, a wrong code only the challenge's attempt count.
 """
 
 from __future__ import annotations
@@ -50,8 +50,17 @@ class IssuedSession:
 
 @dataclass
 class PendingChallenge:
+    """A login waiting for its second factor: ``id`` is public (it goes in the verify URL),
+    ``token`` is the secret that travels only in the verify request's body."""
+
     challenge: LoginChallenge
-    handle: str
+    id: str
+    token: str
+
+    @property
+    def handle(self) -> str:
+        """Both parts in one string (for code that stores a pending login as one value)."""
+        return f"{self.id}_{self.token}"
 
 
 @dataclass
@@ -195,15 +204,29 @@ def _start_challenge(user, client: ClientInfo, *, remember: bool) -> PendingChal
         client_address=client.address,
         user_agent=client.user_agent,
     )
-    return PendingChallenge(challenge=challenge, handle=issued.text(CHALLENGE_KIND))
+    return PendingChallenge(
+        challenge=challenge, id=f"{CHALLENGE_KIND}_{issued.lookup}", token=issued.secret
+    )
 
 
-def verify_challenge(request, handle: str, code: str) -> IssuedSession:
-    parts = tokens.split(CHALLENGE_KIND, handle)
+def _challenge_lookup(challenge_id: object) -> str | None:
+    """The lookup part of a public challenge id ``chl_<lookup>``, or ``None``."""
+    if not isinstance(challenge_id, str):
+        return None
+    kind, sep, lookup = challenge_id.partition("_")
+    if kind != CHALLENGE_KIND or not sep or len(lookup) != 2 * tokens.LOOKUP_BYTES:
+        return None
+    return lookup
+
+
+def verify_challenge(request, challenge_id: str, challenge_token: str, code: str) -> IssuedSession:
+    """Complete a pending login: ``challenge_id`` is the public id of the 202, ``challenge_token``
+    its secret (sent in the body, compared in constant time)."""
+    lookup = _challenge_lookup(challenge_id)
     gone = FlowError("challenge_expired", "This login has expired; start again.")
-    if parts is None:
+    if lookup is None or not isinstance(challenge_token, str) or not challenge_token:
         raise gone
-    lookup, secret = parts
+    secret = challenge_token
     max_attempts = int(signed_api_settings.TWO_FACTOR_MAX_ATTEMPTS)
     outcome: FlowError | IssuedSession
     with transaction.atomic():

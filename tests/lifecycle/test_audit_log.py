@@ -163,7 +163,8 @@ def test_second_factor_failure(user, session_signed, signalled):
     assert pending.status_code == 202
 
     response = APIClient().post(f"{SESSIONS}{body(pending)['id']}/verify/",
-                                {"code": wrong_code(authenticator)}, format="json")
+                                {"challenge_token": body(pending)["challenge_token"],
+                                 "code": wrong_code(authenticator)}, format="json")
 
     assert_error(response, "otp_invalid")
     event = _only("second_factor_failed")
@@ -276,9 +277,10 @@ def test_no_event_contains_a_secret(user, lenient_throttle):
     secrets += recovery
     pending = body(APIClient().post(SESSIONS, {"username": "alice", "password": PASSWORD},
                                     format="json"))
-    secrets.append(pending["id"].split("_", 1)[-1])
-    APIClient().post(f"{SESSIONS}{pending['id']}/verify/", {"code": wrong_code(authenticator)},
-                     format="json")
+    secrets.append(pending["challenge_token"])
+    APIClient().post(f"{SESSIONS}{pending['id']}/verify/",
+                     {"challenge_token": pending["challenge_token"],
+                      "code": wrong_code(authenticator)}, format="json")
 
     kinds = set(SecurityEvent.objects.values_list("kind", flat=True))
     assert {
@@ -353,7 +355,8 @@ def test_repeated_wrong_codes_write_one_row(user, session_signed, lenient_thrott
         pending = body(APIClient().post(SESSIONS, {"username": "alice", "password": PASSWORD},
                                         format="json"))
         response = APIClient().post(f"{SESSIONS}{pending['id']}/verify/",
-                                    {"code": wrong_code(authenticator)}, format="json")
+                                    {"challenge_token": pending["challenge_token"],
+                                     "code": wrong_code(authenticator)}, format="json")
         assert_error(response, "otp_invalid")
 
     assert SecurityEvent.objects.filter(kind="second_factor_failed").count() == 1

@@ -125,7 +125,8 @@ def _assert_everything_works(world) -> None:
                                format="json")
     _ok(pending, 202)
     code = fresh_code(world["authenticator"], world["user"])
-    done = APIClient().post(f"{SESSIONS}{body(pending)['id']}/verify/", {"code": code},
+    done = APIClient().post(f"{SESSIONS}{body(pending)['id']}/verify/",
+                            {"challenge_token": body(pending)["challenge_token"], "code": code},
                             format="json")
     _ok(done, 201)
     _ok(session_client(body(done)).get(NOTES))
@@ -281,7 +282,8 @@ def test_a_totp_seed_that_cannot_decrypt_is_not_a_500(settings, world):
     client.raise_request_exception = False
 
     response = client.post(f"{SESSIONS}{body(pending)['id']}/verify/",
-                           {"code": world["authenticator"].now()}, format="json")
+                           {"challenge_token": body(pending)["challenge_token"],
+                            "code": world["authenticator"].now()}, format="json")
 
     assert response.status_code != 500
     assert 400 <= response.status_code < 500, response.status_code

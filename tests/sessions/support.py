@@ -26,7 +26,7 @@ NOTES = "/api/notes/"
 STEP = 30
 
 SESSION_KEYS = {"id", "secret", "algorithm", "expires_at", "idle_timeout"}
-PENDING_KEYS = {"id", "status", "methods", "expires_at"}
+PENDING_KEYS = {"id", "status", "challenge_token", "methods", "expires_at"}
 
 
 def detail_url(session_id: str) -> str:
@@ -55,8 +55,11 @@ def session_client(session: dict) -> SignedAPIClient:
     return SignedAPIClient(key_id=session["id"], key=decode_secret(session["secret"]))
 
 
-def verify(challenge_id: str, code: str, client: APIClient | None = None):
-    return (client or APIClient()).post(verify_url(challenge_id), {"code": code}, format="json")
+def verify(pending: dict, code: str, client: APIClient | None = None):
+    """``POST sessions/{id}/verify/`` for the 202 body ``pending``: the id in the URL, the
+    challenge token and the code in the body."""
+    fields = {"challenge_token": pending["challenge_token"], "code": code}
+    return (client or APIClient()).post(verify_url(pending["id"]), fields, format="json")
 
 
 # -- TOTP --------------------------------------------------------------------------------------
@@ -106,6 +109,6 @@ def second_factor_login(username: str, password: str, code: str, **fields):
     pending = post_login(username=username, password=password, **fields)
     assert pending.status_code == 202, (pending.status_code, pending.content[:400])
     pending_body = body(pending)
-    return pending_body, verify(pending_body["id"], code)
+    return pending_body, verify(pending_body, code)
 
 

@@ -77,7 +77,7 @@ def test_second_factor_failed_is_sent_for_each_wrong_code(user, events):
     pending = body(post_login(username="alice", password=PASSWORD))
     events.clear()
     for _ in range(3):
-        verify(pending["id"], wrong_code(authenticator))
+        verify(pending, wrong_code(authenticator))
     failed = [kw for name, kw in events if name == "second_factor_failed"]
     assert len(failed) == 3
     assert all(kw["user"] == user and kw["request"] is not None for kw in failed)

@@ -140,7 +140,7 @@ def test_login_with_a_device_answers_202_and_the_code_gives_a_new_session(user, 
     assert before + timeout <= expires_at <= timezone.now() + timeout
     sessions_before = set(Session.objects.values_list("key_id", flat=True))
 
-    answer = verify(pending["id"], fresh_code(authenticator, user))
+    answer = verify(pending, fresh_code(authenticator, user))
 
     assert answer.status_code == 201, answer.content
     assert "no-store" in answer["Cache-Control"]
@@ -160,13 +160,29 @@ def test_a_wrong_password_with_a_device_is_still_401_not_202(enrolled):
 
 def test_the_challenge_id_authenticates_nothing(user, enrolled):
     pending = _pending()
-    handle_secret = pending["id"].rsplit("_", 1)[-1].encode()
-    for key in (handle_secret, b"\0" * 32):
+    for key in (pending["challenge_token"].encode(), b"\0" * 32):
         challenge_client = SignedAPIClient(key_id=pending["id"], key=key)
         assert_error(challenge_client.get(NOTES), "unknown_key")
         assert_error(challenge_client.get("/api/auth/sessions/"), "unknown_key")
     # Nor is it a session that can be listed or ended.
     assert not Session.objects.filter(key_id=pending["id"]).exists()
+
+
+def test_the_202_id_is_public_and_the_token_a_separate_secret(user, enrolled):
+    """No secret in a URL: the id (which goes in the verify URL) carries no part of the
+    token, and the token alone is what the server keeps a hash of."""
+    pending = _pending()
+    challenge = LoginChallenge.objects.get()
+    assert pending["id"] == f"chl_{challenge.lookup}"
+    token = pending["challenge_token"]
+    assert len(token) >= 40
+    assert token not in pending["id"]
+    assert not {token[i : i + 8] for i in range(len(token) - 7)} & {
+        pending["id"][i : i + 8] for i in range(len(pending["id"]) - 7)
+    }
+    assert challenge.secret_hash.endswith(
+        __import__("hashlib").sha256(token.encode()).hexdigest()
+    )
 
 
 def test_wrong_codes_count_down_then_the_challenge_is_gone(user, enrolled):
@@ -175,56 +191,77 @@ def test_wrong_codes_count_down_then_the_challenge_is_gone(user, enrolled):
     bad = wrong_code(authenticator)
     sessions_before = Session.objects.count()
 
-    assert assert_error(verify(pending["id"], bad), "otp_invalid")["attempts_remaining"] == 2
-    assert assert_error(verify(pending["id"], bad), "otp_invalid")["attempts_remaining"] == 1
-    assert_error(verify(pending["id"], bad), "otp_attempts_exhausted")
+    assert assert_error(verify(pending, bad), "otp_invalid")["attempts_remaining"] == 2
+    assert assert_error(verify(pending, bad), "otp_invalid")["attempts_remaining"] == 1
+    assert_error(verify(pending, bad), "otp_attempts_exhausted")
 
     assert not LoginChallenge.objects.exists()
     # Even the right code cannot revive it.
-    assert_error(verify(pending["id"], fresh_code(authenticator, user)), "challenge_expired")
+    assert_error(verify(pending, fresh_code(authenticator, user)), "challenge_expired")
     assert Session.objects.count() == sessions_before
 
 
 def test_a_wrong_then_right_code_succeeds(user, enrolled):
     authenticator, _codes = enrolled
     pending = _pending()
-    assert_error(verify(pending["id"], wrong_code(authenticator)), "otp_invalid")
-    assert verify(pending["id"], fresh_code(authenticator, user)).status_code == 201
+    assert_error(verify(pending, wrong_code(authenticator)), "otp_invalid")
+    assert verify(pending, fresh_code(authenticator, user)).status_code == 201
 
 
 def test_max_attempts_follows_the_setting(user, enrolled, settings):
     settings.SIGNED_API = {**settings.SIGNED_API, "TWO_FACTOR_MAX_ATTEMPTS": 1}
     authenticator, _codes = enrolled
     pending = _pending()
-    assert_error(verify(pending["id"], wrong_code(authenticator)), "otp_attempts_exhausted")
-    assert_error(verify(pending["id"], fresh_code(authenticator, user)), "challenge_expired")
+    assert_error(verify(pending, wrong_code(authenticator)), "otp_attempts_exhausted")
+    assert_error(verify(pending, fresh_code(authenticator, user)), "challenge_expired")
 
 
 @pytest.mark.parametrize(
-    "handle",
-    ["chl_nothing", "chl_" + "0" * 18 + "_secret", "ses_abc", "chl__", "x" * 300],
-    ids=["short", "unknown-lookup", "other-kind", "empty-parts", "long"],
+    "challenge_id",
+    ["chl_nothing", "chl_" + "0" * 18, "ses_abc", "chl_", "x" * 300],
+    ids=["short", "unknown-lookup", "other-kind", "empty", "long"],
 )
-def test_a_made_up_challenge_id_is_challenge_expired(user, enrolled, handle):
-    assert_error(verify(handle, "123456"), "challenge_expired")
+def test_a_made_up_challenge_id_is_challenge_expired(user, enrolled, challenge_id):
+    pending = _pending()
+    forged = {"id": challenge_id, "challenge_token": pending["challenge_token"]}
+    assert_error(verify(forged, "123456"), "challenge_expired")
+    assert LoginChallenge.objects.get().attempts == 0
 
 
-def test_a_challenge_with_the_right_lookup_and_a_wrong_secret_is_challenge_expired(
-    user, enrolled
-):
+@pytest.mark.parametrize(
+    "token",
+    [None, "", "A" * 43, 12345, ["x"], "x" * 300],
+    ids=["missing", "empty", "wrong", "number", "list", "long"],
+)
+def test_a_wrong_or_missing_challenge_token_is_challenge_expired(user, enrolled, token):
     authenticator, _codes = enrolled
     pending = _pending()
-    forged = pending["id"].rsplit("_", 1)[0] + "_" + "A" * 43
-    assert_error(verify(forged, fresh_code(authenticator, user)), "challenge_expired")
+    fields = {"code": fresh_code(authenticator, user)}
+    if token is not None:
+        fields["challenge_token"] = token
+    from rest_framework.test import APIClient
+
+    response = APIClient().post(f"/api/auth/sessions/{pending['id']}/verify/", fields,
+                                format="json")
+    assert_error(response, "challenge_expired")
     # The genuine challenge did not lose an attempt to the forgery.
     assert LoginChallenge.objects.get().attempts == 0
+
+
+def test_the_token_of_one_challenge_does_not_verify_another(user, enrolled):
+    authenticator, _codes = enrolled
+    first, second = _pending(), _pending()
+    crossed = {"id": first["id"], "challenge_token": second["challenge_token"]}
+    assert_error(verify(crossed, fresh_code(authenticator, user)), "challenge_expired")
+    assert verify(first, fresh_code(authenticator, user)).status_code == 201
 
 
 def test_a_code_is_400_when_missing(user, enrolled):
     pending = _pending()
     from rest_framework.test import APIClient
 
-    response = APIClient().post(f"/api/auth/sessions/{pending['id']}/verify/", {}, format="json")
+    response = APIClient().post(f"/api/auth/sessions/{pending['id']}/verify/",
+                                {"challenge_token": pending["challenge_token"]}, format="json")
     assert response.status_code == 400
     assert "code" in body(response)
 
@@ -293,7 +330,7 @@ def test_a_challenge_older_than_the_timeout_is_challenge_expired(user, enrolled)
         created_at=timezone.now() - timeout - timedelta(seconds=1),
         expires_at=timezone.now() - timedelta(seconds=1),
     )
-    assert_error(verify(pending["id"], fresh_code(authenticator, user)), "challenge_expired")
+    assert_error(verify(pending, fresh_code(authenticator, user)), "challenge_expired")
     assert not LoginChallenge.objects.exists()
     # The code was not spent on the expired challenge.
     assert TOTPDevice.objects.get(user=user).last_t == last_t
@@ -304,7 +341,7 @@ def test_a_challenge_follows_the_timeout_setting(user, enrolled, settings):
     authenticator, _codes = enrolled
     pending = _pending()
     time.sleep(1.2)
-    assert_error(verify(pending["id"], fresh_code(authenticator, user)), "challenge_expired")
+    assert_error(verify(pending, fresh_code(authenticator, user)), "challenge_expired")
 
 
 def test_a_challenge_of_a_user_deactivated_meanwhile_is_challenge_expired(user, enrolled):
@@ -312,7 +349,7 @@ def test_a_challenge_of_a_user_deactivated_meanwhile_is_challenge_expired(user, 
     pending = _pending()
     user.is_active = False
     user.save()
-    assert_error(verify(pending["id"], fresh_code(authenticator, user)), "challenge_expired")
+    assert_error(verify(pending, fresh_code(authenticator, user)), "challenge_expired")
 
 
 # -- removing the device -----------------------------------------------------------------------
