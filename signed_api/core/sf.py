@@ -1,19 +1,16 @@
 """Structured Field Values (RFC 8941 / RFC 9651) through the ``http-sf`` package.
 
-Only thin adapters live here: parse errors become :class:`SignatureError` with a stable code,
-and the few serialisers the signature base needs are re-exported under one name.
+Only thin adapters live here, over http-sf's public API (``http_sf.parse`` and ``http_sf.ser``,
+nothing from its internal modules): parse errors become :class:`SignatureError` with a stable
+code, and the few serialisers the signature base needs are named here once. The canonical
+fields of a request usually take :mod:`.fastsf` instead; everything else comes here.
 """
 
 from __future__ import annotations
 
+import functools
+
 import http_sf
-from http_sf.dictionary import parse_dictionary as _parse_dictionary
-from http_sf.innerlist import ser_innerlist
-from http_sf.innerlist import ser_item_or_inner_list as ser_member
-from http_sf.item import ser_item
-from http_sf.retrofit import retrofit as RETROFIT_TYPES
-from http_sf.state import ParserState
-from http_sf.util import discard_ows
 
 from . import fastsf
 from .errors import SIGNATURE_MALFORMED, SignatureError
@@ -39,10 +36,54 @@ ser = http_sf.ser
 MAX_FIELD_LENGTH = 8192
 
 
+def ser_item(item) -> str:
+    """RFC 8941 §4.1.3: an Item, given as ``(bare_item, params)``."""
+    return http_sf.ser(item)
+
+
+def ser_member(member) -> str:
+    """One member of a List or Dictionary (an Item or an Inner List, with its parameters) as
+    ``sf.ser`` writes it inside that field: a one-member List is exactly that text."""
+    return http_sf.ser([member])
+
+
+def ser_innerlist(inner_list) -> str:
+    """RFC 8941 §4.1.1.1: ``([items], params)`` as ``(a b);p``."""
+    return ser_member(inner_list)
+
+
+@functools.lru_cache(maxsize=256)
+def _retrofit_type(name: str) -> str | None:
+    # http-sf knows the structured type of the fields the retrofit draft registers, and tells
+    # it only through parse(name=...): KeyError for a name it does not know. Parsing nothing
+    # answers the question: an empty Dictionary or List parses, an empty Item never does.
+    try:
+        structure = http_sf.parse(b"", name=name)
+    except KeyError:
+        return None
+    except StructuredFieldError:
+        return "item"
+    return "dictionary" if isinstance(structure, dict) else "list"
+
+
+class _RetrofitTypes:
+    """``RETROFIT_TYPES.get(field_name)``: ``"dictionary"``, ``"list"``, ``"item"`` or None."""
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        found = _retrofit_type(name.lower()) if isinstance(name, str) else None
+        return default if found is None else found
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and _retrofit_type(name.lower()) is not None
+
+
+RETROFIT_TYPES = _RetrofitTypes()
+
+
 def _reject_duplicate(key: str, _context: str) -> None:
-    # RFC 8941 lets a later member overwrite an earlier one; for a signature header that
-    # would let a proxy-added member silently replace the client's, so we refuse it.
-    raise StructuredFieldError(f"duplicate dictionary key {key!r}")
+    # RFC 8941 lets a later member (or parameter) overwrite an earlier one; for a signature
+    # header that would let a proxy-added member silently replace the client's, so we refuse it.
+    raise StructuredFieldError(f"duplicate key {key!r}")
 
 
 def parse_dictionary(value: str | bytes, *, code: str = SIGNATURE_MALFORMED, what: str = "field"):
@@ -57,16 +98,11 @@ def parse_dictionary(value: str | bytes, *, code: str = SIGNATURE_MALFORMED, wha
         data = bytes(value)
     if len(data) > MAX_FIELD_LENGTH:
         raise SignatureError(code, f"{what} is longer than {MAX_FIELD_LENGTH} bytes")
-    state = ParserState(data)
     try:
-        discard_ows(state)
-        result = _parse_dictionary(state, _reject_duplicate)
-        discard_ows(state)
-        if state.cursor < len(data):
-            raise StructuredFieldError("trailing characters")
-    except (StructuredFieldError, ValueError, IndexError, TypeError, UnicodeError) as exc:
+        return http_sf.parse(data, tltype="dictionary", on_duplicate_key=_reject_duplicate)
+    except (ValueError, IndexError, TypeError, UnicodeError) as exc:
+        # StructuredFieldError is a ValueError.
         raise SignatureError(code, f"{what} is not a valid structured dictionary: {exc}") from None
-    return result
 
 
 def parse_as(value: str, tltype: str):

@@ -3,13 +3,21 @@ path answers, it writes exactly what the library writes; otherwise it declines (
 
 from __future__ import annotations
 
+import http_sf
 import pytest
-from http_sf.item import ser_item as sf_ser_item
-from http_sf.parameters import ser_params as sf_ser_params
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from signed_api.core import fastsf
+
+# The reference, from http-sf's public API only: an Item is ``ser((value, params))``, and the
+# parameters alone are what follows the bare item ``?1``.
+sf_ser_item = http_sf.ser
+
+
+def sf_ser_params(params):
+    return http_sf.ser((True, params))[len("?1") :]
+
 
 KEYS = st.from_regex(r"[a-z*][a-z0-9_.*-]{0,8}", fullmatch=True)
 VALUES = st.one_of(
