@@ -12,8 +12,15 @@ from django.core.signals import setting_changed
 
 DEFAULTS: dict[str, object] = {
     # --- request signatures (docs/protocol.md) ---
-    # Cache alias that stores nonces (and key state): Redis through django-redis in production.
-    "NONCE_CACHE": "default",
+    # Cache alias of a Redis cache (django-redis) for the shared store: nonces, guessing-budget
+    # counters, key state. None: a table of the project's database (docs/settings.md#nonce_cache).
+    "NONCE_CACHE": None,
+    # Import string of another shared store class (None: Redis or the database, as above).
+    "STORE": None,
+    # Database alias of the store table when no NONCE_CACHE is set.
+    "STORE_DATABASE": "default",
+    # Tests only: allow the per-process MemoryStore (replays across processes would pass).
+    "ALLOW_PROCESS_LOCAL_STORE": False,
     # Seconds `created` may differ from server time, both directions.
     "CLOCK_SKEW": 300,
     # Every signature must carry a one-time `nonce`.
@@ -68,6 +75,9 @@ DEFAULTS: dict[str, object] = {
     "LOGIN_FAILURES_PER_ADDRESS": 20,
     # Seconds a failure counts.
     "LOGIN_FAILURE_WINDOW": 900,
+    # Proxies in front of the site that append to X-Forwarded-For (the client address is the
+    # entry this many from the right); 0: REMOTE_ADDR (the DRF NUM_PROXIES convention).
+    "NUM_PROXIES": 0,
     # --- key lifecycle ---
     # Seconds the previous secret keeps verifying after a rotation.
     "KEY_ROTATION_GRACE": 24 * 3600,

@@ -3,13 +3,14 @@
 Each process keeps verified keys in memory (decrypting a secret and loading the owner on every
 request would cost more than the whole signature check). What makes that safe is a *state
 token*: every change to a key (revocation, rotation, expiry, its owner's account) writes a new
-random token to the database and publishes it to the shared cache (``NONCE_CACHE``). After a
-signature verifies, one round trip to that cache both records the nonce and reads the key's
-current token (``SharedStore.confirm``). A token that differs from the cached copy's, or is
-missing, makes the process reload the key from the database before the request is accepted.
+random token to the database and publishes it to the shared store (:mod:`signed_api.stores`: a
+table of the database, or Redis). After a signature verifies, one store call both records the
+nonce and reads the key's current token (``Store.confirm``). A token that differs from the
+cached copy's, or is missing, makes the process reload the key from the database before the
+request is accepted.
 
-So the per-request cost is one cache round trip and no database query, and a revoked key is
-refused by every process on its very next request.
+So the per-request cost is one Redis round trip (or two statements on the store table), and a
+revoked key is refused by every process on its very next request.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ import threading
 import time
 from dataclasses import dataclass
 
-from django.core.cache import caches
-
 from .conf import signed_api_settings
 from .core import KeyChain, SignatureError, VerifyingKey
 from .core.errors import (
@@ -33,6 +32,7 @@ from .core.errors import (
     UNKNOWN_KEY,
     USER_INACTIVE,
 )
+from .stores import StoreUnavailable, get_store
 
 logger = logging.getLogger("signed_api")
 
@@ -55,90 +55,10 @@ def state_key(key_id: str) -> str:
     return STATE_PREFIX + hashlib.sha256(key_id.encode()).hexdigest()[:40]
 
 
-# -- the shared store ---------------------------------------------------------------------------
-class SharedStore:
-    """Nonces and state tokens in the ``NONCE_CACHE`` alias.
-
-    With django-redis, ``confirm`` is one pipelined round trip (SET NX EX, GET). Any other
-    Django cache gets ``add`` then ``get``. Every failure of the backend (and a django-redis
-    configured to swallow errors, which answers ``None``) is ``replay_store_unavailable``:
-    the request fails closed.
-    """
-
-    def __init__(self, alias: str):
-        self.alias = alias
-        self.cache = caches[alias]
-        # A cache that stores nothing would accept every replay: refuse to run on it (E008).
-        self._dummy = type(self.cache).__name__ == "DummyCache"
-        client = getattr(self.cache, "client", None)
-        self._redis = client if client is not None and hasattr(client, "get_client") else None
-
-    def _raw_key(self, key: str) -> str:
-        return str(self._redis.make_key(key))
-
-    def confirm(self, nonce: str | None, key_id: str, ttl: int) -> tuple[bool, str | None]:
-        """Record ``nonce`` for ``key_id`` (if any) and read its state token, atomically per
-        command. Returns ``(nonce_was_new, token_or_None)``."""
-        skey = state_key(key_id)
-        if self._dummy:
-            raise SignatureError(
-                REPLAY_STORE_UNAVAILABLE, f"nonce cache {self.alias!r} is a DummyCache"
-            )
-        try:
-            if self._redis is not None:
-                conn = self._redis.get_client(write=True)
-                pipe = conn.pipeline(transaction=False)
-                if nonce is not None:
-                    pipe.set(self._raw_key(nonce_key(key_id, nonce)), b"1", nx=True, ex=ttl)
-                pipe.get(self._raw_key(skey))
-                results = pipe.execute()
-                raw = results[-1]
-                added = True if nonce is None else bool(results[0])
-                return added, (raw.decode("ascii") if raw is not None else None)
-            added = True
-            if nonce is not None:
-                added = self.cache.add(nonce_key(key_id, nonce), 1, timeout=ttl)
-                if added is None:  # a backend that swallowed an error
-                    raise ConnectionError("the cache answered None to add()")
-            token = self.cache.get(skey)
-        except SignatureError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - any backend failure must fail closed
-            logger.error("signed_api: replay store %r unavailable: %s", self.alias, exc)
-            raise SignatureError(REPLAY_STORE_UNAVAILABLE, str(exc)) from None
-        return bool(added), token
-
-    def publish(self, key_id: str, token: str) -> None:
-        """Overwrite the state token (writers: a key changed)."""
-        if self._redis is not None:
-            conn = self._redis.get_client(write=True)
-            conn.set(self._raw_key(state_key(key_id)), token.encode("ascii"), ex=STATE_TIMEOUT)
-        else:
-            self.cache.set(state_key(key_id), token, timeout=STATE_TIMEOUT)
-
-    def adopt(self, key_id: str, token: str) -> None:
-        """Set the token only if none is there (readers, after a fresh database read)."""
-        if self._redis is not None:
-            conn = self._redis.get_client(write=True)
-            conn.set(
-                self._raw_key(state_key(key_id)), token.encode("ascii"), nx=True, ex=STATE_TIMEOUT
-            )
-        else:
-            self.cache.add(state_key(key_id), token, timeout=STATE_TIMEOUT)
-
-
-_store: SharedStore | None = None
-_store_lock = threading.Lock()
-
-
-def shared_store() -> SharedStore:
-    global _store
-    alias = signed_api_settings.NONCE_CACHE
-    store = _store
-    if store is None or store.alias != alias:
-        with _store_lock:
-            store = _store = SharedStore(alias)
-    return store
+# -- the shared store (signed_api.stores) ---------------------------------------------------------
+def shared_store():
+    """The shared store of this site (see :mod:`signed_api.stores`)."""
+    return get_store()
 
 
 def publish_state(key_id: str, token: str) -> None:
@@ -153,14 +73,14 @@ def publish_state(key_id: str, token: str) -> None:
     store = shared_store()
     for attempt in (1, 2):
         try:
-            store.publish(key_id, token)
+            store.set_token(state_key(key_id), token, STATE_TIMEOUT)
             return
-        except Exception as exc:  # noqa: BLE001
+        except StoreUnavailable as exc:
             logger.error("signed_api: publishing the state of %s failed (%d): %s",
                          key_id, attempt, exc)
     try:
-        store.cache.delete(state_key(key_id))
-    except Exception:  # noqa: BLE001
+        store.delete(state_key(key_id))
+    except StoreUnavailable:
         logger.error("signed_api: the state of %s could not be published nor cleared; other "
                      "processes see the change within %d s", key_id, CACHE_MAX_AGE)
 
@@ -325,15 +245,19 @@ def confirm(credential: Credential, nonce: str | None, ttl: int) -> tuple[bool, 
     database when the shared token differs from the cached one or is missing.
     """
     store = shared_store()
-    added, token = store.confirm(nonce, credential.key_id, ttl)
+    nonce_entry = nonce_key(credential.key_id, nonce) if nonce is not None else None
+    try:
+        added, token = store.confirm(nonce_entry, ttl, state_key(credential.key_id))
+    except StoreUnavailable as exc:
+        raise SignatureError(REPLAY_STORE_UNAVAILABLE, str(exc)) from None
     if token is not None and token == credential.token:
         return added, credential
     key_cache.discard(credential.key_id)
     fresh = load_credential(credential.key_id)
     if token is None:
         try:
-            store.adopt(fresh.key_id, fresh.token)
-        except Exception as exc:  # noqa: BLE001
+            store.adopt_token(state_key(fresh.key_id), fresh.token, STATE_TIMEOUT)
+        except StoreUnavailable as exc:
             raise SignatureError(REPLAY_STORE_UNAVAILABLE, str(exc)) from None
     key_cache.put(fresh)
     return added, fresh
@@ -342,7 +266,10 @@ def confirm(credential: Credential, nonce: str | None, ttl: int) -> tuple[bool, 
 def refresh_if_stale(credential: Credential) -> Credential | None:
     """After a signature failed against a cached key: if the key changed since it was cached
     (a rotation elsewhere), return the current one to try again; else ``None``. Only reads."""
-    _added, token = shared_store().confirm(None, credential.key_id, 0)
+    try:
+        token = shared_store().get_token(state_key(credential.key_id))
+    except StoreUnavailable as exc:
+        raise SignatureError(REPLAY_STORE_UNAVAILABLE, str(exc)) from None
     if token is not None and token == credential.token:
         return None
     key_cache.discard(credential.key_id)

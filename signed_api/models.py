@@ -575,3 +575,25 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.kind} {self.key_id or self.username}"
+
+
+class StoreEntry(models.Model):
+    """One entry of the shared store when it lives in the database (the default without Redis):
+    a nonce, a guessing-budget counter or a credential's state token. See ``signed_api.stores``.
+
+    ``entry_key`` is already a hash (of the key id and nonce, or of the username), so a row says
+    nothing about what it counts. Rows past ``expires`` are dead and purged in batches.
+    """
+
+    entry_key = models.CharField(max_length=100, primary_key=True)
+    token = models.CharField(max_length=64, blank=True, default="")
+    hits = models.BigIntegerField(default=0)
+    expires = models.BigIntegerField(db_index=True)  # epoch seconds
+
+    class Meta:
+        verbose_name = _("shared store entry")
+        verbose_name_plural = _("shared store entries")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.entry_key

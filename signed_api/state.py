@@ -58,7 +58,7 @@ def reset() -> None:
     with _lock:
         _keyring = None
         _policy = None
-    from . import keystore
+    from . import keystore, stores
 
     keystore.key_cache.clear()
-    keystore._store = None  # it holds the cache object of the old CACHES
+    stores.reset()  # it holds the cache or database alias of the old settings

@@ -67,6 +67,36 @@ def service_binaries() -> None:
         _unavailable(exc)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_signed_api_state():
+    """Every test starts and ends cold: no key cached in this process, nothing in the shared
+    store (nonces, state tokens, guessing-budget counters, audit gates), an empty default cache.
+
+    The key cache, Redis and locmem outlive a test's database rollback; the store table rolls
+    back (or is flushed) with the test database, and is left to it: clearing it would need
+    database access in tests that have none.
+    """
+    yield from _cold()
+
+
+def _cold():
+    from django.core.cache import caches
+
+    from signed_api import state, stores
+    from signed_api.stores.database import DatabaseStore
+
+    def clean():
+        state.reset()
+        store = stores.get_store()
+        if not isinstance(store, DatabaseStore):
+            store.clear()
+        caches["default"].clear()
+
+    clean()
+    yield
+    clean()
+
+
 @pytest.fixture
 def redis_nonce_cache(redis_url, settings):
     """Point the ``nonces`` cache alias at the real Redis for one test; flush it afterwards."""
@@ -76,6 +106,7 @@ def redis_nonce_cache(redis_url, settings):
         **settings.CACHES,
         "nonces": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": redis_url},
     }
+    settings.SIGNED_API = {**settings.SIGNED_API, "NONCE_CACHE": "nonces"}
     cache = caches["nonces"]
     cache.clear()
     yield cache
@@ -95,6 +126,6 @@ def pytest_collection_modifyitems(items):
 def pytest_report_header(config):
     from django.conf import settings
 
-    nonces = settings.CACHES["nonces"]["BACKEND"].rsplit(".", 1)[-1]
+    store = "redis" if settings.SIGNED_API.get("NONCE_CACHE") else "database table"
     database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    return f"signed_api: database={database} nonces cache={nonces} CI={_under_ci()}"
+    return f"signed_api: database={database} shared store={store} CI={_under_ci()}"

@@ -1,4 +1,5 @@
-"""The one exception every verification failure raises, with the stable codes of docs/protocol.md."""
+"""The one exception every verification failure raises, with the stable codes of the protocol
+(docs/protocol.md)."""
 
 from __future__ import annotations
 

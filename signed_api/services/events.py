@@ -9,14 +9,15 @@ through a gate in the shared cache: at most one row per kind and subject every
 from __future__ import annotations
 
 import hashlib
-import logging
 
 from ..conf import signed_api_settings
 from ..keystore import shared_store
+from ..logsafe import get_logger
 from ..models import SecurityEvent
 from ..signals import security_event
+from ..stores import StoreUnavailable
 
-logger = logging.getLogger("signed_api.audit")
+logger = get_logger("signed_api.audit")  # escapes what a request put in a record
 
 
 def client_address(request) -> str | None:
@@ -41,10 +42,10 @@ def record(
     if gate is not None:
         subject = hashlib.sha256(f"{kind}\0{gate}".encode()).hexdigest()[:40]
         try:
-            fresh = shared_store().cache.add(
-                "signed_api:event:" + subject, 1, timeout=int(signed_api_settings.EVENT_THROTTLE)
+            fresh = shared_store().add(
+                "signed_api:event:" + subject, int(signed_api_settings.EVENT_THROTTLE)
             )
-        except Exception:  # noqa: BLE001 - the audit gate failing must not break the flow
+        except StoreUnavailable:  # the audit gate failing must not break the flow
             fresh = False
         if not fresh:
             return None

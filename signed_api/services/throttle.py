@@ -1,15 +1,36 @@
-"""Failure-based throttling of credential guessing (passwords, second-factor codes).
+"""The guessing budget: password logins, second-factor codes and the admin login form.
 
-Only failures count, per username (known or not) and per client address, in the shared cache
-(``NONCE_CACHE``) so every process sees them; a user who logs in correctly is never held back.
+One budget per username (known or not) and one per client address, both in the shared store so
+every process counts together. An attempt is *charged before it is evaluated*, atomically
+(``Store.incr``), so forty simultaneous wrong passwords cannot slip past a budget of five: each
+takes a number first, and only those within the budget are evaluated at all. A success hands its
+charge back (``succeeded()``), so a user who logs in correctly is never held back; a failure, or
+anything that goes wrong while evaluating, keeps it::
+
+    with throttle.attempt(username, throttle.client_address(request)) as attempt:
+        if check_password(...):
+            attempt.succeeded()
+
+``attempt()`` raises :class:`ThrottledError` (429 ``throttled`` with ``Retry-After``) before
+the block runs when a budget is spent, and :class:`StoreUnavailable` (503) when the store cannot
+count: an attempt that cannot be counted is not evaluated.
+
+Locking out: a guesser can spend one username's budget and so hold that user's password logins
+for ``LOGIN_FAILURE_WINDOW`` seconds (docs/security.md says more, and why it is the trade-off
+chosen). The per-address budget bounds what one address can do across usernames.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import ipaddress
+from collections.abc import Iterator
 
 from ..conf import signed_api_settings
-from ..keystore import shared_store
+from ..stores import StoreUnavailable, get_store
+
+__all__ = ["Attempt", "StoreUnavailable", "ThrottledError", "attempt", "client_address"]
 
 PREFIX = "signed_api:fail:"
 
@@ -18,14 +39,14 @@ def _key(kind: str, value: str) -> str:
     return PREFIX + kind + ":" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:40]
 
 
-def _keys(username: str | None, address: str | None) -> list[tuple[str, int]]:
+def _budgets(username: str | None, address: str | None) -> list[tuple[str, int]]:
     s = signed_api_settings
-    keys = []
+    budgets = []
     if username:
-        keys.append((_key("u", username.strip().lower()), int(s.LOGIN_FAILURES_PER_USERNAME)))
+        budgets.append((_key("u", username.strip().lower()), int(s.LOGIN_FAILURES_PER_USERNAME)))
     if address:
-        keys.append((_key("a", address), int(s.LOGIN_FAILURES_PER_ADDRESS)))
-    return keys
+        budgets.append((_key("a", address), int(s.LOGIN_FAILURES_PER_ADDRESS)))
+    return budgets
 
 
 class ThrottledError(Exception):
@@ -34,28 +55,88 @@ class ThrottledError(Exception):
         super().__init__(f"throttled for {wait} s")
 
 
+def client_address(request) -> str | None:
+    """The client's address: ``REMOTE_ADDR``, or, behind ``NUM_PROXIES`` proxies that each
+    append to ``X-Forwarded-For``, the entry that many from the right (what the nearest trusted
+    proxy saw). Entries left of it are the client's to forge and are never used."""
+    if request is None:
+        return None
+    meta = getattr(request, "META", {})
+    remote = meta.get("REMOTE_ADDR") or None
+    proxies = int(signed_api_settings.NUM_PROXIES or 0)
+    if proxies <= 0:
+        return remote
+    hops = [h.strip() for h in (meta.get("HTTP_X_FORWARDED_FOR") or "").split(",") if h.strip()]
+    if len(hops) < proxies:
+        # Fewer entries than proxies: the request did not come through all of them; the
+        # nearest peer is what we know.
+        return remote
+    candidate = hops[-proxies]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
+
+
+class Attempt:
+    """One charged attempt; call :meth:`succeeded` to hand the charge back."""
+
+    def __init__(self, keys: list[str]):
+        self._keys = keys
+        self.refunded = False
+
+    def succeeded(self) -> None:
+        if self.refunded:
+            return
+        self.refunded = True
+        _refund(self._keys)
+
+
+def _refund(keys: list[str]) -> None:
+    store = get_store()
+    for key in keys:
+        # A refund that cannot be written leaves the charge; it expires with its window.
+        with contextlib.suppress(StoreUnavailable):
+            store.decr(key)
+
+
+def charge(username: str | None, address: str | None) -> Attempt:
+    """Charge one attempt against both budgets; raise before evaluation when one is spent."""
+    budgets = _budgets(username, address)
+    store = get_store()
+    charged: list[str] = []
+    over = 0
+    try:
+        for key, limit in budgets:
+            count, ttl = store.incr(key, int(signed_api_settings.LOGIN_FAILURE_WINDOW))
+            charged.append(key)
+            if count > limit:
+                over = max(over, ttl)
+    except StoreUnavailable:
+        _refund(charged)
+        raise
+    if over:
+        # Refused without evaluation: hand back what this refusal took, so that the budgets
+        # count evaluated failures, and a flood of refused attempts cannot push a shared address
+        # counter ever higher.
+        _refund(charged)
+        raise ThrottledError(over)
+    return Attempt(charged)
+
+
+@contextlib.contextmanager
+def attempt(username: str | None, address: str | None) -> Iterator[Attempt]:
+    yield charge(username, address)
+
+
+# -- the older two-step interface ---------------------------------------------------------------
+# check() then record_failure() counts after the evaluation, so parallel attempts can all pass
+# check() first. Kept only until every caller uses attempt(); do not use in new code.
 def check(username: str | None, address: str | None) -> None:
-    """Raise :class:`ThrottledError` when either counter reached its limit."""
-    keys = _keys(username, address)
-    if not keys:
-        return
-    cache = shared_store().cache
-    counts = cache.get_many([k for k, _ in keys])
-    window = int(signed_api_settings.LOGIN_FAILURE_WINDOW)
-    for key, limit in keys:
-        if int(counts.get(key) or 0) >= limit:
-            ttl = getattr(cache, "ttl", None)
-            wait = ttl(key) if callable(ttl) else None
-            raise ThrottledError(int(wait) if isinstance(wait, int) and wait > 0 else window)
+    charge(username, address).succeeded()
 
 
 def record_failure(username: str | None, address: str | None) -> None:
-    cache = shared_store().cache
-    window = int(signed_api_settings.LOGIN_FAILURE_WINDOW)
-    for key, _limit in _keys(username, address):
-        # add() starts the window; incr() is atomic on Redis and within one locmem process.
-        cache.add(key, 0, timeout=window)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr: start again
-            cache.add(key, 1, timeout=window)
+    store = get_store()
+    for key, _limit in _budgets(username, address):
+        store.incr(key, int(signed_api_settings.LOGIN_FAILURE_WINDOW))

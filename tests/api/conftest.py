@@ -3,26 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import caches
 from rest_framework.test import APIClient
 
-from signed_api import state
 from signed_api.models import ApiKey
 from signed_api.test import SignedAPIClient
-
-
-@pytest.fixture(autouse=True)
-def _fresh_signed_api_state():
-    """Each test starts cold: no key cached in this process, no nonce or state token shared.
-
-    The key cache and the nonce store outlive a test's database rollback, so without this a
-    test would see another's cached keys and published tokens.
-    """
-    state.reset()
-    caches["nonces"].clear()
-    yield
-    state.reset()
-    caches["nonces"].clear()
 
 
 @pytest.fixture

@@ -13,8 +13,6 @@ import math
 import socket
 import time
 
-from django.core.cache import caches
-
 from signed_api.client import SignatureAuth
 
 FAILURE_KEYS = {"detail", "code"}
@@ -22,8 +20,8 @@ NOTES = "/api/notes/"
 
 
 def assert_refused(response, code: str, status: int = 401) -> dict:
-    """A failure of docs/protocol.md: the status, a body of exactly ``detail`` and ``code``, and on a
-    401 ``WWW-Authenticate: Signature`` plus an ``Accept-Signature`` header."""
+    """A failure (docs/protocol.md): the status, a body of exactly ``detail`` and ``code``, and on
+    a 401 ``WWW-Authenticate: Signature`` plus an ``Accept-Signature`` header."""
     content = response.content
     assert response.status_code == status, (response.status_code, content[:300])
     body = json.loads(content)
@@ -68,16 +66,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def cache_keys(alias: str = "nonces") -> set[str]:
-    """Every key in a cache alias, for locmem and django-redis alike."""
-    cache = caches[alias]
-    if hasattr(cache, "keys") and hasattr(cache, "client"):  # django-redis
-        return {str(k) for k in cache.keys("*")}
-    store = getattr(cache, "_cache", None)
-    if isinstance(store, dict):  # locmem: the raw keys carry the version prefix ":1:"
-        return {k.split(":", 2)[-1] for k in store}
-    raise AssertionError(f"cannot list the keys of {type(cache).__name__}")
+def nonce_keys() -> set[str]:
+    """The nonces in the shared store (its table, or Redis)."""
+    from tests.store import nonce_keys as keys
 
-
-def nonce_keys(alias: str = "nonces") -> set[str]:
-    return {k for k in cache_keys(alias) if "signed_api:nonce:" in k}
+    return keys()

@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -257,7 +258,7 @@ def test_created_outside_300s_either_way_is_clock_skew(api_client, hmac_key, cre
         assert_refused(response, "clock_skew")
 
 
-@override_settings(SIGNED_API={"NONCE_CACHE": "nonces", "CLOCK_SKEW": 30})
+@override_settings(SIGNED_API={**settings.SIGNED_API, "CLOCK_SKEW": 30})
 def test_clock_skew_follows_the_setting(api_client, hmac_key):
     meta = signed_meta(_auth(*hmac_key, created=created_floor(-31)), "GET", URL)
     assert_refused(api_client.get(NOTES, **meta), "clock_skew")
@@ -283,7 +284,7 @@ def test_signature_without_nonce_is_401_nonce_missing(api_client, hmac_key):
     assert_refused(api_client.get(NOTES, **meta), "nonce_missing")
 
 
-@override_settings(SIGNED_API={"NONCE_CACHE": "nonces", "REQUIRE_NONCE": False})
+@override_settings(SIGNED_API={**settings.SIGNED_API, "REQUIRE_NONCE": False})
 def test_nonce_can_be_made_optional(api_client, hmac_key):
     meta = signed_meta(_auth(*hmac_key, nonce=False), "GET", URL)
     assert api_client.get(NOTES, **meta).status_code == 200
@@ -419,13 +420,18 @@ def test_unreachable_nonce_store_is_503_replay_store_unavailable(
     assert_refused(response, "replay_store_unavailable", status=503)
 
 
-def test_nonce_cache_alias_repointed_by_caches_setting_is_used(settings, api_client, hmac_key):
+def test_nonce_cache_alias_repointed_by_caches_setting_is_used(
+    settings, api_client, hmac_key, redis_url
+):
     """A CACHES change under the same alias must reach the store (fixed in 7fd5b70: the
     shared store kept the old cache object)."""
+    live = {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": redis_url}
+    signed = {**settings.SIGNED_API, "NONCE_CACHE": "nonces"}
     meta = signed_meta(_auth(*hmac_key), "GET", URL)
-    assert api_client.get(NOTES, **signed_meta(_auth(*hmac_key), "GET", URL)).status_code == 200
-    with override_settings(CACHES={**settings.CACHES, "nonces": _redis_down()}):
-        response = api_client.get(NOTES, **meta)
+    with override_settings(CACHES={**settings.CACHES, "nonces": live}, SIGNED_API=signed):
+        assert api_client.get(NOTES, **signed_meta(_auth(*hmac_key), "GET", URL)).status_code == 200
+        with override_settings(CACHES={**settings.CACHES, "nonces": _redis_down()}):
+            response = api_client.get(NOTES, **meta)
     assert_refused(response, "replay_store_unavailable", status=503)
 
 

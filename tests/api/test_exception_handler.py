@@ -1,4 +1,4 @@
-"""``signed_api.views.exception_handler``: docs/protocol.md for views that accept signatures, and only
+"""``signed_api.views.exception_handler``: the error body for views that accept signatures, and only
 for them. ``Accept-Signature`` goes on 401s of views using ``SignatureAuthentication``; other
 views' 401s and every 403 keep DRF's behaviour."""
 

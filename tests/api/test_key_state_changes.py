@@ -17,13 +17,13 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from signed_api import keystore
 from signed_api.models import ApiKey
+from signed_api.stores import StoreUnavailable, get_store
 from signed_api.test import SignedAPIClient
 from tests.api.support import NOTES, assert_refused
 
@@ -183,7 +183,7 @@ def test_stale_entry_with_the_shared_token_evicted_is_reloaded(signed_client, hm
 
     key.revoke()
     keystore.key_cache.put(stale)
-    caches["nonces"].delete(keystore.state_key(key.key_id))
+    get_store().delete(keystore.state_key(key.key_id))
 
     assert_refused(signed_client.get(NOTES), "key_revoked")
 
@@ -219,12 +219,12 @@ def test_revocation_whose_publication_failed_still_reaches_other_processes(
     key, _ = hmac_key
     stale = _warm(signed_client, key)
 
-    def store_unreachable(self, key_id, token):
-        raise ConnectionError("simulated: the shared store did not answer this write")
+    def store_unreachable(*args, **kwargs):
+        raise StoreUnavailable("simulated: the shared store did not answer this write")
 
     with monkeypatch.context() as patch:
-        patch.setattr(keystore.SharedStore, "publish", store_unreachable)
-        with contextlib.suppress(ConnectionError):
+        patch.setattr(type(get_store()), "set_token", store_unreachable)
+        with contextlib.suppress(StoreUnavailable):
             key.revoke()
     assert ApiKey.objects.get(pk=key.pk).revoked_at is not None  # committed
     keystore.key_cache.put(stale)  # another process, the store reachable again

@@ -23,53 +23,119 @@ def signed_api_ids(*, deploy: bool = False) -> list[str]:
 
 
 def _signed_api(**values) -> dict:
-    return {"NONCE_CACHE": "nonces", **values}
+    return dict(values)
 
 
 def _caches(nonces: dict) -> dict:
     return {**django_settings.CACHES, "nonces": nonces}
 
 
-# -- W001: a per-process nonce cache --------------------------------------------------------------
+# -- the shared store: E008, E010-E012, W001, W007, W008 ----------------------------------------
+
+NOT_A_NONCE_STORE = [
+    LOCMEM,
+    "django.core.cache.backends.dummy.DummyCache",
+    "django.core.cache.backends.db.DatabaseCache",
+    "django.core.cache.backends.filebased.FileBasedCache",
+    "django.core.cache.backends.memcached.PyMemcacheCache",
+]
 
 
-@pytest.mark.parametrize(
-    ("backend", "warned"),
-    [
-        (LOCMEM, True),
-        # A DummyCache is worse than per-process: it is an error (E008), not this warning.
-        ("django.core.cache.backends.dummy.DummyCache", False),
-        (DJANGO_REDIS, False),
-        ("django.core.cache.backends.redis.RedisCache", False),
-    ],
-)
-def test_w001_local_nonce_cache(backend, warned):
-    config = {"BACKEND": backend, "LOCATION": "redis://127.0.0.1:1/0" if "redis" in backend else ""}
-    with override_settings(CACHES=_caches(config), SIGNED_API=_signed_api()):
-        assert ("signed_api.W001" in signed_api_ids()) is warned
+@pytest.mark.parametrize("backend", NOT_A_NONCE_STORE)
+def test_e008_a_cache_that_forgets_is_an_error_and_fails_closed(backend):
+    """locmem, database and file caches cull at MAX_ENTRIES, memcached evicts, a DummyCache
+    keeps nothing: none is a nonce store. Refused by a check, and by the store at run time."""
+    from signed_api.stores import StoreUnavailable, get_store
 
-
-def test_e008_dummy_nonce_cache_is_an_error_and_fails_closed(rf):
-    """A DummyCache remembers no nonce: refused by a check, and by the store at run time."""
-    from signed_api.core import SignatureError
-    from signed_api.keystore import SharedStore
-
-    config = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
-    with override_settings(CACHES=_caches(config), SIGNED_API=_signed_api()):
+    config = {"BACKEND": backend, "LOCATION": "/tmp/signed-api-e008" if "file" in backend
+              else "signed_api_e008" if "db" in backend else ""}
+    with override_settings(CACHES=_caches(config), SIGNED_API=_signed_api(NONCE_CACHE="nonces")):
         assert "signed_api.E008" in signed_api_ids()
-        store = SharedStore(_signed_api()["NONCE_CACHE"])
-        with pytest.raises(SignatureError) as refused:
-            store.confirm("a-nonce", "key_x", 600)
-    assert refused.value.code == "replay_store_unavailable"
+        with pytest.raises(StoreUnavailable):
+            get_store().add("signed_api:nonce:x", 600)
 
 
-def test_w001_follows_the_nonce_cache_alias():
-    caches = {**_caches({"BACKEND": DJANGO_REDIS, "LOCATION": "redis://127.0.0.1:1/0"}),
-              "local": {"BACKEND": LOCMEM}}
-    with override_settings(CACHES=caches, SIGNED_API={"NONCE_CACHE": "local"}):
-        assert "signed_api.W001" in signed_api_ids()
-    with override_settings(CACHES=caches, SIGNED_API={"NONCE_CACHE": "nonces"}):
-        assert "signed_api.W001" not in signed_api_ids()
+@pytest.mark.parametrize("backend", [DJANGO_REDIS, "django.core.cache.backends.redis.RedisCache"])
+def test_redis_backends_are_nonce_stores(backend):
+    config = {"BACKEND": backend, "LOCATION": "redis://127.0.0.1:1/0"}
+    with override_settings(CACHES=_caches(config), SIGNED_API=_signed_api(NONCE_CACHE="nonces")):
+        ids = signed_api_ids()
+    assert "signed_api.E008" not in ids
+    assert "signed_api.E004" not in ids
+
+
+def test_the_default_store_is_the_database_table_and_passes_the_checks():
+    from signed_api.stores import get_store
+    from signed_api.stores.database import DatabaseStore
+
+    with override_settings(SIGNED_API={}):
+        ids = signed_api_ids()
+        assert isinstance(get_store(), DatabaseStore)
+    assert not [i for i in ids if i in ("signed_api.E008", "signed_api.E010", "signed_api.W001")]
+
+
+def test_e010_the_per_process_store_needs_the_explicit_test_opt_in():
+    from signed_api.stores import StoreUnavailable, get_store
+
+    memory = "signed_api.stores.memory.MemoryStore"
+    with override_settings(SIGNED_API={"STORE": memory}):
+        ids = signed_api_ids()
+        with pytest.raises(StoreUnavailable):
+            get_store().add("signed_api:nonce:x", 600)
+    assert "signed_api.E010" in ids
+    with override_settings(SIGNED_API={"STORE": memory, "ALLOW_PROCESS_LOCAL_STORE": True}):
+        ids = signed_api_ids()
+        assert get_store().add("signed_api:nonce:x", 600) is True
+        assert get_store().add("signed_api:nonce:x", 600) is False
+    assert "signed_api.E010" not in ids
+    assert "signed_api.W001" in ids
+
+
+def test_e011_store_that_cannot_be_imported():
+    from signed_api.stores import StoreUnavailable, get_store
+
+    with override_settings(SIGNED_API={"STORE": "no.such.Store"}):
+        assert "signed_api.E011" in signed_api_ids()
+        with pytest.raises(StoreUnavailable):
+            get_store().incr("signed_api:fail:x", 60)
+
+
+def test_e012_store_database_alias_missing():
+    with override_settings(SIGNED_API={"STORE_DATABASE": "nowhere"}):
+        assert "signed_api.E012" in signed_api_ids()
+
+
+def test_w008_atomic_requests_on_the_store_database(monkeypatch):
+    with override_settings(SIGNED_API={}):
+        assert "signed_api.W008" not in signed_api_ids()
+        # (setting the item, not overriding DATABASES, which Django warns against)
+        monkeypatch.setitem(django_settings.DATABASES["default"], "ATOMIC_REQUESTS", True)
+        assert "signed_api.W008" in signed_api_ids()
+
+
+def test_w007_redis_that_may_evict(redis_url):
+    """A real Redis under allkeys-lru would drop nonces when full: warned; noeviction is not."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    before = client.config_get("maxmemory-policy")["maxmemory-policy"]
+    config = {"BACKEND": DJANGO_REDIS, "LOCATION": redis_url}
+    try:
+        client.config_set("maxmemory-policy", "allkeys-lru")
+        with override_settings(CACHES=_caches(config), SIGNED_API={"NONCE_CACHE": "nonces"}):
+            assert "signed_api.W007" in signed_api_ids()
+        client.config_set("maxmemory-policy", "noeviction")
+        with override_settings(CACHES=_caches(config), SIGNED_API={"NONCE_CACHE": "nonces"}):
+            assert "signed_api.W007" not in signed_api_ids()
+    finally:
+        client.config_set("maxmemory-policy", before)
+
+
+def test_w007_has_no_verdict_when_redis_is_down():
+    config = {"BACKEND": DJANGO_REDIS, "LOCATION": "redis://127.0.0.1:1/0",
+              "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1}}
+    with override_settings(CACHES=_caches(config), SIGNED_API={"NONCE_CACHE": "nonces"}):
+        assert "signed_api.W007" not in signed_api_ids()
 
 
 # -- W002: no MASTER_KEYS (deploy only) -----------------------------------------------------------
@@ -168,13 +234,13 @@ def test_e004_nonce_cache_alias_missing():
     ],
 )
 def test_e005_nonce_cache_ignoring_exceptions(overrides):
-    with override_settings(SIGNED_API=_signed_api(), **overrides):
+    with override_settings(SIGNED_API=_signed_api(NONCE_CACHE="nonces"), **overrides):
         assert "signed_api.E005" in signed_api_ids()
 
 
 def test_no_e005_when_errors_are_raised():
     caches = _caches({"BACKEND": DJANGO_REDIS, "LOCATION": "redis://127.0.0.1:1/0"})
-    with override_settings(SIGNED_API=_signed_api(), CACHES=caches):
+    with override_settings(SIGNED_API=_signed_api(NONCE_CACHE="nonces"), CACHES=caches):
         assert "signed_api.E005" not in signed_api_ids()
 
 

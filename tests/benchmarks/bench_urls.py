@@ -164,7 +164,7 @@ class OursView(_BenchView):
 
 
 class OursSignedResponseView(OursView):
-    """Ours plus docs/protocol.md response signing, as ResponseSignatureMiddleware does it (the stack
+    """Ours plus response signing, as ResponseSignatureMiddleware does it (the stack
     runs without that middleware so that the other variants compare authentication only)."""
 
     def finalize_response(self, request, response, *args, **kwargs):

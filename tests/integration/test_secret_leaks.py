@@ -2,7 +2,7 @@
 
 Keys are created the three ways a project creates them (``ApiKey.objects.create_key``,
 ``manage.py signed_api_createkey`` with and without ``--json``), then used in requests that
-succeed and in requests that fail with most codes of docs/protocol.md, in-process and over a socket, while
+succeed and in requests that fail with most error codes, in-process and over a socket, while
 every logger records at DEBUG (SQL statements with their parameters included). Then the captured
 records, a full database dump (the SQLite file and its SQL text, or ``pg_dump`` in the second
 pass) and every key in the Redis nonce store are searched for each secret as raw bytes, base64,

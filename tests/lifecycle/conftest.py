@@ -8,30 +8,11 @@ the races need rows that are really committed.
 from __future__ import annotations
 
 import pytest
-from django.core.cache import caches
 from rest_framework.test import APIClient
 
-from signed_api import state
-from signed_api.conf import signed_api_settings
 from signed_api.services import keys as key_services
 
 from .support import OTHER_PASSWORD, PASSWORD, login, session_client
-
-
-@pytest.fixture(autouse=True)
-def _fresh_signed_api_state():
-    """No key cached in this process, no nonce, state token, event gate or throttle counter.
-
-    The key cache and the shared cache outlive a test's database, so without this a test would
-    see another test's cached keys and gates.
-    """
-    state.reset()
-    caches[signed_api_settings.NONCE_CACHE].clear()
-    caches["default"].clear()
-    yield
-    state.reset()
-    caches[signed_api_settings.NONCE_CACHE].clear()
-    caches["default"].clear()
 
 
 @pytest.fixture

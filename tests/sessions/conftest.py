@@ -8,28 +8,10 @@ rows that are really committed.
 from __future__ import annotations
 
 import pytest
-from django.core.cache import caches
 from rest_framework.test import APIClient
-
-from signed_api import state
-from signed_api.conf import signed_api_settings
 
 PASSWORD = "correct horse battery staple"
 OTHER_PASSWORD = "bob's own password"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_signed_api_state():
-    """No key cached in this process, no nonce, state token or throttle counter shared.
-
-    The key cache and the shared cache outlive a test's database, so without this a test would
-    see another test's cached sessions and failure counters.
-    """
-    state.reset()
-    caches[signed_api_settings.NONCE_CACHE].clear()
-    yield
-    state.reset()
-    caches[signed_api_settings.NONCE_CACHE].clear()
 
 
 @pytest.fixture

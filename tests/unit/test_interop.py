@@ -528,7 +528,7 @@ def test_both_libraries_reproduce_rfc9421_b2_5_and_b2_6(section):
     assert ours == (example["signature_input"], example["signature"])
 
 
-# -- response signing (docs/protocol.md; RFC 9421 §2.4 "req") ---------------------------------------
+# -- response signing (RFC 9421 §2.4 "req") ----------------------------------------------------
 RESPONSE_COMPONENTS = (
     "@status",
     "content-type",
