@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import logging
+import functools
 from datetime import timedelta
 
 from django.urls import reverse
@@ -15,7 +15,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from .authentication import SignatureAuthentication, accept_signature_value
 from .client.auth import encode_secret
 from .core.errors import MESSAGES, SIGNATURE_MISSING
-from .exceptions import ScopeMissing
+from .exceptions import ReplayStoreUnavailable, ScopeMissing, SessionRequired
+from .logsafe import get_logger
 from .models import ApiKey, EnrollmentKey, Session
 from .parsers import DEFAULT_PARSER_CLASSES
 from .permissions import HasScope
@@ -31,8 +32,9 @@ from .serializers import (
 from .services import keys as key_services
 from .services import second_factor, throttle
 from .services import sessions as session_flows
+from .stores import StoreUnavailable
 
-logger = logging.getLogger("signed_api")
+logger = get_logger("signed_api")  # escapes what a request put in a record
 
 
 def _uses_signatures(context) -> bool:
@@ -53,16 +55,19 @@ def exception_handler(exc, context):
     - a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a 413 ``request_too_large`` (Django would
       answer an HTML 400), and JSON nested too deeply for DRF's stock ``JSONParser`` a 400
       ``json_too_deep`` (it would be a 500), for every view;
-    - an error body of DRF's that is only ``{"detail"}`` gets its ``code`` too.
+    - the shared store failing anywhere in a view is a 503 ``replay_store_unavailable``;
+    - an error body of DRF's that is only ``{"detail"}`` gets its ``code`` too (views that
+      accept signatures only: other views keep DRF's bodies).
     """
     exc = _hostile_input_error(exc)
+    if isinstance(exc, StoreUnavailable):
+        # The shared store could not answer (nonce, budget, state): fail closed, as a 503.
+        exc = ReplayStoreUnavailable()
     is_unauthenticated = isinstance(exc, exceptions.NotAuthenticated)
     response = drf_exception_handler(exc, context)
-    if response is None:
+    if response is None or not _uses_signatures(context):
         return response
     _add_code(response, exc)
-    if not _uses_signatures(context):
-        return response
     if is_unauthenticated and response.status_code == 401:
         response.data = {"detail": MESSAGES[SIGNATURE_MISSING], "code": SIGNATURE_MISSING}
     if response.status_code == 401:
@@ -110,14 +115,14 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 
 def error_response(code: str, detail: str, *, http_status: int | None = None, **extra):
-    """``{"detail", "code", ...}``; 401s carry WWW-Authenticate, 429s Retry-After."""
+    """``{"detail", "code", ...}``; 401s carry WWW-Authenticate, 429s and 503s Retry-After."""
     http_status = http_status or _STATUS_OF.get(code, 401)
     headers = {}
     if http_status == 401:
         headers["WWW-Authenticate"] = "Signature"
         headers["Accept-Signature"] = accept_signature_value()
     wait = extra.pop("wait", None)
-    if http_status == 429 and wait is not None:
+    if http_status in (429, 503) and wait is not None:
         headers["Retry-After"] = str(int(wait))
     return Response({"detail": detail, "code": code, **extra}, status=http_status, headers=headers)
 
@@ -132,6 +137,22 @@ class SignedOnly:
     authentication_classes = [SignatureAuthentication]
     parser_classes = DEFAULT_PARSER_CLASSES
     permission_classes = [permissions.IsAuthenticated]
+
+
+class SessionOnly(SignedOnly):
+    """Mixin of the account-security views (sessions, second factor, keys): every request must
+    be signed by a session. An API key or an enrollment key, whatever its scopes, gets 403
+    ``session_required``: a key that may read notes must not enrol a second factor, end its
+    owner's sessions or mint keys."""
+
+    # Let an enrollment key through authentication, so that it too is told session_required
+    # (check_permissions refuses it before anything else runs).
+    accepts_enrollment_keys = True
+
+    def check_permissions(self, request):
+        if request.auth is not None and not isinstance(request.auth, Session):
+            raise SessionRequired()
+        super().check_permissions(request)
 
 
 class LoginHooks:
@@ -158,8 +179,9 @@ class LoginHooks:
         return Response(self.get_session_body(issued), status=201, headers=headers)
 
 
-class SessionsView(LoginHooks, APIView):
-    """``POST sessions/``: log in (201 or 202). ``GET sessions/``: the caller's live sessions."""
+class SessionsView(LoginHooks, SessionOnly, APIView):
+    """``POST sessions/``: log in (201 or 202), unsigned. Signed by a session: ``GET sessions/``
+    lists the caller's live sessions, ``DELETE sessions/`` ends all the others."""
 
     def get_authenticators(self):
         if self.request.method == "POST":
@@ -171,10 +193,25 @@ class SessionsView(LoginHooks, APIView):
             return [permissions.AllowAny()]
         return [permissions.IsAuthenticated()]
 
+    def check_permissions(self, request):
+        if request.method == "POST":
+            return APIView.check_permissions(self, request)
+        return super().check_permissions(request)
+
     def get(self, request):
         sessions = Session.objects.live().for_user(request.user).order_by("-created_at")
         data = SessionSerializer(sessions, many=True, context={"request": request}).data
         return Response(data)
+
+    def delete(self, request):
+        """Log out every other device: ``{"ended": N}`` (the caller's session stays)."""
+        try:
+            ended = session_flows.retry_when_busy(session_flows.revoke_other_sessions)(
+                request.user, request.auth, request=request
+            )
+        except session_flows.FlowError as error:
+            return _flow_error(error)
+        return Response({"ended": ended})
 
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
@@ -207,11 +244,18 @@ class SessionsView(LoginHooks, APIView):
         return self.session_created_response(result)
 
 
-class SessionDetailView(SignedOnly, APIView):
+class SessionDetailView(SessionOnly, APIView):
     """``DELETE sessions/{id}/``: end one of your sessions; its key stops working at once."""
 
     def delete(self, request, session_id):
-        if not session_flows.revoke_session(request.user, session_id):
+        """Log out: the session and the remember family it came from end."""
+        try:
+            revoked = session_flows.retry_when_busy(session_flows.revoke_session)(
+                request.user, session_id
+            )
+        except session_flows.FlowError as error:
+            return _flow_error(error)
+        if not revoked:
             return Response({"detail": "No such session.", "code": "not_found"}, status=404)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -242,7 +286,7 @@ class ChallengeVerifyView(LoginHooks, APIView):
         return self.session_created_response(issued)
 
 
-class TOTPView(SignedOnly, APIView):
+class TOTPView(SessionOnly, APIView):
     """``POST totp/``: start enrolment. ``DELETE totp/`` ``{"code"}``: remove the device."""
 
     def post(self, request):
@@ -253,10 +297,12 @@ class TOTPView(SignedOnly, APIView):
         return Response({"otpauth_uri": uri, "qr_svg": svg}, status=201, headers=_NO_STORE)
 
     def delete(self, request):
-        return _code_action(request, second_factor.disable, success_status=204)
+        """Every other session and every remember family of the user end too."""
+        disable = functools.partial(second_factor.disable, keep_session=request.auth)
+        return _code_action(request, disable, success_status=204)
 
 
-class TOTPConfirmView(SignedOnly, APIView):
+class TOTPConfirmView(SessionOnly, APIView):
     """``POST totp/confirm/`` ``{"code"}``: the device is now required; recovery codes once."""
 
     def post(self, request):
@@ -272,7 +318,11 @@ def _code_action(request, action, *, success_status: int) -> Response:
     except throttle.ThrottledError as exc:
         return error_response("throttled", "Too many wrong codes.", wait=exc.wait)
     try:
-        result = action(request.user, serializer.validated_data["code"])
+        result = session_flows.retry_when_busy(action)(
+            request.user, serializer.validated_data["code"]
+        )
+    except session_flows.FlowError as error:
+        return _flow_error(error)
     except second_factor.SecondFactorError as error:
         if error.code == "otp_invalid":
             throttle.record_failure(username, None)
@@ -284,15 +334,6 @@ def _code_action(request, action, *, success_status: int) -> Response:
 
 
 # -- self-service keys and enrollment ------------------------------------------------------------
-class SessionSignedOnly(SignedOnly):
-    """Key management must be signed by a session (a key cannot mint or rotate keys)."""
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if not isinstance(request.auth, Session):
-            raise ScopeMissing("Managing keys needs a session: log in first.")
-
-
 def _key_body(key, secret) -> dict:
     body = dict(ApiKeySerializer(key).data)
     if secret is not None:
@@ -300,7 +341,7 @@ def _key_body(key, secret) -> dict:
     return body
 
 
-class KeysView(SessionSignedOnly, APIView):
+class KeysView(SessionOnly, APIView):
     """``GET keys/``: your keys. ``POST keys/``: a new key (hmac secret shown once, or register
     your public key as PEM or JWK)."""
 
@@ -330,7 +371,7 @@ def _own_key(request, key_id):
     return ApiKey.objects.for_user(request.user).filter(key_id=key_id).first()
 
 
-class KeyDetailView(SessionSignedOnly, APIView):
+class KeyDetailView(SessionOnly, APIView):
     """``DELETE keys/{id}/``: revoke your key at once."""
 
     def delete(self, request, key_id):
@@ -341,7 +382,7 @@ class KeyDetailView(SessionSignedOnly, APIView):
         return Response(status=204)
 
 
-class KeyRotateView(SessionSignedOnly, APIView):
+class KeyRotateView(SessionOnly, APIView):
     """``POST keys/{id}/rotate/``: a new secret (or public key); the old one verifies for
     ``grace_hours`` (default ``KEY_ROTATION_GRACE``)."""
 
