@@ -1,14 +1,14 @@
-"""``python -m signed_api.client METHOD URL [--json BODY] [--replay]``: one signed request.
+"""The command line: ``python -m signed_api.client --help`` lists every command and variable.
 
-The key comes from the environment: ``SIGNED_API_KEY_ID`` and ``SIGNED_API_SECRET`` (the
-base64url secret that ``signed_api_createkey`` printed, or a session's), optionally
-``SIGNED_API_ALGORITHM`` and, for client-held keys, ``SIGNED_API_PRIVATE_KEY`` (a PEM file path)
-instead of the secret.
+- ``METHOD URL [--json BODY] [--replay]``: one signed request, its answer printed;
+- ``login AUTH_URL --username NAME [--remember] [--code CODE]``: ``export`` lines for a session;
+- ``logout AUTH_URL [--others]``: end this session, or every other one;
+- ``totp enable|confirm|disable AUTH_URL [CODE]``: the second factor of a logged-in account.
 
-``python -m signed_api.client login AUTH_URL --username NAME [--remember]`` logs in (asking for
-the password, and for a second-factor code when one is due) and prints the ``export`` lines
-for a session; with ``SIGNED_API_REMEMBER_TOKEN`` set and no ``--username`` it uses the remember
-token instead. ``python -m signed_api.client logout AUTH_URL`` ends the current session.
+The key comes from the environment (``ENVIRONMENT`` below). Every mistake a user can make is an
+``error: …`` line (and sometimes a ``hint: …`` line) on stderr, never a traceback: exit status 1
+when the server refused, 2 for a usage, configuration or input problem or a server that cannot
+be reached, 130 after Ctrl-C.
 """
 
 from __future__ import annotations
@@ -16,20 +16,110 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
+from urllib.parse import parse_qs, urlsplit
 
 from .auth import SignatureAuth, decode_secret
 
+PROG = "python -m signed_api.client"
+
+#: Every variable the command line reads, with what it is for (shown by ``--help``).
+ENVIRONMENT = (
+    ("SIGNED_API_KEY_ID", "the id of the key or session that signs"),
+    ("SIGNED_API_SECRET", "its base64url secret (hmac-sha256 keys and sessions)"),
+    ("SIGNED_API_PRIVATE_KEY", "a PEM private key file, for a client-held ed25519/ecdsa key"),
+    ("SIGNED_API_ALGORITHM", "hmac-sha256, ed25519 or ecdsa-p256-sha256 (default: from the PEM)"),
+    ("SIGNED_API_PASSWORD", "login: the password, instead of asking for it"),
+    ("SIGNED_API_REMEMBER_TOKEN", "login without --username: trade this remember token"),
+)
+
+#: The commands: name, usage and what it does, as ``--help`` lists them.
+COMMANDS = (
+    ("METHOD URL", "METHOD URL [--json BODY] [--timeout SECONDS] [--replay]",
+     "send one signed request and print the answer"),
+    ("login", "login AUTH_URL --username NAME [--remember] [--code CODE]",
+     "log in; prints export lines for the session (eval them)"),
+    ("logout", "logout AUTH_URL [--others]",
+     "end this session (--others: every other session instead)"),
+    ("totp enable", "totp enable AUTH_URL",
+     "start a second factor: the otpauth URI and a QR code"),
+    ("totp confirm", "totp confirm AUTH_URL CODE",
+     "confirm it with a current code; shows the recovery codes once"),
+    ("totp disable", "totp disable AUTH_URL CODE",
+     "remove it, with a current code or a recovery code"),
+)
+
+ALGORITHMS = ("hmac-sha256", "ed25519", "ecdsa-p256-sha256")
+CLIENT_HELD = ("ed25519", "ecdsa-p256-sha256")
+
+LOGIN_HINT = 'eval "$(python -m signed_api.client login AUTH_URL --username NAME)"'
+SESSION_HINT = (
+    "account security (sessions/, totp/, keys/) needs a session, not an API key: log in with "
+    + LOGIN_HINT
+)
+QR_HINT = "for a QR code here: pip install 'django-signed-api[qr]'"
+
+#: What to suggest for an error code in a refused answer.
+HINTS = {
+    "session_required": SESSION_HINT,
+    "algorithm_mismatch": "the key has another algorithm on the server: set SIGNED_API_ALGORITHM"
+    " (and SIGNED_API_PRIVATE_KEY for ed25519 or ecdsa-p256-sha256 keys)",
+    "clock_skew": "this computer's clock is off: sync it (NTP)",
+    "unknown_key": "check SIGNED_API_KEY_ID, and that URL is the server that issued the key",
+    "signature_invalid": "check SIGNED_API_SECRET or SIGNED_API_PRIVATE_KEY (the key's own)",
+    "otp_invalid": "use a current code from the authenticator app, or an unused recovery code",
+    "throttled": "too many failed attempts: wait a few minutes before trying again",
+}
+
+
+class CLIError(Exception):
+    """A one-line error for the user; ``status`` is the exit status."""
+
+    status = 1
+
+    def __init__(self, message: str, *, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+
+
+class UsageError(CLIError):
+    status = 2
+
+
+class Unreachable(CLIError):
+    status = 2
+
+
+# -- the parsers -----------------------------------------------------------------------------
+def _overview() -> str:
+    width = max(len(name) for name, _, _ in COMMANDS)
+    commands = "\n".join(f"  {name:<{width}}  {text}" for name, _, text in COMMANDS)
+    width = max(len(name) for name, _ in ENVIRONMENT)
+    variables = "\n".join(f"  {name:<{width}}  {text}" for name, text in ENVIRONMENT)
+    return (
+        f"commands:\n{commands}\n\n"
+        "AUTH_URL is where signed_api.urls is mounted, e.g. http://127.0.0.1:8000/api/auth/.\n"
+        f"`{PROG} COMMAND --help` shows a command's options.\n\n"
+        f"environment variables:\n{variables}\n\n"
+        "exit status: 0 done; 1 the server refused; 2 a usage, configuration or input problem,\n"
+        "or the server cannot be reached; 130 interrupted."
+    )
+
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``METHOD URL``; its ``--help`` is the overview of every command."""
     parser = argparse.ArgumentParser(
-        prog="python -m signed_api.client",
-        description="Send one RFC 9421-signed HTTP request and print the response.",
+        prog=PROG,
+        usage=f"\n{' ' * 7}".join(f"{PROG} {usage}" for _, usage, _ in COMMANDS),
+        description="Send RFC 9421-signed HTTP requests, log in, and manage the second factor.",
+        epilog=_overview(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("method", help="HTTP method, e.g. GET or POST")
     parser.add_argument("url", help="absolute URL, e.g. http://127.0.0.1:8000/api/notes/")
     parser.add_argument("--json", dest="json_body", metavar="BODY", help="a JSON request body")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
+    _timeout(parser)
     parser.add_argument(
         "--replay",
         action="store_true",
@@ -38,75 +128,282 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def auth_from_env(environ=os.environ) -> SignatureAuth:
-    """The key from the environment; any problem is a one-line error, not a traceback."""
+def _timeout(parser) -> None:
+    parser.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="seconds (default 30)"
+    )
+
+
+def _auth_url(parser) -> None:
+    parser.add_argument(
+        "auth_url", metavar="AUTH_URL",
+        help="where signed_api is mounted, e.g. http://127.0.0.1:8000/api/auth/",
+    )
+
+
+def _login_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"{PROG} login",
+        description="Log in and print `export` lines for the session: eval them, e.g. "
+        + LOGIN_HINT.replace("AUTH_URL", "http://127.0.0.1:8000/api/auth/"),
+        epilog="The password comes from SIGNED_API_PASSWORD, else it is asked for. Without "
+        "--username, SIGNED_API_REMEMBER_TOKEN is traded for a session. When a second factor "
+        "is due, the code comes from --code, else it is asked for on the terminal.",
+    )
+    _auth_url(parser)
+    parser.add_argument("--username", metavar="NAME")
+    parser.add_argument("--remember", action="store_true", help="also get a remember token")
+    parser.add_argument(
+        "--code", metavar="CODE",
+        help="the second-factor code (authenticator or recovery code), for scripts",
+    )
+    parser.add_argument("--device-name", metavar="NAME", default="command line")
+    _timeout(parser)
+    return parser
+
+
+def _logout_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"{PROG} logout",
+        description="End the session named by SIGNED_API_KEY_ID, signed by it.",
+    )
+    _auth_url(parser)
+    parser.add_argument(
+        "--others", action="store_true",
+        help="keep this session; end every other session and remember token of the account",
+    )
+    _timeout(parser)
+    return parser
+
+
+def _totp_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"{PROG} totp",
+        description="Manage the TOTP second factor of the account logged in as SIGNED_API_KEY_ID "
+        "and SIGNED_API_SECRET (a session: " + LOGIN_HINT + ").",
+    )
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    enable = actions.add_parser(
+        "enable", help="start: print the otpauth URI and a QR code for an authenticator app"
+    )
+    confirm = actions.add_parser(
+        "confirm", help="confirm with a current code; prints the recovery codes, once"
+    )
+    disable = actions.add_parser("disable", help="remove it, with a current or a recovery code")
+    for sub in (enable, confirm, disable):
+        _auth_url(sub)
+        _timeout(sub)
+    confirm.add_argument("code", metavar="CODE", help="the code the authenticator app shows")
+    disable.add_argument("code", metavar="CODE", help="a current code or a recovery code")
+    return parser
+
+
+# -- the key from the environment --------------------------------------------------------------
+def _guess_algorithm(pem: bytes) -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(
+            f"SIGNED_API_PRIVATE_KEY is not an unencrypted PEM private key: {exc}"
+        ) from None
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return "ed25519"
+    if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1":
+        return "ecdsa-p256-sha256"
+    raise UsageError(
+        f"SIGNED_API_PRIVATE_KEY holds a {type(key).__name__.lstrip('_')}; a client-held key is"
+        " Ed25519 or ECDSA P-256 (or set SIGNED_API_ALGORITHM)"
+    )
+
+
+def auth_from_env(environ=None) -> SignatureAuth:
+    """The key from the environment; any problem is a :class:`UsageError`, not a traceback."""
+    environ = os.environ if environ is None else environ
     key_id = environ.get("SIGNED_API_KEY_ID")
-    algorithm = environ.get("SIGNED_API_ALGORITHM", "hmac-sha256")
+    algorithm = environ.get("SIGNED_API_ALGORITHM") or None
+    secret = environ.get("SIGNED_API_SECRET")
+    path = environ.get("SIGNED_API_PRIVATE_KEY")
+    if algorithm is not None and algorithm not in ALGORITHMS:
+        raise UsageError(
+            f"SIGNED_API_ALGORITHM is {algorithm!r}; it must be one of {', '.join(ALGORITHMS)}"
+        )
+    client_held = algorithm in CLIENT_HELD or (algorithm is None and bool(path) and not secret)
     if not key_id:
-        raise SystemExit("error: set SIGNED_API_KEY_ID (and SIGNED_API_SECRET) first")
-    if algorithm == "hmac-sha256":
-        secret = environ.get("SIGNED_API_SECRET")
+        if client_held:
+            raise UsageError(
+                "set SIGNED_API_KEY_ID to the id of the key whose private half is in"
+                " SIGNED_API_PRIVATE_KEY"
+            )
+        raise UsageError(
+            "set SIGNED_API_KEY_ID and SIGNED_API_SECRET first",
+            hint="for a client-held ed25519 or ecdsa-p256-sha256 key, set SIGNED_API_KEY_ID and"
+            f" SIGNED_API_PRIVATE_KEY (its PEM file) instead; for a session: {LOGIN_HINT}",
+        )
+    if not client_held:
         if not secret:
-            raise SystemExit("error: set SIGNED_API_SECRET to the key's base64url secret")
+            raise UsageError(
+                "set SIGNED_API_SECRET to the key's base64url secret",
+                hint="a client-held ed25519 or ecdsa-p256-sha256 key has no secret: set"
+                " SIGNED_API_PRIVATE_KEY to its PEM private key file instead"
+                + (" (and SIGNED_API_ALGORITHM to its algorithm)" if algorithm else ""),
+            )
         try:
+            if not re.fullmatch(r"[A-Za-z0-9_-]+={0,2}", secret.strip()):
+                raise ValueError
             key = decode_secret(secret)
         except ValueError:
-            raise SystemExit("error: SIGNED_API_SECRET is not valid base64url") from None
+            raise UsageError(
+                "SIGNED_API_SECRET is not valid base64url (letters, digits, - and _)"
+            ) from None
         if not key:
-            raise SystemExit("error: SIGNED_API_SECRET decodes to nothing")
+            raise UsageError("SIGNED_API_SECRET decodes to nothing")
+        algorithm = "hmac-sha256"
     else:
-        path = environ.get("SIGNED_API_PRIVATE_KEY")
         if not path:
-            raise SystemExit("error: set SIGNED_API_PRIVATE_KEY to a PEM private key file")
+            raise UsageError(
+                f"{algorithm} keys are held by the client: set SIGNED_API_PRIVATE_KEY to the path"
+                " of the PEM private key file"
+                + (" (SIGNED_API_SECRET is for hmac-sha256 keys and sessions)" if secret else "")
+            )
         try:
             with open(path, "rb") as fh:
                 key = fh.read()
         except OSError as exc:
-            raise SystemExit(f"error: cannot read SIGNED_API_PRIVATE_KEY: {exc}") from None
+            raise UsageError(f"cannot read SIGNED_API_PRIVATE_KEY: {exc}") from None
+        if algorithm is None:
+            algorithm = _guess_algorithm(key)
     try:
         return SignatureAuth(key_id, key, algorithm=algorithm)
     except (ValueError, TypeError) as exc:
-        raise SystemExit(f"error: the key cannot be used with {algorithm}: {exc}") from None
+        raise UsageError(f"the key cannot be used with {algorithm}: {exc}") from None
 
 
-def login_main(argv) -> int:
-    from .session import LoginError, login, logout
+# -- talking to the server ---------------------------------------------------------------------
+def _check_url(url: str, what: str = "URL") -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"{what} must be an absolute http(s) URL, got {url!r}")
 
-    parser = argparse.ArgumentParser(prog="python -m signed_api.client login|logout")
-    parser.add_argument("action", choices=["login", "logout"])
-    parser.add_argument("auth_url", help="where signed_api is mounted, e.g. http://h/api/auth/")
-    parser.add_argument("--username")
-    parser.add_argument("--remember", action="store_true", help="also get a remember token")
-    parser.add_argument("--device-name", default="command line")
-    args = parser.parse_args(argv)
+
+def _unreachable(exc, url: str) -> CLIError:
+    """A short line for a requests/httpx transport error (not urllib3's nested repr)."""
+    import requests
+
+    where = urlsplit(url).netloc or url
+    if isinstance(exc, requests.Timeout):
+        return Unreachable(f"no answer from {where} in time (--timeout)")
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                        requests.exceptions.InvalidSchema)):
+        return UsageError(f"not a usable URL: {url!r}")
+    reason = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", str(exc))
+    text = reason.group(1).strip().rstrip(".") if reason else type(exc).__name__
+    return Unreachable(f"cannot reach {where}: {text.lower()}")
+
+
+def _refused(exc, auth_url: str) -> CLIError:
+    """A :class:`LoginError` as one line, with a hint where one helps."""
+    if exc.code is None:  # no signed_api error body: not where signed_api is mounted
+        return UsageError(
+            f"{auth_url} answered HTTP {exc.status} without a signed_api error",
+            hint="AUTH_URL is where signed_api.urls is mounted, e.g."
+            " http://127.0.0.1:8000/api/auth/",
+        )
+    detail = f": {exc.detail}" if exc.detail else ""
+    hint = HINTS.get(exc.code)
+    remaining = exc.body.get("attempts_remaining")
+    if exc.code == "otp_invalid" and isinstance(remaining, int):
+        detail += f" ({remaining} attempts left)"
+    return CLIError(f"{exc.status} {exc.code}{detail}", hint=hint)
+
+
+def _call(auth_url: str, function, *args, **kwargs):
+    """Run a client helper of session.py; every failure becomes a :class:`CLIError`."""
+    import requests
+
+    from .session import LoginError
+
+    not_signed_api = UsageError(
+        f"{auth_url} did not answer as signed_api does",
+        hint="AUTH_URL is where signed_api.urls is mounted, e.g. http://127.0.0.1:8000/api/auth/",
+    )
     try:
-        if args.action == "logout":
-            auth = auth_from_env()
-            logout(args.auth_url, auth.key_id, auth)
-            print("logged out")
-            return 0
-        if args.username:
-            password = os.environ.get("SIGNED_API_PASSWORD")
-            if password is None:
-                import getpass
-
-                password = getpass.getpass(f"Password for {args.username}: ")
-            creds = login(
-                args.auth_url, args.username, password,
-                remember=args.remember, device_name=args.device_name,
-            )
-        elif os.environ.get("SIGNED_API_REMEMBER_TOKEN"):
-            creds = login(
-                args.auth_url, remember_token=os.environ["SIGNED_API_REMEMBER_TOKEN"],
-                device_name=args.device_name,
-            )
-        else:
-            raise SystemExit("error: give --username, or set SIGNED_API_REMEMBER_TOKEN")
+        return function(*args, **kwargs)
     except LoginError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    from .auth import encode_secret
+        raise _refused(exc, auth_url) from None
+    except requests.exceptions.JSONDecodeError:  # a 2xx that is not JSON
+        raise not_signed_api from None
+    except requests.RequestException as exc:
+        raise _unreachable(exc, auth_url) from None
+    except (ValueError, KeyError, TypeError):  # JSON, but not the fields signed_api sends
+        raise not_signed_api from None
 
+
+def _ask(prompt: str, what: str) -> str:
+    import getpass
+
+    if not sys.stdin.isatty():
+        raise UsageError(f"{what} is needed and there is no terminal to ask on")
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:  # Ctrl-D
+        raise UsageError(f"no {what} given (end of input)") from None
+
+
+def _code_prompt(code: str | None):
+    """``login``'s ``code_prompt``: ``--code`` once (a refused code ends the command), else the
+    terminal, again after a wrong code while attempts remain."""
+    given = []
+
+    def prompt(info: dict) -> str:
+        remaining = info.get("attempts_remaining")
+        if code is not None:
+            if given:
+                raise CLIError(
+                    "401 otp_invalid: the --code was refused"
+                    + (f" ({remaining} attempts left)" if remaining is not None else ""),
+                    hint="run login again with a current code, or an unused recovery code",
+                )
+            given.append(code)
+            return code
+        if not sys.stdin.isatty():
+            raise UsageError(
+                "a second-factor code is due and there is no terminal to ask on",
+                hint="give it with --code CODE (a current authenticator code or a recovery code)",
+            )
+        note = f" ({remaining} attempts left)" if remaining is not None else ""
+        return _ask(f"Authenticator or recovery code{note}: ", "code")
+
+    return prompt
+
+
+# -- the commands ------------------------------------------------------------------------------
+def login_main(argv) -> int:
+    from .auth import encode_secret
+    from .session import login
+
+    args = _login_parser().parse_args(argv)
+    _check_url(args.auth_url, "AUTH_URL")
+    prompt = _code_prompt(args.code)
+    if args.username:
+        password = os.environ.get("SIGNED_API_PASSWORD")
+        if password is None:
+            password = _ask(f"Password for {args.username}: ", "password")
+        creds = _call(
+            args.auth_url, login, args.auth_url, args.username, password,
+            remember=args.remember, device_name=args.device_name, code_prompt=prompt,
+            timeout=args.timeout,
+        )
+    elif os.environ.get("SIGNED_API_REMEMBER_TOKEN"):
+        creds = _call(
+            args.auth_url, login, args.auth_url,
+            remember_token=os.environ["SIGNED_API_REMEMBER_TOKEN"],
+            device_name=args.device_name, code_prompt=prompt, timeout=args.timeout,
+        )
+    else:
+        raise UsageError("give --username NAME, or set SIGNED_API_REMEMBER_TOKEN")
     print(f"export SIGNED_API_KEY_ID={creds.id}")
     print(f"export SIGNED_API_SECRET={encode_secret(creds.secret)}")
     if creds.remember_token:
@@ -115,42 +412,124 @@ def login_main(argv) -> int:
     return 0
 
 
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and argv[0] in ("login", "logout"):
-        return login_main(argv)
+def logout_main(argv) -> int:
+    from .session import logout, logout_others
+
+    args = _logout_parser().parse_args(argv)
+    _check_url(args.auth_url, "AUTH_URL")
+    auth = auth_from_env()
+    if args.others:
+        ended = _call(args.auth_url, logout_others, args.auth_url, auth, timeout=args.timeout)
+        print(f"ended {ended} other session{'s' if ended != 1 else ''} and remember tokens")
+        return 0
+    _call(args.auth_url, logout, args.auth_url, auth.key_id, auth, timeout=args.timeout)
+    print("logged out")
+    return 0
+
+
+def totp_main(argv) -> int:
+    from . import session
+
+    args = _totp_parser().parse_args(argv)
+    _check_url(args.auth_url, "AUTH_URL")
+    auth = auth_from_env()
+    url = args.auth_url
+    if args.action == "enable":
+        data = _call(url, session.totp_enable, url, auth, timeout=args.timeout)
+        uri = data["otpauth_uri"]
+        print(uri)
+        shown = print_qr(uri)
+        secret = parse_qs(urlsplit(uri).query).get("secret", [""])[0]
+        if secret:
+            print(f"secret (to type in instead): {secret}")
+        if not shown:
+            print(f"hint: add the URI to an authenticator app; {QR_HINT}", file=sys.stderr)
+        print(f"then: {PROG} totp confirm {url} CODE", file=sys.stderr)
+        return 0
+    if args.action == "confirm":
+        codes = _call(url, session.totp_confirm, url, args.code, auth, timeout=args.timeout)
+        print("The second factor is on: logging in now needs a code.", file=sys.stderr)
+        print("Recovery codes (each works once, instead of a code):", file=sys.stderr)
+        for code in codes:
+            print(code)
+        print("They will not be shown again: store them somewhere safe now.", file=sys.stderr)
+        return 0
+    _call(url, session.totp_disable, url, args.code, auth, timeout=args.timeout)
+    print("second factor removed: logging in needs the password alone")
+    return 0
+
+
+def print_qr(text: str, out=None) -> bool:
+    """Draw ``text`` as a QR code with Unicode blocks when segno (the ``qr`` extra) is
+    installed and the output can show them; returns whether it did."""
+    out = sys.stdout if out is None else out
+    try:
+        import segno
+    except ImportError:
+        return False
+    import io
+
+    drawing = io.StringIO()
+    try:
+        segno.make(text, error="m").terminal(out=drawing, compact=True)
+    except TypeError:  # segno before 1.6 has no compact drawing
+        return False
+    try:
+        drawing.getvalue().encode(getattr(out, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    out.write(drawing.getvalue())
+    return True
+
+
+def request_main(argv) -> int:
     args = build_parser().parse_args(argv)
     try:
         import requests
     except ImportError:  # pragma: no cover
-        raise SystemExit(
-            "error: install the client extra: pip install 'django-signed-api[client]'"
+        raise UsageError(
+            "install the client extra: pip install 'django-signed-api[client]'"
         ) from None
-    auth = auth_from_env()
+    _check_url(args.url)
     kwargs = {}
     if args.json_body is not None:
         try:
             parsed = json.loads(args.json_body)
         except ValueError as exc:
-            raise SystemExit(f"error: --json is not valid JSON: {exc}") from None
+            raise UsageError(f"--json is not valid JSON: {exc}") from None
         kwargs["data"] = json.dumps(parsed).encode("utf-8")
         kwargs["headers"] = {"Content-Type": "application/json"}
-    prepared = requests.Request(args.method.upper(), args.url, auth=auth, **kwargs).prepare()
+    auth = auth_from_env()
+    try:
+        prepared = requests.Request(args.method.upper(), args.url, auth=auth, **kwargs).prepare()
+    except (requests.RequestException, ValueError) as exc:
+        raise UsageError(f"cannot build the request: {exc}") from None
     attempts = 2 if args.replay else 1
-    with requests.Session() as session:
+    with requests.Session() as http:
         for attempt in range(attempts):
             if attempt:
                 print("\n--- the same signed request again (a replay) ---")
             try:
-                response = session.send(prepared, timeout=args.timeout)
+                response = http.send(prepared, timeout=args.timeout)
             except requests.RequestException as exc:
-                print(f"error: {exc}", file=sys.stderr)
-                return 2
+                raise _unreachable(exc, args.url) from None
             _print_response(response)
             _report_response_signature(auth, response)
     if args.replay:  # success means: the first went through and the replay was refused
         return 0 if response.status_code == 401 else 1
-    return 0 if response.ok else 1
+    if not response.ok:
+        _hint_for(response)
+        return 1
+    return 0
+
+
+def _hint_for(response) -> None:
+    try:
+        code = response.json().get("code")
+    except (ValueError, AttributeError):
+        return
+    if code in HINTS:
+        print(f"hint: {HINTS[code]}", file=sys.stderr)
 
 
 def _report_response_signature(auth, response) -> None:
@@ -178,5 +557,31 @@ def _print_response(response) -> None:
     print(response.text)
 
 
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    run = SUBCOMMANDS.get(argv[0]) if argv else None
+    try:
+        if run is not None:
+            return run(argv[1:])
+        return request_main(argv)
+    except CLIError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        if exc.hint:
+            print(f"hint: {exc.hint}", file=sys.stderr)
+        return exc.status
+    except KeyboardInterrupt:
+        print("\nerror: interrupted", file=sys.stderr)
+        return 130
+    except EOFError:
+        print("error: end of input", file=sys.stderr)
+        return 2
+
+
+SUBCOMMANDS = {"login": login_main, "logout": logout_main, "totp": totp_main}
+
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # e.g. piped into `head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

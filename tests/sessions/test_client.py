@@ -126,7 +126,10 @@ def test_remember_token_login_and_logout(user, urls):
     refused = requests.get(urls["notes"], auth=second.auth(), timeout=10)
     assert refused.status_code == 401
     assert refused.json()["code"] == "key_revoked"
-    assert requests.get(urls["notes"], auth=first.auth(), timeout=10).status_code == 200
+    # Logging out ends the remember family: its first session and its token end with it.
+    assert requests.get(urls["notes"], auth=first.auth(), timeout=10).status_code == 401
+    with pytest.raises(LoginError):
+        login(urls["auth"], remember_token=second.remember_token, code_prompt=no_prompt)
     with pytest.raises(LoginError) as caught:
         logout(urls["auth"], second.id, second.auth())
     assert caught.value.status == 401
@@ -204,7 +207,8 @@ def test_cli_login_prints_exports_that_sign_the_next_command(user, urls):
     assert refused.returncode == 1
     assert refused.stdout.startswith("HTTP 401")
     assert "key_revoked" in refused.stdout
-    assert cli("GET", urls["notes"], env=env).stdout.startswith("HTTP 200")
+    # The remember family ended with it: so did the session it started from.
+    assert cli("GET", urls["notes"], env=env).stdout.startswith("HTTP 401")
 
 
 def test_cli_login_without_remember_prints_no_token(user, urls):
@@ -225,7 +229,7 @@ def test_cli_login_with_a_wrong_password_fails_with_the_code(user, urls):
 def test_cli_login_with_a_second_factor_and_no_terminal_fails_cleanly(user, urls, authenticator):
     done = cli("login", urls["auth"], "--username", "alice",
                env={"SIGNED_API_PASSWORD": PASSWORD})
-    assert done.returncode == 1
+    assert done.returncode == 2  # nothing to answer the server with: an input problem
     assert done.stdout == ""
     assert "Traceback" not in done.stderr
-    assert "code" in done.stderr
+    assert "no terminal" in done.stderr and "--code" in done.stderr

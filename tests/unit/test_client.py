@@ -13,6 +13,7 @@ import base64
 import http.server
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -698,3 +699,512 @@ def test_protocol_doc_worked_example_matches_the_client():
         assert f"{name}: {value}\n" in section
         assert f"{name}: {value}\n" in doc.split("## Signature-Input and Signature", 1)[0]
     assert sent.body == b'{"text": "hello"}' and sent.headers["Content-Length"] == "17"
+
+
+# -- the command line against a small fake of signed_api's auth endpoints ----------------------
+# It speaks the wire format of docs/sessions.md: a 202 with a public id and a separate
+# challenge_token, verify/ with both (the token in the body), account security (sessions/,
+# totp/) signed by a session only (an API key gets 403 session_required).
+PROG = "python -m signed_api.client"
+SESSION_ID = "ses_cli"
+SESSION_SECRET = bytes(range(100, 132))
+CHALLENGE_ID = "chl_public"
+CHALLENGE_TOKEN = "ctk_secret_part"
+GOOD_CODE = "246810"
+OTPAUTH = "otpauth://totp/Fake:alice?secret=JBSWY3DPEHPK3PXP&issuer=Fake"
+RECOVERY = [f"rc-{n:04d}-abcd" for n in range(8)]
+SESSION_ENV = {"SIGNED_API_KEY_ID": SESSION_ID, "SIGNED_API_SECRET": encode_secret(SESSION_SECRET)}
+AUTH_KEYS = {**PUBLIC_KEYS, SESSION_ID: load_verifying_key("hmac-sha256", SESSION_SECRET)}
+
+
+class FakeAuthHandler(http.server.BaseHTTPRequestHandler):
+    state: dict  # set per server by the fixture
+
+    def _handle(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        path = self.path.partition("?")[0]
+        self.state["calls"].append((self.command, path, raw))
+        if path.startswith("/html/"):  # not where signed_api is mounted
+            status = 201 if path.endswith("/sessions/") and self.command == "POST" else 404
+            return self._send(status, b"<html>a web page</html>", "text/html")
+        if not path.startswith("/api/auth/"):
+            return self._json(404, {"detail": "Not found.", "code": "not_found"})
+        route = (self.command, path[len("/api/auth/"):])
+        data = json.loads(raw) if raw else {}
+        if route == ("POST", "sessions/"):
+            return self._login(data)
+        if route == ("POST", f"sessions/{CHALLENGE_ID}/verify/"):
+            return self._verify(data)
+        keyid = self._verified(path, raw)
+        if keyid is None:
+            return None
+        if keyid != SESSION_ID:
+            return self._json(403, {"detail": "Log in first.", "code": "session_required"})
+        if route == ("DELETE", "sessions/"):
+            return self._json(200, {"ended": 2})
+        if route == ("DELETE", f"sessions/{SESSION_ID}/"):
+            return self._send(204, b"", None)
+        if route == ("POST", "totp/"):
+            return self._json(201, {"otpauth_uri": OTPAUTH, "qr_svg": None})
+        if route in (("POST", "totp/confirm/"), ("DELETE", "totp/")):
+            if data.get("code") != GOOD_CODE:
+                return self._json(403, {"detail": "Wrong code.", "code": "otp_invalid"})
+            if route[0] == "DELETE":
+                return self._send(204, b"", None)
+            return self._json(200, {"recovery_codes": RECOVERY})
+        return self._json(404, {"detail": "Not found.", "code": "not_found"})
+
+    def _login(self, data):
+        if data.get("username") != "alice" or data.get("password") != "pw":
+            return self._json(401, {"detail": "Wrong.", "code": "invalid_credentials"})
+        if self.state["second_factor"]:
+            return self._json(202, {
+                "id": CHALLENGE_ID, "status": "pending", "challenge_token": CHALLENGE_TOKEN,
+                "methods": ["totp", "recovery_code"], "expires_at": "2030-01-01T00:00:00+00:00",
+            })
+        return self._session()
+
+    def _verify(self, data):
+        if data.get("challenge_token") != CHALLENGE_TOKEN:
+            return self._json(401, {"detail": "No such challenge.", "code": "challenge_expired"})
+        if data.get("code") == GOOD_CODE:
+            return self._session()
+        self.state["attempts"] -= 1
+        if self.state["attempts"] <= 0:
+            return self._json(401, {"detail": "No more.", "code": "otp_attempts_exhausted"})
+        return self._json(401, {
+            "detail": "Wrong code.", "code": "otp_invalid",
+            "attempts_remaining": self.state["attempts"],
+        })
+
+    def _session(self):
+        return self._json(201, {
+            "id": SESSION_ID, "secret": encode_secret(SESSION_SECRET), "algorithm": "hmac-sha256",
+            "expires_at": "2030-01-01T00:00:00+00:00", "idle_timeout": 3600,
+        })
+
+    def _verified(self, path, raw):
+        query = self.path.partition("?")[2]
+        message = Message(
+            method=self.command, scheme="http", authority=self.headers["Host"], path=path,
+            query=query or None, headers=list(self.headers.items()), body=raw,
+        )
+
+        def resolve_key(keyid):
+            if keyid not in AUTH_KEYS:
+                raise SignatureError("unknown_key")
+            return AUTH_KEYS[keyid]
+
+        try:
+            result = verify_message(
+                message, resolve_key, SERVER_POLICY, now=time.time(),
+                nonce_store=self.state["nonces"],
+            )
+        except SignatureError as exc:
+            self._json(401, {"detail": exc.message, "code": exc.code})
+            return None
+        return result.keyid
+
+    def _json(self, status, payload):
+        self._send(status, json.dumps(payload).encode(), "application/json")
+
+    def _send(self, status, data, content_type):
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_DELETE = _handle
+
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture
+def fake_auth():
+    """A fresh fake per test: ``url`` (the AUTH_URL), ``state`` (switches and recorded calls)."""
+    state = {"second_factor": False, "attempts": 3, "calls": [], "nonces": NonceStore()}
+    handler = type("Handler", (FakeAuthHandler,), {"state": state})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        yield {"url": f"{base}/api/auth/", "base": base, "state": state}
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def verify_calls(fake) -> list[tuple[str, dict]]:
+    return [
+        (path, json.loads(raw)) for method, path, raw in fake["state"]["calls"]
+        if path.endswith("/verify/")
+    ]
+
+
+def cli_exports(stdout: str) -> dict[str, str]:
+    lines = stdout.splitlines()
+    assert lines and all(line.startswith("export ") for line in lines), stdout
+    return dict(line[len("export "):].partition("=")[::2] for line in lines)
+
+
+def assert_one_line_error(done, status: int, *mentions: str) -> None:
+    """An ``error: …`` line (maybe a ``hint: …`` line after it), the exit status, no traceback."""
+    assert done.returncode == status, (done.returncode, done.stdout, done.stderr)
+    lines = done.stderr.splitlines()
+    assert lines and lines[0].startswith("error: "), done.stderr
+    assert all(line.startswith(("error: ", "hint: ")) for line in lines), done.stderr
+    assert sum(line.startswith("error: ") for line in lines) == 1, done.stderr
+    for text in mentions:
+        assert text in done.stderr, (text, done.stderr)
+
+
+# -- --help --------------------------------------------------------------------------------------
+def test_cli_help_lists_every_command_and_every_environment_variable():
+    done = run_cli(["--help"], {})
+    assert done.returncode == 0, done.stderr
+    source = "".join(p.read_text() for p in (ROOT / "signed_api" / "client").glob("*.py"))
+    variables = set(re.findall(r"SIGNED_API_[A-Z_]+", source))
+    assert {"SIGNED_API_KEY_ID", "SIGNED_API_SECRET", "SIGNED_API_PRIVATE_KEY",
+            "SIGNED_API_ALGORITHM", "SIGNED_API_PASSWORD", "SIGNED_API_REMEMBER_TOKEN"} <= variables
+    listed = done.stdout.split("environment variables:", 1)[1]
+    for name in variables:  # each on its own line, with a description
+        assert re.search(rf"^  {name} +\S", listed, re.M), name
+    commands = done.stdout.split("commands:", 1)[1].split("\n\n", 1)[0]
+    for name in ("METHOD URL", "login", "logout", "totp enable", "totp confirm", "totp disable"):
+        assert re.search(rf"^  {name} +\S", commands, re.M), name
+    for usage in ("login AUTH_URL", "--code CODE", "logout AUTH_URL [--others]",
+                  "totp confirm AUTH_URL CODE"):
+        assert usage in done.stdout
+    for command in (["login"], ["logout"], ["totp"], ["totp", "enable"]):
+        sub = run_cli([*command, "--help"], {})
+        assert sub.returncode == 0 and sub.stdout.startswith(f"usage: {PROG} {command[0]}")
+
+
+# -- login ---------------------------------------------------------------------------------------
+def test_cli_login_code_sends_the_challenge_token_in_the_body_not_the_url(fake_auth):
+    fake_auth["state"]["second_factor"] = True
+    done = run_cli(["login", fake_auth["url"], "--username", "alice", "--code", GOOD_CODE],
+                   {"SIGNED_API_PASSWORD": "pw"})
+    assert done.returncode == 0, done.stderr
+    assert cli_exports(done.stdout) == SESSION_ENV
+    [(path, sent)] = verify_calls(fake_auth)
+    assert path == f"/api/auth/sessions/{CHALLENGE_ID}/verify/"
+    assert sent == {"challenge_token": CHALLENGE_TOKEN, "code": GOOD_CODE}
+    assert CHALLENGE_TOKEN not in done.stdout + done.stderr
+
+
+def test_cli_login_with_a_refused_code_stops_after_one_try(fake_auth):
+    fake_auth["state"]["second_factor"] = True
+    done = run_cli(["login", fake_auth["url"], "--username", "alice", "--code", "000000"],
+                   {"SIGNED_API_PASSWORD": "pw"})
+    assert_one_line_error(done, 1, "otp_invalid", "2 attempts left", "hint: ")
+    assert done.stdout == ""
+    assert len(verify_calls(fake_auth)) == 1
+
+
+def test_cli_login_code_is_unused_without_a_second_factor(fake_auth):
+    done = run_cli(["login", fake_auth["url"], "--username", "alice", "--code", GOOD_CODE],
+                   {"SIGNED_API_PASSWORD": "pw"})
+    assert done.returncode == 0, done.stderr
+    assert cli_exports(done.stdout) == SESSION_ENV
+    assert verify_calls(fake_auth) == []
+
+
+def test_cli_login_without_code_and_no_terminal_says_to_give_one(fake_auth):
+    fake_auth["state"]["second_factor"] = True
+    done = run_cli(["login", fake_auth["url"], "--username", "alice"],
+                   {"SIGNED_API_PASSWORD": "pw"})
+    assert_one_line_error(done, 2, "no terminal", "--code")
+    assert verify_calls(fake_auth) == []
+
+
+def run_on_a_terminal(args, env, answers, timeout=30):
+    """Run the CLI with a pseudo-terminal as its controlling terminal, stdin, stdout and stderr;
+    each of ``answers`` is ``(prompt text to wait for, bytes to type)``. Returns
+    ``(exit status, everything it wrote)``."""
+    import pty
+    import select
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: exec at once
+        os.chdir(ROOT)
+        os.execve(sys.executable, [sys.executable, "-m", "signed_api.client", *args],
+                  {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env})
+    output = b""
+    deadline = time.monotonic() + timeout
+    pending = list(answers)
+
+    def read_some():
+        nonlocal output
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                return False
+            if not chunk:
+                return False
+            output += chunk
+        return True
+
+    try:
+        while time.monotonic() < deadline:
+            if pending and pending[0][0].encode() in output:
+                os.write(fd, pending.pop(0)[1])
+                output += b"<typed>"
+            if not read_some():
+                break
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(fd)
+    return os.waitstatus_to_exitcode(status), output.decode("utf-8", "replace")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs a pseudo-terminal")
+def test_cli_login_asks_for_the_code_on_the_terminal_and_again_after_a_wrong_one(fake_auth):
+    fake_auth["state"]["second_factor"] = True
+    status, output = run_on_a_terminal(
+        ["login", fake_auth["url"], "--username", "alice"], {},
+        [("Password for alice: ", b"pw\n"),
+         ("recovery code: ", b"111111\n"),
+         ("(2 attempts left): ", GOOD_CODE.encode() + b"\n")],
+    )
+    assert status == 0, output
+    assert f"export SIGNED_API_KEY_ID={SESSION_ID}" in output
+    assert "pw" not in output.replace("export", "") and GOOD_CODE not in output
+    assert [sent["code"] for _, sent in verify_calls(fake_auth)] == ["111111", GOOD_CODE]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs a pseudo-terminal")
+@pytest.mark.parametrize(
+    ("answers", "env", "status", "message"),
+    [
+        ([("Password for alice: ", b"\x04")], {}, 2, "error: no password given (end of input)"),
+        ([("recovery code: ", b"\x04")], {"SIGNED_API_PASSWORD": "pw"}, 2,
+         "error: no code given (end of input)"),
+        ([("recovery code: ", b"\x03")], {"SIGNED_API_PASSWORD": "pw"}, 130,
+         "error: interrupted"),
+    ],
+    ids=["eof-at-password", "eof-at-code", "ctrl-c-at-code"],
+)
+def test_cli_login_eof_or_ctrl_c_at_a_prompt_is_one_line(fake_auth, answers, env, status, message):
+    fake_auth["state"]["second_factor"] = True
+    got, output = run_on_a_terminal(["login", fake_auth["url"], "--username", "alice"], env,
+                                    answers)
+    assert got == status, output
+    assert message in output
+    assert "Traceback" not in output and "export" not in output
+
+
+# -- totp ----------------------------------------------------------------------------------------
+def test_cli_totp_enable_prints_the_uri_its_secret_and_a_qr_code(fake_auth):
+    pytest.importorskip("segno")
+    done = run_cli(["totp", "enable", fake_auth["url"]], SESSION_ENV)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == OTPAUTH
+    assert "secret (to type in instead): JBSWY3DPEHPK3PXP" in lines
+    drawing = lines[1:-1]
+    assert len(drawing) > 10 and all(set(row) <= set(" ▀▄█") for row in drawing)
+    assert f"totp confirm {fake_auth['url']} CODE" in done.stderr
+
+
+def test_cli_totp_enable_without_segno_prints_the_uri_and_a_hint(fake_auth, monkeypatch, capsys):
+    from signed_api.client.__main__ import main
+
+    monkeypatch.setitem(sys.modules, "segno", None)  # import segno raises ImportError
+    for name in ("SIGNED_API_PRIVATE_KEY", "SIGNED_API_ALGORITHM"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in SESSION_ENV.items():
+        monkeypatch.setenv(name, value)
+    assert main(["totp", "enable", fake_auth["url"]]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [OTPAUTH, "secret (to type in instead): JBSWY3DPEHPK3PXP"]
+    assert "pip install 'django-signed-api[qr]'" in err
+
+
+def test_print_qr_falls_back_when_the_output_cannot_show_blocks():
+    import io
+
+    from signed_api.client.__main__ import print_qr
+
+    pytest.importorskip("segno")
+    latin1 = io.TextIOWrapper(io.BytesIO(), encoding="latin-1")
+    assert print_qr(OTPAUTH, out=latin1) is False
+    utf8 = io.StringIO()
+    assert print_qr(OTPAUTH, out=utf8) is True and "▀" in utf8.getvalue()
+
+
+def test_cli_totp_confirm_prints_the_recovery_codes_once_with_a_warning(fake_auth):
+    done = run_cli(["totp", "confirm", fake_auth["url"], GOOD_CODE], SESSION_ENV)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == RECOVERY
+    assert "will not be shown again" in done.stderr
+    calls = fake_auth["state"]["calls"]
+    posted = [json.loads(raw) for _, path, raw in calls if path.endswith("confirm/")]
+    assert posted == [{"code": GOOD_CODE}]
+
+
+def test_cli_totp_confirm_with_a_wrong_code_is_refused(fake_auth):
+    done = run_cli(["totp", "confirm", fake_auth["url"], "000000"], SESSION_ENV)
+    assert_one_line_error(done, 1, "403 otp_invalid")
+    assert done.stdout == ""
+
+
+def test_cli_totp_disable(fake_auth):
+    done = run_cli(["totp", "disable", fake_auth["url"], GOOD_CODE], SESSION_ENV)
+    assert done.returncode == 0, done.stderr
+    assert ("DELETE", "/api/auth/totp/", json.dumps({"code": GOOD_CODE}).encode()) in [
+        (m, p, raw) for m, p, raw in fake_auth["state"]["calls"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["totp", "enable"], ["totp", "confirm", "{url}", GOOD_CODE], ["totp", "disable", "{url}", "1"],
+     ["logout", "{url}", "--others"]],
+    ids=["totp-enable", "totp-confirm", "totp-disable", "logout-others"],
+)
+def test_cli_account_security_with_an_api_key_hints_at_logging_in(fake_auth, command):
+    args = [a.replace("{url}", fake_auth["url"]) for a in command]
+    if len(args) == 2:
+        args.append(fake_auth["url"])
+    done = run_cli(args, HMAC_ENV)
+    assert_one_line_error(done, 1, "403 session_required", "hint: ", "needs a session",
+                          "login AUTH_URL --username NAME")
+
+
+def test_cli_request_to_account_security_with_an_api_key_hints_at_logging_in(fake_auth):
+    done = run_cli(["GET", fake_auth["url"] + "sessions/"], HMAC_ENV)
+    assert done.returncode == 1
+    assert done.stdout.startswith("HTTP 403")
+    assert done.stderr.startswith("hint: ") and "needs a session" in done.stderr
+
+
+# -- logout --------------------------------------------------------------------------------------
+def test_cli_logout_others_prints_how_many_ended(fake_auth):
+    done = run_cli(["logout", fake_auth["url"], "--others"], SESSION_ENV)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "ended 2 other sessions and remember tokens\n"
+    calls = [(method, path) for method, path, _ in fake_auth["state"]["calls"]]
+    assert calls == [("DELETE", "/api/auth/sessions/")]
+
+
+def test_cli_logout_ends_this_session(fake_auth):
+    done = run_cli(["logout", fake_auth["url"]], SESSION_ENV)
+    assert done.returncode == 0, done.stderr
+    assert [(m, p) for m, p, _ in fake_auth["state"]["calls"]] == [
+        ("DELETE", f"/api/auth/sessions/{SESSION_ID}/")
+    ]
+
+
+# -- one-line errors for every user mistake ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("args", "env", "status", "mentions"),
+    [
+        (["POST", "{base}/api/notes/", "--json", "{text: 1}"], HMAC_ENV, 2, ["--json"]),
+        (["GET", "/api/notes/"], HMAC_ENV, 2, ["absolute"]),
+        (["GET", "http://127.0.0.1:9/"], HMAC_ENV, 2, ["cannot reach 127.0.0.1:9",
+                                                      "connection refused"]),
+        (["login", "http://127.0.0.1:9/api/auth/", "--username", "alice"],
+         {"SIGNED_API_PASSWORD": "pw"}, 2, ["cannot reach 127.0.0.1:9"]),
+        (["logout", "http://127.0.0.1:9/api/auth/"], SESSION_ENV, 2, ["cannot reach"]),
+        (["totp", "enable", "http://127.0.0.1:9/api/auth/"], SESSION_ENV, 2, ["cannot reach"]),
+        (["login", "{base}/html/", "--username", "alice"], {"SIGNED_API_PASSWORD": "pw"}, 2,
+         ["did not answer as signed_api", "hint: AUTH_URL"]),
+        (["totp", "enable", "{base}/html/"], SESSION_ENV, 2,
+         ["HTTP 404 without a signed_api error", "hint: AUTH_URL"]),
+        (["login", "{base}/api/auth/"], {}, 2, ["--username", "SIGNED_API_REMEMBER_TOKEN"]),
+        (["login", "{base}/api/auth/", "--username", "alice"], {"SIGNED_API_PASSWORD": "no"}, 1,
+         ["401 invalid_credentials"]),
+        (["login", "api/auth/", "--username", "alice"], {}, 2, ["AUTH_URL", "absolute"]),
+        (["totp", "confirm", "{base}/api/auth/", "1"], {"SIGNED_API_KEY_ID": SESSION_ID,
+                                                       "SIGNED_API_SECRET": "***"}, 2,
+         ["SIGNED_API_SECRET", "base64url"]),
+        (["logout", "{base}/api/auth/"], {}, 2, ["SIGNED_API_KEY_ID"]),
+    ],
+    ids=["bad-json", "relative-url", "connection-refused", "login-refused-connection",
+         "logout-refused-connection", "totp-refused-connection", "login-not-json",
+         "totp-not-json", "login-nothing-to-log-in-with", "login-wrong-password",
+         "login-relative-url", "bad-secret", "logout-no-key"],
+)
+def test_cli_user_mistakes_are_one_line_errors(fake_auth, args, env, status, mentions):
+    args = [a.replace("{base}", fake_auth["base"]) for a in args]
+    done = run_cli(args, env)
+    assert_one_line_error(done, status, *mentions)
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["totp"], ["totp", "confirm", "http://h/api/auth/"], ["totp", "frobnicate"], [],
+     ["login"], ["GET"]],
+    ids=["totp-no-action", "totp-confirm-no-code", "totp-unknown-action", "nothing",
+         "login-no-url", "request-no-url"],
+)
+def test_cli_usage_errors_exit_2_with_the_usage(args):
+    done = run_cli(args, {})
+    assert done.returncode == 2
+    assert done.stderr.startswith("usage: ") and "error: " in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+# -- keys held by the client: the hints name SIGNED_API_PRIVATE_KEY, never a secret -----------
+def pem_file(tmp_path, private) -> str:
+    path = tmp_path / "key.pem"
+    path.write_bytes(private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ))
+    return str(path)
+
+
+@pytest.mark.parametrize(("private", "keyid"), [(ED_PRIVATE, ED_KEYID), (EC_PRIVATE, EC_KEYID)],
+                         ids=["ed25519", "ecdsa-p256-sha256"])
+def test_cli_client_held_key_algorithm_comes_from_the_pem(server_url, tmp_path, private, keyid):
+    env = {"SIGNED_API_KEY_ID": keyid, "SIGNED_API_PRIVATE_KEY": pem_file(tmp_path, private)}
+    done = run_cli(["GET", f"{server_url}/api/notes/"], env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.partition("\n\n")[2])["keyid"] == keyid
+
+
+@pytest.mark.parametrize(
+    ("env", "mentions", "never"),
+    [
+        ({"SIGNED_API_KEY_ID": ED_KEYID, "SIGNED_API_ALGORITHM": "ed25519",
+          "SIGNED_API_SECRET": encode_secret(SECRET)},
+         ["held by the client", "SIGNED_API_PRIVATE_KEY", "SIGNED_API_SECRET is for hmac"], []),
+        ({"SIGNED_API_KEY_ID": EC_KEYID, "SIGNED_API_ALGORITHM": "ecdsa-p256-sha256"},
+         ["ecdsa-p256-sha256 keys are held by the client", "SIGNED_API_PRIVATE_KEY"],
+         ["SIGNED_API_SECRET"]),
+        ({"SIGNED_API_PRIVATE_KEY": "/some/key.pem"}, ["SIGNED_API_KEY_ID"],
+         ["SIGNED_API_SECRET"]),
+        ({}, ["SIGNED_API_KEY_ID", "hint: ", "SIGNED_API_PRIVATE_KEY", "login"], []),
+        ({"SIGNED_API_KEY_ID": ED_KEYID}, ["SIGNED_API_SECRET", "hint: ", "has no secret",
+                                            "SIGNED_API_PRIVATE_KEY"], []),
+        ({"SIGNED_API_KEY_ID": ED_KEYID, "SIGNED_API_ALGORITHM": "ed-25519"},
+         ["SIGNED_API_ALGORITHM", "hmac-sha256, ed25519, ecdsa-p256-sha256"], []),
+    ],
+    ids=["ed25519-with-a-secret", "ecdsa-without-a-key", "pem-without-key-id", "nothing",
+         "no-secret-suggests-a-pem", "unknown-algorithm"],
+)
+def test_cli_client_held_key_hints(env, mentions, never):
+    done = run_cli(["GET", "http://127.0.0.1:9/"], env)
+    assert_one_line_error(done, 2, *mentions)
+    for text in never:
+        assert text not in done.stderr
+
+
+def test_cli_a_pem_of_another_kind_is_a_clear_error(tmp_path):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    env = {"SIGNED_API_KEY_ID": KEYID, "SIGNED_API_PRIVATE_KEY": pem_file(tmp_path, key)}
+    done = run_cli(["GET", "http://127.0.0.1:9/"], env)
+    assert_one_line_error(done, 2, "RSAPrivateKey", "Ed25519 or ECDSA P-256")
