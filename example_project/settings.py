@@ -94,6 +94,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Adds the stable "code" and the Accept-Signature header to 401s (docs/protocol.md).
     "EXCEPTION_HANDLER": "signed_api.views.exception_handler",
+    # DRF's parsers, but deeply nested JSON is a 400 and a body over
+    # DATA_UPLOAD_MAX_MEMORY_SIZE a 413 instead of a 500 (docs/django.md).
+    "DEFAULT_PARSER_CLASSES": ["signed_api.parsers.JSONParser",
+                               "signed_api.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
 }
 
 LOGGING = {

@@ -17,7 +17,8 @@ class SignedApiConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
 
-        from . import checks, signals  # noqa: F401 - importing checks registers them
+        # Importing checks registers them; logsafe escapes what every signed_api logger writes.
+        from . import checks, logsafe, signals  # noqa: F401
         from .models import ApiKey, EnrollmentKey, Session
 
         post_save.connect(

@@ -14,9 +14,9 @@ reason goes to the ``signed_api`` logger, never to the client, and never with a 
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta, timezone
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
 from django.db.models import Q
 from rest_framework.authentication import BaseAuthentication
@@ -26,9 +26,11 @@ from .conf import signed_api_settings
 from .core import SignatureError, verify_message
 from .core.errors import NONCE_REPLAYED, SIGNATURE_INVALID
 from .exceptions import ScopeMissing, from_signature_error
+from .logsafe import get_logger
+from .parsers import RequestTooLarge
 from .request_message import message_from_request
 
-logger = logging.getLogger("signed_api")
+logger = get_logger("signed_api")  # escapes what a request put in a record
 
 
 def accept_signature_value() -> str:
@@ -54,7 +56,10 @@ class SignatureAuthentication(BaseAuthentication):
         if "HTTP_SIGNATURE_INPUT" not in meta and "HTTP_SIGNATURE" not in meta:
             return None
         # The raw body, before any parser sees it: the digest is checked against these bytes.
-        body = django_request.body
+        try:
+            body = django_request.body
+        except RequestDataTooBig:
+            raise RequestTooLarge() from None  # a JSON 413, not Django's HTML 400
         message = message_from_request(django_request, body)
         now = keystore.now()
         policy = state.policy()

@@ -179,3 +179,30 @@ def check_response_signing(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+_STOCK_PARSERS = ("rest_framework.parsers.JSONParser", "rest_framework.parsers.FormParser")
+
+
+@register(Tags.security)
+def check_parsers(app_configs=None, **kwargs):
+    """DRF's stock JSON parser answers deeply nested JSON with a 500 (RecursionError) and, like
+    its form parser, reads a body of any size (docs/django.md)."""
+    from rest_framework.settings import DEFAULTS as DRF_DEFAULTS
+
+    configured = getattr(settings, "REST_FRAMEWORK", {}).get(
+        "DEFAULT_PARSER_CLASSES", DRF_DEFAULTS["DEFAULT_PARSER_CLASSES"]
+    )
+    paths = [p if isinstance(p, str) else f"{p.__module__}.{p.__qualname__}" for p in configured]
+    stock = [path.rsplit(".", 1)[-1] for path in paths if path in _STOCK_PARSERS]
+    if not stock:
+        return []
+    return [
+        Warning(
+            f"REST_FRAMEWORK['DEFAULT_PARSER_CLASSES'] uses DRF's {' and '.join(stock)}: "
+            "deeply nested JSON is then a 500 and a body over DATA_UPLOAD_MAX_MEMORY_SIZE "
+            "is read whole.",
+            hint="Use signed_api.parsers.JSONParser and signed_api.parsers.FormParser instead.",
+            id="signed_api.W020",
+        )
+    ]

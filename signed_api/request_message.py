@@ -4,7 +4,8 @@
 not Django's decoded ``path``. Servers hand it over differently:
 
 - gunicorn: ``RAW_URI``; uWSGI (and others): ``REQUEST_URI`` — both ``path?query`` as sent
-  (an absolute-form target ``http://host/p?q`` is reduced to its path and query);
+  (an absolute-form target ``http://host/p?q`` is reduced to its path and query, and
+  ``http://host?q`` to ``/`` and ``q``);
 - ASGI: ``scope["raw_path"]`` (bytes, without the query) and ``scope["query_string"]``;
 - otherwise (Django's test client, runserver): ``SCRIPT_NAME + PATH_INFO`` re-encoded as UTF-8
   with the characters RFC 3986 allows in a path left alone, and the raw ``QUERY_STRING``. This
@@ -27,10 +28,12 @@ def _raw_target(meta, request) -> tuple[str, str | None]:
     raw = meta.get("RAW_URI") or meta.get("REQUEST_URI")
     if raw:
         if not raw.startswith("/") and "://" in raw.split("?", 1)[0]:
-            # absolute-form (RFC 9112 §3.2.2), e.g. through a forward proxy
+            # absolute-form (RFC 9112 §3.2.2), e.g. through a forward proxy: the authority
+            # ends at the first "/", "?" or "#"; an empty path is "/" (RFC 9421 §2.2.6) and
+            # the query stays what it is (``http://host?x=1`` delivers, and signs, ``?x=1``).
             after_scheme = raw.split("://", 1)[1]
-            slash = after_scheme.find("/")
-            raw = after_scheme[slash:] if slash >= 0 else "/"
+            end = min((i for i in map(after_scheme.find, "/?#") if i >= 0), default=-1)
+            raw = "/" if end < 0 else after_scheme[end:]
         raw = raw.split("#", 1)[0]
         path, sep, query = raw.partition("?")
         return path or "/", (query if sep else None)

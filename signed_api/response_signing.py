@@ -3,13 +3,19 @@
 Covered: ``@status``, ``content-type`` (when present), ``content-digest`` of the body, and,
 from the request (``;req``), ``@method``, ``@path`` and the request's own ``signature`` member
 (``;key=`` its label), so a response cannot be replayed as the answer to another request.
-Parameters: ``created`` and the request's ``keyid``.
+Parameters: ``created`` and a ``keyid`` naming the key that signed:
 
 - hmac keys (API keys, sessions) sign with the very secret that verified the request (during a
-  rotation overlap, the old one if the client still used it);
+  rotation overlap, the old one if the client still used it); the ``keyid`` is the request's;
 - client-held keys (ed25519, ecdsa) are answered with the server's own Ed25519 key, derived
-  from the newest master key with HKDF (nothing stored, the same in every process); its public
-  key is published at ``/.well-known/signed-api/keys`` (a JWKS, one entry per master key).
+  from the newest master key with HKDF (nothing stored, the same in every process); the
+  ``keyid`` is that key's ``kid`` in the JWKS at ``/.well-known/signed-api/keys`` (one entry
+  per master key, ``"alg": "EdDSA"`` as RFC 8037 names it, so WebCrypto and JOSE libraries
+  import it as served).
+
+The response to a ``HEAD`` carries no body on the wire, so its ``Content-Digest`` is the digest
+of the empty content (RFC 9530: Content-Digest is over the message content; a HEAD response
+has none) and a client verifies it against the empty body it received.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from .core import Component, HmacSha256Key, Message, content_digest, sign_messag
 from .core.jwk import public_key_to_jwk
 
 RESPONSE_LABEL = "sig1"
+#: The JOSE name of Ed25519 signatures (RFC 8037 §3.1); RFC 9421's own name is ``ed25519``.
+JWK_ALG = "EdDSA"
 
 
 def _server_key_from(master: bytes) -> ed25519.Ed25519PrivateKey:
@@ -54,7 +62,7 @@ def jwks() -> dict:
     keys = []
     for kid, private in server_keys():
         jwk = public_key_to_jwk(private.public_key())
-        jwk.update({"kid": kid, "alg": "ed25519", "use": "sig"})
+        jwk.update({"kid": kid, "alg": JWK_ALG, "use": "sig"})
         keys.append(jwk)
     return {"keys": keys}
 
@@ -63,12 +71,14 @@ def sign_response(request, response, verified, *, now: float | None = None) -> N
     """Add ``Content-Digest``, ``Signature-Input`` and ``Signature`` to ``response``."""
     from .core import load_signing_key
 
-    body = bytes(response.content)
+    # A HEAD response sends no content: its digest is of the empty body the client receives.
+    body = b"" if request.method == "HEAD" else bytes(response.content)
     response["Content-Digest"] = content_digest(body)
     if isinstance(verified.key, HmacSha256Key):
-        key = verified.key
+        key, keyid = verified.key, verified.keyid
     else:
-        key = load_signing_key("ed25519", server_keys()[0][1])
+        keyid, private = server_keys()[0]
+        key = load_signing_key("ed25519", private)
     request_message = request_message_of(request)
     with_content_type = response.has_header("Content-Type")
     headers = [("content-digest", response["Content-Digest"])]
@@ -83,7 +93,7 @@ def sign_response(request, response, verified, *, now: float | None = None) -> N
         key,
         label=RESPONSE_LABEL,
         components=_covered(with_content_type, verified.label),
-        keyid=verified.keyid,
+        keyid=keyid,
         created=int(time.time() if now is None else now),
         include_alg=not isinstance(key, HmacSha256Key),
     )

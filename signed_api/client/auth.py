@@ -138,9 +138,17 @@ class SignatureAuth(_AuthBase):
     def verify_response(self, response, *, server_keys=None, now: float | None = None):
         """Check the server's signature on a ``requests`` or ``httpx`` response to a request
         this object signed: it must cover the status, the body's digest and this very
-        request's signature. hmac keys verify with the shared secret; client-held keys need
-        the server's public keys (``server_keys``: a JWKS dict or a list of key objects).
-        Raises :class:`~signed_api.core.SignatureError`; returns the verified signature."""
+        request's signature. Raises :class:`~signed_api.core.SignatureError`; returns the
+        verified signature.
+
+        - hmac keys: the response is signed with the shared secret and its ``keyid`` is this
+          key's id;
+        - client-held keys: the server signs with its own Ed25519 key and the ``keyid`` names
+          it: ``server_keys`` is the JWKS of ``/.well-known/signed-api/keys`` (a dict), whose
+          entry with that ``kid`` verifies (an unknown ``kid`` is ``unknown_key``: fetch the
+          JWKS again, the server may have a new master key), or a list of public keys (PEM or
+          key objects), any of which may verify.
+        A response to ``HEAD`` has an empty body, and its ``Content-Digest`` is of that."""
         request = response.request
         req_body = getattr(request, "body", None)
         if req_body is None:
@@ -148,27 +156,29 @@ class SignatureAuth(_AuthBase):
         if isinstance(req_body, str):
             req_body = req_body.encode("utf-8")
         req_message = Message.from_url(
-            request.method, str(request.url), headers=list(request.headers.items()),
+            request.method, str(request.url), headers=_header_lines(request.headers),
             body=req_body or b"",
         )
         status = getattr(response, "status_code", None)
         message = Message.for_response(
-            status, headers=list(response.headers.items()), body=response.content,
+            status, headers=_header_lines(response.headers), body=response.content,
             request=req_message,
         )
         if self.algorithm == "hmac-sha256":
-            candidates = [self._key]
+            by_kid, unnamed = {self.key_id: self._key}, []
         else:
-            candidates = _server_verifying_keys(server_keys)
+            by_kid, unnamed = _server_verifying_keys(server_keys)
 
         def resolver(keyid: str):
-            if keyid != self.key_id:
-                raise SignatureError("unknown_key", f"response signed for {keyid!r}")
-            if len(candidates) == 1:
-                return candidates[0]
+            if keyid in by_kid:
+                return by_kid[keyid]
+            if not unnamed:
+                raise SignatureError("unknown_key", f"response signed by {keyid!r}")
+            if len(unnamed) == 1:
+                return unnamed[0]
             from ..core import KeyChain
 
-            return KeyChain(candidates)
+            return KeyChain(unnamed)
 
         return verify_message(
             message, resolver, self.response_policy(),
@@ -192,14 +202,36 @@ class SignatureAuth(_AuthBase):
         yield request
 
 
-def _server_verifying_keys(server_keys) -> list:
+def _header_lines(headers) -> list[tuple[str, str]]:
+    """Each field line of ``headers`` (httpx keeps repeated lines apart; ``requests`` has
+    already combined them with ", ", which is what RFC 9421 §2.1 combines them to anyway)."""
+    multi_items = getattr(headers, "multi_items", None)
+    return list(multi_items()) if callable(multi_items) else list(headers.items())
+
+
+def _server_verifying_keys(server_keys) -> tuple[dict, list]:
+    """``({kid: key}, [keys without a kid])`` from a JWKS dict or a list of public keys."""
     if not server_keys:
         raise ValueError("verifying a response to a client-held key needs the server's keys")
     if isinstance(server_keys, dict):
         from ..core.jwk import jwk_to_pem
 
-        return [load_verifying_key("ed25519", jwk_to_pem(
-            {k: v for k, v in jwk.items() if k in ("kty", "crv", "x", "y")}
-        )) for jwk in server_keys.get("keys", [])]
-    return [k if hasattr(k, "verify") and hasattr(k, "alg") else load_verifying_key("ed25519", k)
-            for k in server_keys]
+        by_kid: dict = {}
+        unnamed: list = []
+        for jwk in server_keys.get("keys", []):
+            if not isinstance(jwk, dict) or jwk.get("kty") != "OKP":
+                continue  # the server signs with Ed25519 (OKP) keys only
+            if jwk.get("use", "sig") != "sig":
+                continue
+            key = load_verifying_key("ed25519", jwk_to_pem(
+                {k: v for k, v in jwk.items() if k in ("kty", "crv", "x")}
+            ))
+            if isinstance(jwk.get("kid"), str):
+                by_kid[jwk["kid"]] = key
+            else:
+                unnamed.append(key)
+        return by_kid, unnamed
+    return {}, [
+        k if hasattr(k, "verify") and hasattr(k, "alg") else load_verifying_key("ed25519", k)
+        for k in server_keys
+    ]

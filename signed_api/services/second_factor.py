@@ -11,7 +11,6 @@ import base64
 import hashlib
 import hmac
 import io
-import logging
 import secrets
 import time
 
@@ -22,9 +21,10 @@ from django.utils import timezone
 
 from ..conf import signed_api_settings
 from ..core.keyring import KeyringError
+from ..logsafe import get_logger
 from ..models import RecoveryCode, TOTPDevice
 
-logger = logging.getLogger("signed_api")
+logger = get_logger("signed_api")  # escapes what a request put in a record
 
 STEP = 30  # RFC 6238 default time step, what every authenticator app uses
 DIGITS = 6

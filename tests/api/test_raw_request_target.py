@@ -82,6 +82,37 @@ def test_absolute_form_target_is_reduced_to_path_and_query(api_client, auth, var
     assert response.status_code == 200, response.content
 
 
+@pytest.mark.parametrize("variable", ["RAW_URI", "REQUEST_URI"])
+@pytest.mark.parametrize(
+    ("raw", "path", "query"),
+    [
+        pytest.param("http://testserver?x=1", "/", "x=1", id="empty-path-with-query"),
+        pytest.param("http://testserver", "/", None, id="empty-path-no-query"),
+        pytest.param("http://testserver?", "/", "", id="empty-path-empty-query"),
+        pytest.param("http://testserver/api/?a=%20", "/api/", "a=%20", id="path-and-query"),
+    ],
+)
+def test_absolute_form_with_an_empty_path_keeps_its_query(variable, raw, path, query):
+    """RFC 9421 §2.2.6-7: the empty path of ``GET http://host?x=1`` is ``/`` and the query is the
+    one delivered to the view (it was dropped: ``@query`` was ``?``, the view saw ``x=1``)."""
+    request = RequestFactory().get("/", {"x": "1"} if query == "x=1" else None, **{variable: raw})
+    message = message_from_request(request, b"")
+    assert (message.path, message.query) == (path, query)
+
+
+def test_absolute_form_with_an_empty_path_signs_the_query_it_delivers(api_client, auth):
+    """Signed for ``/?x=1`` (what a client signs for ``http://testserver?x=1``): verifies; a
+    signature over ``/`` without the query, which the server delivers, does not."""
+    raw = "http://testserver?x=1"
+    with_query = meta_from_headers(sign_headers(auth, "GET", "http://testserver?x=1"))
+    without = meta_from_headers(sign_headers(auth, "GET", "http://testserver/"))
+    # PATH_INFO routes to the notes list; @path and @query come from RAW_URI, as under gunicorn.
+    response = api_client.get("/api/notes/", QUERY_STRING="x=1", RAW_URI=raw, **with_query)
+    assert response.status_code == 200, response.content
+    refused = api_client.get("/api/notes/", QUERY_STRING="x=1", RAW_URI=raw, **without)
+    assert_refused(refused, "signature_invalid")
+
+
 def test_origin_form_path_containing_scheme_separator_is_kept():
     """Origin-form ``/a://b/`` is not an absolute-form target (fixed in 97ca112)."""
     request = RequestFactory().get("/a://b/", RAW_URI="/a://b/?x=1")

@@ -1,0 +1,267 @@
+"""No 5xx for hostile input (docs/django.md): whatever an attacker sends is a 4xx with a code.
+
+- 100 kB of nested JSON (``[[[[…]]]]``) at the unauthenticated login, the challenge verify
+  endpoint and a signed POST: 400 ``json_too_deep`` (a ``RecursionError``, so a 500, before
+  ``signed_api.parsers.JSONParser``);
+- a NUL or another control character in an id in the URL: a 404 (PostgreSQL cannot even compare
+  a string holding a NUL: psycopg raised ``ValueError``, a 500), and in a ``keyid`` a 401;
+- a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``: a JSON 413 ``request_too_large``, signed or not
+  (Django answered an HTML 400 where the body was read, and DRF's parsers read any size);
+- control characters in a username, a path or a keyid reach no log line unescaped.
+
+Run on PostgreSQL too: ``python -m tests.services run -- python -m pytest tests/api -q``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from django.core import checks
+from rest_framework.test import APIClient
+
+from signed_api.client import decode_secret
+from signed_api.test import SignedAPIClient
+from tests.api.support import NOTES, assert_refused, meta_from_headers, sign_headers
+from tests.http import assert_error
+
+pytestmark = pytest.mark.django_db
+
+AUTH = "/api/auth/"
+SESSIONS = AUTH + "sessions/"
+NESTED = b"[" * 50_000 + b"]" * 50_000  # 100 kB, 50 000 levels
+NESTED_OBJECTS = b'{"a":' * 20_000 + b"1" + b"}" * 20_000
+HOSTILE_IDS = ["ses_x%00y", "key_%00", "%0d%0aforged", "%1b[31mred", "x%7f", "caf%C3%A9"]
+
+
+@pytest.fixture
+def client():
+    return APIClient(raise_request_exception=False)
+
+
+@pytest.fixture
+def session(user):
+    response = APIClient().post(
+        SESSIONS, {"username": "alice", "password": "alice-pw"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+@pytest.fixture
+def session_client(session):
+    return SignedAPIClient(
+        key_id=session["id"], key=decode_secret(session["secret"]), raise_request_exception=False
+    )
+
+
+# -- deeply nested JSON -------------------------------------------------------------------------
+@pytest.mark.parametrize("payload", [NESTED, NESTED_OBJECTS], ids=["arrays", "objects"])
+def test_nested_json_at_the_login_is_a_400(client, payload):
+    response = client.post(SESSIONS, data=payload, content_type="application/json")
+    assert_error(response, "json_too_deep", 400)
+
+
+def test_nested_json_at_verify_is_a_400(client):
+    response = client.post(
+        SESSIONS + "chl_public/verify/", data=NESTED, content_type="application/json"
+    )
+    assert_error(response, "json_too_deep", 400)
+
+
+def test_nested_json_in_a_signed_post_is_a_400(signed_client):
+    signed_client.raise_request_exception = False
+    response = signed_client.post(NOTES, data=NESTED, content_type="application/json")
+    assert_error(response, "json_too_deep", 400)
+
+
+def test_nesting_below_the_limit_is_parsed(signed_client):
+    """100 levels are JSON like any other: the note serializer refuses the list, not the parser."""
+    payload = b"[" * 100 + b"]" * 100
+    response = signed_client.post(NOTES, data=payload, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert "json_too_deep" not in response.content.decode()
+
+
+def test_malformed_json_is_a_400_with_a_code(client):
+    response = client.post(SESSIONS, data=b'{"username": ', content_type="application/json")
+    assert_error(response, "parse_error", 400)
+
+
+def test_nested_json_through_drfs_own_parser_is_a_400(signed_client, settings):
+    """A project still on DRF's JSONParser: the exception handler turns the RecursionError of its
+    parser into the same 400 (and the system check warns about the setting)."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    }
+    signed_client.raise_request_exception = False
+    response = signed_client.post(NOTES, data=NESTED, content_type="application/json")
+    assert_error(response, "json_too_deep", 400)
+    warnings = [m for m in checks.run_checks() if m.id == "signed_api.W020"]
+    assert warnings and "JSONParser" in warnings[0].msg
+
+
+def test_the_suite_and_the_example_use_the_safe_parsers():
+    assert not [m for m in checks.run_checks() if m.id == "signed_api.W020"]
+    from example_project import settings as example
+
+    assert example.REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"][0] == "signed_api.parsers.JSONParser"
+
+
+# -- NUL and control characters in ids ----------------------------------------------------------
+@pytest.mark.parametrize("hostile", HOSTILE_IDS)
+def test_hostile_session_id_is_a_404(session_client, hostile):
+    response = session_client.delete(f"{SESSIONS}{hostile}/")
+    assert response.status_code == 404, response.content[:300]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_IDS)
+def test_hostile_challenge_id_is_a_4xx(client, hostile):
+    response = client.post(
+        f"{SESSIONS}{hostile}/verify/",
+        {"challenge_token": "t", "code": "123456"},
+        format="json",
+    )
+    assert 400 <= response.status_code < 500, response.content[:300]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_IDS)
+@pytest.mark.parametrize("suffix", ["", "rotate/"])
+def test_hostile_key_id_in_the_url_is_a_404(session_client, hostile, suffix):
+    url = f"{AUTH}keys/{hostile}/{suffix}"
+    response = session_client.post(url) if suffix else session_client.delete(url)
+    assert response.status_code == 404, response.content[:300]
+
+
+@pytest.mark.parametrize("field", ["challenge_token", "code"])
+def test_nul_in_a_challenge_body_is_a_4xx(client, field):
+    fields = {"challenge_token": "tok", "code": "123456", field: "a\x00b"}
+    response = client.post(SESSIONS + "chl_public/verify/", fields, format="json")
+    assert 400 <= response.status_code < 500, response.content[:300]
+
+
+@pytest.mark.parametrize("field", ["username", "password", "remember_token"])
+def test_nul_in_a_login_body_is_a_4xx(client, user, field):
+    fields = {"username": "alice", "password": "alice-pw"}
+    if field == "remember_token":
+        fields = {"remember_token": "rt_\x00"}
+    else:
+        fields[field] = "ali\x00ce"
+    response = client.post(SESSIONS, fields, format="json")
+    assert 400 <= response.status_code < 500, response.content[:300]
+
+
+@pytest.mark.parametrize("keyid", ["key_\x00", "key_\r\nx", "key_\x1b[2J", "k\x7f"])
+def test_hostile_keyid_in_signature_input_is_a_401(client, hmac_key, keyid):
+    from signed_api.client import SignatureAuth
+
+    key, secret = hmac_key
+    headers = sign_headers(SignatureAuth(key.key_id, secret), "GET", "http://testserver" + NOTES)
+    # Swap the keyid for the hostile one, the way a hand-written header would carry it.
+    headers["Signature-Input"] = headers["Signature-Input"].replace(key.key_id, keyid)
+    response = client.get(NOTES, **meta_from_headers(headers))
+    assert_refused(response, response.json()["code"])
+    assert response.json()["code"] in ("signature_malformed", "unknown_key")
+
+
+# -- bodies over the upload limit ----------------------------------------------------------------
+LIMIT = 2_000
+
+
+@pytest.fixture
+def small_limit(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = LIMIT
+
+
+def _big_json() -> bytes:
+    return json.dumps({"text": "x" * (LIMIT * 2)}).encode()
+
+
+def test_big_signed_post_is_a_json_413(small_limit, signed_client):
+    signed_client.raise_request_exception = False
+    response = signed_client.post(NOTES, data=_big_json(), content_type="application/json")
+    assert_error(response, "request_too_large", 413)
+    assert response["Content-Type"].startswith("application/json")
+
+
+def test_big_login_is_a_json_413(small_limit, client):
+    response = client.post(SESSIONS, data=_big_json(), content_type="application/json")
+    assert_error(response, "request_too_large", 413)
+
+
+def test_big_form_login_is_a_json_413(small_limit, client):
+    response = client.post(
+        SESSIONS, data="username=" + "a" * (LIMIT * 2),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert_error(response, "request_too_large", 413)
+
+
+def test_big_body_without_content_length_is_a_json_413(small_limit, client):
+    """The parser counts what it reads, not only what Content-Length announces."""
+    import io
+
+    from signed_api.parsers import JSONParser, RequestTooLarge
+
+    with pytest.raises(RequestTooLarge):
+        JSONParser().parse(io.BytesIO(_big_json()), parser_context={})
+
+
+def test_a_body_at_the_limit_is_accepted(small_limit, signed_client):
+    text = "y" * (LIMIT - 100)
+    response = signed_client.post(NOTES, {"text": text}, format="json")
+    assert response.status_code == 201, response.content[:300]
+
+
+# -- logs ----------------------------------------------------------------------------------------
+FORGED = "\r\n2026-01-01 INFO signed_api: forged line \x1b[2J"
+
+
+def _formatted(caplog) -> str:
+    formatter = logging.Formatter("%(levelname)s %(name)s %(message)s")
+    return "\n".join(formatter.format(r) for r in caplog.records if r.name.startswith("signed_api"))
+
+
+def _assert_no_control_characters(text: str) -> None:
+    for line in text.split("\n"):
+        assert not any(ord(c) < 0x20 and c != "\t" or c == "\x7f" for c in line), repr(line)
+    assert "forged line" not in text or "\\r\\n" in text or "\\n" in text
+
+
+def test_username_cannot_forge_a_log_line(client, user, caplog):
+    caplog.set_level(logging.DEBUG, logger="signed_api")
+    for _ in range(2):
+        client.post(SESSIONS, {"username": "alice" + FORGED, "password": "x"}, format="json")
+    client.post(SESSIONS, {"username": "alice", "password": "wrong" + FORGED}, format="json")
+    text = _formatted(caplog)
+    _assert_no_control_characters(text)
+    assert "\r" not in text and "\x1b" not in text
+
+
+def test_path_and_keyid_cannot_forge_a_log_line(client, hmac_key, caplog):
+    from signed_api.client import SignatureAuth
+
+    caplog.set_level(logging.DEBUG, logger="signed_api")
+    key, secret = hmac_key
+    path = NOTES + "%0d%0a2026-01-01%20INFO%20forged%1b/"
+    headers = sign_headers(SignatureAuth(key.key_id, secret), "GET", "http://testserver" + NOTES)
+    response = client.get(path, **meta_from_headers(headers))  # signed for another path
+    assert response.status_code == 401
+    text = _formatted(caplog)
+    assert "forged" in text  # the refusal was logged, escaped
+    _assert_no_control_characters(text)
+
+
+def test_log_filter_escapes_every_string_argument(caplog):
+    from signed_api.logsafe import escape, get_logger
+
+    caplog.set_level(logging.DEBUG, logger="signed_api")
+    get_logger("signed_api").warning("user=%s n=%d", "a\nb\x1b\u2028c", 3)
+    get_logger("signed_api.audit").info("event %s", "x\ry")
+    text = _formatted(caplog)
+    assert "user=a\\nb\\x1b\\u2028c n=3" in text
+    assert "event x\\ry" in text
+    assert escape("plain café") == "plain café"
+    assert escape("\x00") == "\\x00"
