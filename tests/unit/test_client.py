@@ -1208,3 +1208,16 @@ def test_cli_a_pem_of_another_kind_is_a_clear_error(tmp_path):
     env = {"SIGNED_API_KEY_ID": KEYID, "SIGNED_API_PRIVATE_KEY": pem_file(tmp_path, key)}
     done = run_cli(["GET", "http://127.0.0.1:9/"], env)
     assert_one_line_error(done, 2, "RSAPrivateKey", "Ed25519 or ECDSA P-256")
+
+
+def test_clients_doc_lists_every_command_and_environment_variable():
+    doc = (ROOT / "docs" / "clients.md").read_text()
+    section = doc.split("## Command line\n", 1)[1].split("\n## ", 1)[0]
+    source = "".join(p.read_text() for p in (ROOT / "signed_api" / "client").glob("*.py"))
+    table = section.split("### Environment variables", 1)[1].split("\n### ", 1)[0]
+    for name in set(re.findall(r"SIGNED_API_[A-Z_]+", source)):
+        assert f"| `{name}` |" in table, name
+    for usage in ("METHOD URL", "login AUTH_URL", "--code CODE", "logout AUTH_URL [--others]",
+                  "totp enable AUTH_URL", "totp confirm AUTH_URL CODE",
+                  "totp disable AUTH_URL CODE"):
+        assert f"python -m signed_api.client {usage}" in section or usage in section, usage
