@@ -15,7 +15,6 @@ import secrets
 import time
 
 import pyotp
-import segno
 from django.db import transaction
 from django.utils import timezone
 
@@ -51,9 +50,9 @@ def fingerprint(user) -> str:
 
 
 # -- enrolment -------------------------------------------------------------------------------
-def begin_enrolment(user) -> tuple[str, str]:
+def begin_enrolment(user) -> tuple[str, str | None]:
     """A new, unconfirmed device; returns ``(otpauth_uri, qr_svg)``. The seed is shown only
-    inside these two values, this once."""
+    inside these two values, this once. ``qr_svg`` is None without segno (the ``qr`` extra)."""
     with transaction.atomic():
         existing = TOTPDevice.objects.select_for_update().filter(user=user).first()
         if existing is not None and existing.confirmed_at is not None:
@@ -70,6 +69,10 @@ def begin_enrolment(user) -> tuple[str, str]:
     uri = pyotp.TOTP(seed, digits=DIGITS, interval=STEP).provisioning_uri(
         name=label, issuer_name=signed_api_settings.TOTP_ISSUER
     )
+    try:
+        import segno  # the optional `qr` extra: django-signed-api[qr]
+    except ImportError:
+        return uri, None  # the URI alone enrols too (typed in, or a QR made client-side)
     buffer = io.BytesIO()
     segno.make(uri, error="m").save(buffer, kind="svg", scale=4, xmldecl=False)
     return uri, buffer.getvalue().decode("utf-8")
