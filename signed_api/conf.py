@@ -54,6 +54,8 @@ DEFAULTS: dict[str, object] = {
     "SESSION_IDLE_TIMEOUT": 7 * 24 * 3600,
     # A session ends this long (seconds) after login, used or not.
     "SESSION_ABSOLUTE_TIMEOUT": 30 * 24 * 3600,
+    # Live sessions a user may have; a login beyond it ends the oldest (None: no limit).
+    "MAX_SESSIONS_PER_USER": 50,
     # --- second factor ---
     # Seconds a pending login (the 202 challenge) waits for its code.
     "TWO_FACTOR_TIMEOUT": 300,

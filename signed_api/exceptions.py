@@ -45,3 +45,15 @@ class ScopeMissing(exceptions.PermissionDenied):
         text = detail or "This key does not carry the scope this request needs."
         super().__init__(detail=text, code=self.default_code)
         self.detail = {"detail": text, "code": self.default_code}
+
+
+class SessionRequired(exceptions.PermissionDenied):
+    """403 ``session_required``: account security (sessions, second factor, keys) needs a
+    signature by a session; an API key or an enrollment key is refused."""
+
+    default_code = "session_required"
+
+    def __init__(self, detail: str | None = None):
+        text = detail or "This needs a signature by a session (log in): not by an API key."
+        super().__init__(detail=text, code=self.default_code)
+        self.detail = {"detail": text, "code": self.default_code}

@@ -28,14 +28,68 @@ remember_token_reused = Signal()
 security_event = Signal()
 
 
-def user_saved(sender, instance, **kwargs):
-    """A change to a user (deactivated, new password...) invalidates the cached copies of all
-    their credentials, API keys and sessions: every process re-reads the owner on the next
-    request."""
+# Fields of a user whose change does not touch any credential: a login writes last_login, and
+# must not make every process re-read every key and session of the user.
+IGNORED_USER_FIELDS = frozenset({"last_login"})
+
+
+def _compared_fields(model, update_fields) -> list[str]:
+    names = [
+        f.attname for f in model._meta.concrete_fields
+        if f.name not in IGNORED_USER_FIELDS and f.attname not in IGNORED_USER_FIELDS
+    ]
+    if update_fields is not None:
+        wanted = set(update_fields)
+        names = [n for n in names if n in wanted or n.removesuffix("_id") in wanted]
+    return [n for n in names if n != model._meta.pk.attname]
+
+
+def user_about_to_save(sender, instance, raw=False, update_fields=None, using=None, **kwargs):
+    """Before a user is saved: read what the stored row holds, so ``user_saved`` can tell what
+    changed (a save of ``last_login`` alone reads nothing)."""
+    instance.__dict__.pop("_signed_api_stored", None)
+    if raw or instance.pk is None or instance._state.adding:
+        return
+    fields = _compared_fields(sender, update_fields)
+    if not fields:
+        return
+    stored = sender._base_manager.using(using).filter(pk=instance.pk).values(*fields).first()
+    instance._signed_api_stored = (fields, stored)
+
+
+def _is_hash_upgrade(instance, update_fields) -> bool:
+    """``check_password()`` re-hashing a correct password with a newer hasher: the same
+    password, so not a change (Django clears ``_password`` for exactly this save)."""
+    return (
+        update_fields is not None
+        and set(update_fields) == {"password"}
+        and getattr(instance, "_password", None) is None
+    )
+
+
+def user_saved(sender, instance, created=False, raw=False, update_fields=None, **kwargs):
+    """A change to a user that matters (deactivated, new password, any field but
+    ``last_login``...) invalidates the cached copies of all their credentials, API keys and
+    sessions: every process re-reads the owner on the next request. A new password also ends
+    every session and remember-me family of the user (docs/sessions.md)."""
     from .models import ApiKey, Session, new_state_token
 
+    fields, stored = instance.__dict__.pop("_signed_api_stored", (None, None))
+    if created or raw or fields is None:
+        return
+    if stored is None:  # the row was not there before: change everything, to be safe
+        changed = set(fields)
+    else:
+        changed = {name for name in fields if getattr(instance, name, None) != stored[name]}
+    if not changed:
+        return
+    if "password" in changed and not _is_hash_upgrade(instance, update_fields):
+        from .services.sessions import end_sessions_of
+
+        end_sessions_of(instance, reason="password_changed")
+
     token = new_state_token()
-    changed = []
+    changed_ids = []
     for model in (ApiKey, Session):
         rows = model.objects.filter(user_id=instance.pk)
         if model is Session:
@@ -43,15 +97,15 @@ def user_saved(sender, instance, **kwargs):
         key_ids = list(rows.values_list("key_id", flat=True))
         if key_ids:
             model.objects.filter(key_id__in=key_ids).update(state_token=token)
-            changed += key_ids
-    for key_id in changed:
+            changed_ids += key_ids
+    for key_id in changed_ids:
         keystore.key_cache.discard(key_id)
 
     def publish():
-        for key_id in changed:
+        for key_id in changed_ids:
             keystore.publish_state(key_id, token)
 
-    if changed:
+    if changed_ids:
         transaction.on_commit(publish)
 
 

@@ -80,7 +80,7 @@ def begin_enrolment(user) -> tuple[str, str | None]:
 
 def confirm_enrolment(user, code: str, *, now: float | None = None) -> list[str]:
     """Confirm with a current code; returns the recovery codes (shown this once)."""
-    with transaction.atomic():
+    with _write_transaction():
         device = TOTPDevice.objects.select_for_update().filter(user=user).first()
         if device is None or device.confirmed_at is not None:
             raise SecondFactorError("totp_not_pending", "No device is waiting for confirmation.")
@@ -94,9 +94,12 @@ def confirm_enrolment(user, code: str, *, now: float | None = None) -> list[str]
     return codes
 
 
-def disable(user, code: str, *, now: float | None = None) -> None:
-    """Remove the device (and recovery codes); needs a current code or a recovery code."""
-    with transaction.atomic():
+def disable(user, code: str, *, now: float | None = None, keep_session=None) -> None:
+    """Remove the device (and recovery codes); needs a current code or a recovery code.
+
+    Every session and remember family of ``user`` ends, but ``keep_session`` (the session that
+    asked, through the API)."""
+    with _write_transaction():
         device = TOTPDevice.objects.select_for_update().filter(user=user).first()
         if device is None or device.confirmed_at is None:
             raise SecondFactorError("totp_not_enabled", "No confirmed device.")
@@ -104,17 +107,18 @@ def disable(user, code: str, *, now: float | None = None) -> None:
             raise SecondFactorError("otp_invalid", "The code is not valid.")
         device.delete()
         RecoveryCode.objects.filter(user=user).delete()
-        _end_remember_tokens(user, "second_factor_disabled")
+        _end_sessions(user, "second_factor_disabled", keep_session=keep_session)
         _record(user, "totp_disabled")
 
 
 def reset(user, *, actor=None) -> bool:
-    """Remove a user's device and recovery codes without a code (the admin's "reset")."""
+    """Remove a user's device and recovery codes without a code (the admin's "reset"); every
+    session and remember family of the user ends."""
     with transaction.atomic():
         deleted, _ = TOTPDevice.objects.filter(user=user).delete()
         RecoveryCode.objects.filter(user=user).delete()
         if deleted:
-            _end_remember_tokens(user, "second_factor_reset")
+            _end_sessions(user, "second_factor_reset")
             _record(user, "totp_disabled", by=actor.get_username() if actor else "")
     return bool(deleted)
 
@@ -129,6 +133,19 @@ def _end_remember_tokens(user, reason: str) -> None:
     from .sessions import revoke_remember_tokens  # sessions imports this module
 
     revoke_remember_tokens(user, reason)
+
+
+def _end_sessions(user, reason: str, *, keep_session=None) -> None:
+    from .sessions import end_sessions_of
+
+    end_sessions_of(user, reason=reason, keep_session=keep_session)
+
+
+def _write_transaction():
+    """An atomic block that holds SQLite's write lock from its first statement."""
+    from .sessions import write_transaction
+
+    return write_transaction()
 
 
 # -- verification ----------------------------------------------------------------------------

@@ -8,15 +8,19 @@ throttle counter, a wrong code only the challenge's attempt count.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import logging
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth import authenticate, user_logged_in
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from .. import signals, tokens
+from .. import keystore, signals, tokens
 from ..conf import signed_api_settings
 from ..models import (
     LoginChallenge,
@@ -25,8 +29,11 @@ from ..models import (
     SecurityEvent,
     Session,
     new_key_id,
+    new_state_token,
 )
 from . import events, second_factor, throttle
+
+logger = logging.getLogger("signed_api")
 
 CHALLENGE_KIND = "chl"
 REMEMBER_KIND = "rmb"
@@ -79,7 +86,134 @@ class ClientInfo:
         )
 
 
+# -- SQLite: take the write lock first, retry a busy database, never a 500 -------------------
+BUSY_RETRIES = 3  # more attempts after the first, when SQLite stays locked past its timeout
+
+
+def database_busy() -> FlowError:
+    return FlowError(
+        "database_busy", "The database is busy; try again in a moment.", http_status=503, wait=1
+    )
+
+
+def _take_write_lock() -> None:
+    """First statement of a transaction that will write, on SQLite: take the write lock now.
+
+    Django opens SQLite transactions with a plain (deferred) ``BEGIN``. Two such transactions
+    that each read (``select_for_update`` is a no-op there) and then write deadlock, and SQLite
+    answers the second writer "database is locked" at once, without waiting for its busy
+    timeout. A write as the first statement waits for the lock instead (up to the connection's
+    ``timeout``), so the transactions take turns. With ``"transaction_mode": "IMMEDIATE"``
+    (Django 5.1+) every transaction begins with the lock and this is a no-op."""
+    connection = transaction.get_connection()
+    if connection.vendor != "sqlite":
+        return
+    if str(connection.settings_dict.get("OPTIONS", {}).get("transaction_mode", "")).upper() in (
+        "IMMEDIATE", "EXCLUSIVE",
+    ):  # fmt: skip
+        return
+    with connection.cursor() as cursor:
+        table = LoginChallenge._meta.db_table  # a model name, never input
+        cursor.execute(f"UPDATE {table} SET id = id WHERE 0")  # noqa: S608
+
+
+@contextlib.contextmanager
+def write_transaction():
+    """``transaction.atomic()`` that holds SQLite's write lock from its first statement."""
+    with transaction.atomic():
+        _take_write_lock()
+        yield
+
+
+def _is_locked(error: OperationalError) -> bool:
+    return "locked" in str(error).lower() or "busy" in str(error).lower()
+
+
+def retry_when_busy(flow):
+    """Run ``flow`` again (a few times, with a short pause) when SQLite stays locked past its
+    busy timeout; then raise :func:`database_busy` (503), never the OperationalError (500).
+    Only from outside any transaction: within one (``ATOMIC_REQUESTS``) it cannot be retried."""
+
+    @functools.wraps(flow)
+    def run(*args, **kwargs):
+        connection = transaction.get_connection()
+        for attempt in range(BUSY_RETRIES + 1):
+            try:
+                return flow(*args, **kwargs)
+            except OperationalError as error:
+                if connection.vendor != "sqlite" or not _is_locked(error):
+                    raise
+                if connection.in_atomic_block or attempt == BUSY_RETRIES:
+                    logger.warning(
+                        "signed_api: %s: the database stayed locked: %s",
+                        getattr(flow, "__name__", "a flow"), error,
+                    )
+                    raise database_busy() from None
+                time.sleep(0.05 * (attempt + 1) + secrets.randbelow(50) / 1000)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return run
+
+
 # -- sessions ------------------------------------------------------------------------------
+def _end_sessions(sessions) -> int:
+    """End every live session of the queryset ``sessions`` in one UPDATE; their keys are
+    refused at once here and, once committed, in every process. Returns how many ended."""
+    key_ids = list(sessions.live().values_list("key_id", flat=True))
+    if not key_ids:
+        return 0
+    token = new_state_token()
+    ended = Session.objects.filter(key_id__in=key_ids, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), state_token=token
+    )
+    for key_id in key_ids:
+        keystore.key_cache.discard(key_id)
+
+    def publish():
+        for key_id in key_ids:
+            keystore.publish_state(key_id, token)
+
+    transaction.on_commit(publish)
+    return ended
+
+
+def _end_families(families, reason: str) -> int:
+    return families.filter(revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason[:32]
+    )
+
+
+def end_sessions_of(user, *, reason: str, keep_session: Session | None = None,
+                    keep_family: bool = False) -> int:
+    """End every live session and remember family of ``user``, but ``keep_session`` (and, with
+    ``keep_family``, the remember family it belongs to). Returns how many sessions ended.
+
+    Called on a password change (everything ends), when the second factor is turned off (all
+    but the session that did it) and for "log out my other devices" (all but the caller's
+    session and its family)."""
+    sessions = Session.objects.filter(user=user)
+    families = RememberFamily.objects.filter(user=user)
+    if keep_session is not None:
+        sessions = sessions.exclude(pk=keep_session.pk)
+        if keep_family and keep_session.remember_family_id is not None:
+            families = families.exclude(pk=keep_session.remember_family_id)
+    _end_families(families, reason)
+    return _end_sessions(sessions)
+
+
+def _enforce_session_cap(user, newest: Session) -> None:
+    """At most ``MAX_SESSIONS_PER_USER`` live sessions: end the oldest beyond it."""
+    cap = signed_api_settings.MAX_SESSIONS_PER_USER
+    if not cap:
+        return
+    cap = max(int(cap), 1)
+    live = Session.objects.live().filter(user=user).exclude(pk=newest.pk)
+    over = live.order_by("-created_at", "-pk").values_list("pk", flat=True)[cap - 1 :]
+    oldest = list(over)
+    if oldest:
+        _end_sessions(Session.objects.filter(pk__in=oldest))
+
+
 def create_session(user, client: ClientInfo, *, family: RememberFamily | None = None,
                    via: str, request=None) -> IssuedSession:
     s = signed_api_settings
@@ -102,6 +236,7 @@ def create_session(user, client: ClientInfo, *, family: RememberFamily | None = 
     secret = secrets.token_bytes(SESSION_SECRET_BYTES)
     session.set_secret(secret)
     session.save(force_insert=True)
+    _enforce_session_cap(user, session)
     transaction.on_commit(
         lambda: signals.session_created.send(
             sender=Session, user=user, session=session, request=request, via=via
@@ -111,13 +246,31 @@ def create_session(user, client: ClientInfo, *, family: RememberFamily | None = 
 
 
 def revoke_session(user, key_id: str) -> bool:
-    session = Session.objects.live().filter(user=user, key_id=key_id).first()
-    if session is None:
-        return False
-    session.revoke()
+    """Log out: end the session ``key_id`` of ``user`` and the remember family it came from
+    (its tokens no longer log in, and the family's other sessions end too)."""
+    with transaction.atomic():
+        session = Session.objects.live().filter(user=user, key_id=key_id).first()
+        if session is None:
+            return False
+        session.revoke()
+        if session.remember_family_id is not None:
+            revoke_family(session.remember_family, "logout")
     signals.session_revoked.send(sender=Session, user=user, session=session)
     events.record(SecurityEvent.SESSION_REVOKED, user=user, key_id=key_id)
     return True
+
+
+def revoke_other_sessions(user, current: Session, *, request=None) -> int:
+    """"Log out my other devices": end every session of ``user`` but ``current`` and every
+    remember family but the one ``current`` belongs to. Returns how many sessions ended."""
+    with transaction.atomic():
+        ended = end_sessions_of(user, reason="logout_others", keep_session=current,
+                                keep_family=True)
+    events.record(
+        SecurityEvent.SESSION_REVOKED, user=user, key_id=current.key_id, request=request,
+        detail={"others": ended},
+    )
+    return ended
 
 
 # -- remember-me ---------------------------------------------------------------------------
@@ -138,19 +291,14 @@ def _start_family(user, client: ClientInfo) -> RememberFamily:
 
 
 def revoke_family(family: RememberFamily, reason: str) -> None:
-    now = timezone.now()
-    RememberFamily.objects.filter(pk=family.pk, revoked_at__isnull=True).update(
-        revoked_at=now, revoked_reason=reason
-    )
-    for session in Session.objects.live().filter(remember_family=family):
-        session.revoke()
+    """End the family (its tokens no longer log in) and every session it gave."""
+    _end_families(RememberFamily.objects.filter(pk=family.pk), reason)
+    _end_sessions(Session.objects.filter(remember_family=family))
 
 
 def revoke_remember_tokens(user, reason: str) -> None:
-    """End every remember-me family of ``user`` (password or second factor changed)."""
-    RememberFamily.objects.filter(user=user, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_reason=reason
-    )
+    """End every remember-me family of ``user`` (the second factor was turned on)."""
+    _end_families(RememberFamily.objects.filter(user=user), reason)
 
 
 def _finish_login(user, client: ClientInfo, *, remember: bool, via: str, request) -> IssuedSession:
@@ -187,7 +335,12 @@ def login_with_password(request, username: str, password: str, *, remember: bool
         raise FlowError("invalid_credentials", "The username or password is not correct.")
     if second_factor.has_confirmed_device(user):
         return _start_challenge(user, client, remember=remember)
-    with transaction.atomic():
+    return _password_login_done(user, client, remember=remember, request=request)
+
+
+@retry_when_busy
+def _password_login_done(user, client: ClientInfo, *, remember: bool, request) -> IssuedSession:
+    with write_transaction():
         return _finish_login(user, client, remember=remember, via="password", request=request)
 
 
@@ -219,6 +372,7 @@ def _challenge_lookup(challenge_id: object) -> str | None:
     return lookup
 
 
+@retry_when_busy
 def verify_challenge(request, challenge_id: str, challenge_token: str, code: str) -> IssuedSession:
     """Complete a pending login: ``challenge_id`` is the public id of the 202, ``challenge_token``
     its secret (sent in the body, compared in constant time)."""
@@ -229,7 +383,7 @@ def verify_challenge(request, challenge_id: str, challenge_token: str, code: str
     secret = challenge_token
     max_attempts = int(signed_api_settings.TWO_FACTOR_MAX_ATTEMPTS)
     outcome: FlowError | IssuedSession
-    with transaction.atomic():
+    with write_transaction():
         challenge = (
             LoginChallenge.objects.select_for_update()
             .select_related("user")
@@ -289,6 +443,7 @@ def verify_challenge(request, challenge_id: str, challenge_token: str, code: str
     return outcome
 
 
+@retry_when_busy
 def login_with_remember_token(request, text: str, *, device_name: str = "") -> IssuedSession:
     client = ClientInfo.from_request(request, device_name)
     invalid = FlowError("remember_token_invalid", "The remember-me token is not valid.")
@@ -304,7 +459,7 @@ def login_with_remember_token(request, text: str, *, device_name: str = "") -> I
     grace = timedelta(seconds=int(signed_api_settings.REMEMBER_REUSE_GRACE))
     theft_family = None
     outcome: FlowError | IssuedSession
-    with transaction.atomic():
+    with write_transaction():
         token = (
             RememberToken.objects.select_for_update()
             .select_related("family", "family__user")
@@ -340,6 +495,10 @@ def login_with_remember_token(request, text: str, *, device_name: str = "") -> I
                 )
                 issued.remember_token = _issue_remember_token(family)
                 user_logged_in.send(sender=user.__class__, request=request, user=user)
+                events.record(
+                    SecurityEvent.LOGIN_SUCCEEDED, user=user, key_id=issued.session.key_id,
+                    request=request, detail={"via": "remember_token", "remember": True},
+                )
                 outcome = issued
     if theft_family is not None:
         events.record(

@@ -238,16 +238,19 @@ def test_threads_racing_through_the_service_enrol_exactly_three_times(user):
 
 # -- an enrollment key does nothing else -----------------------------------------------------------
 @pytest.mark.parametrize(
-    ("method", "path"),
-    [("get", NOTES), ("post", NOTES), ("get", SESSIONS), ("get", KEYS), ("post", KEYS),
-     ("post", TOTP)],
+    ("method", "path", "code"),
+    [("get", NOTES, "scope_missing"), ("post", NOTES, "scope_missing"),
+     # Account security needs a session, whatever signs (docs/sessions.md).
+     ("get", SESSIONS, "session_required"), ("delete", SESSIONS, "session_required"),
+     ("get", KEYS, "session_required"), ("post", KEYS, "session_required"),
+     ("post", TOTP, "session_required")],
 )
-def test_an_enrollment_key_signing_anything_else_is_403(user, method, path):
+def test_an_enrollment_key_signing_anything_else_is_403(user, method, path, code):
     created = _create(uses=2)
 
     response = getattr(_enrol_client(created), method)(path, {"text": "x"}, format="json")
 
-    assert_exact_error(response, "scope_missing", 403)
+    assert_exact_error(response, code, 403)
     assert _uses_left(created) == 2
     assert not ApiKey.objects.exists()
 

@@ -278,7 +278,7 @@ def test_an_api_key_cannot_manage_keys(user):
 
     for method, path, kwargs in _key_endpoint_calls(key.key_id):
         response = getattr(client, method)(path, **kwargs)
-        assert_exact_error(response, "scope_missing", 403)
+        assert_exact_error(response, "session_required", 403)
 
     assert ApiKey.objects.count() == 1
     stored = ApiKey.objects.get(pk=key.pk)

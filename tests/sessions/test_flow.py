@@ -111,12 +111,15 @@ def test_list_shows_only_the_callers_live_sessions_and_marks_the_current_one(use
     assert [s["id"] for s in body(session_client(bobs).get(SESSIONS))] == [bobs["id"]]
 
 
-def test_list_signed_with_an_api_key_marks_no_session_current(user):
-    login("alice", PASSWORD)
-    key, secret = ApiKey.objects.create_key(user)
+def test_list_signed_with_an_api_key_is_session_required(user):
+    """An API key (even one with every notes scope) cannot see its owner's sessions; the
+    session that signs is the one marked current."""
+    mine = login("alice", PASSWORD)
+    key, secret = ApiKey.objects.create_key(user, scopes=["notes:read", "notes:write"])
     response = SignedAPIClient(key_id=key.key_id, key=secret).get(SESSIONS)
-    assert response.status_code == 200
-    assert [s["current"] for s in body(response)] == [False]
+    assert_error(response, "session_required", 403)
+    listed = body(session_client(mine).get(SESSIONS))
+    assert [(s["id"], s["current"]) for s in listed] == [(mine["id"], True)]
 
 
 def test_list_needs_a_signature(user, api_client):
