@@ -151,13 +151,16 @@ def _login_parser() -> argparse.ArgumentParser:
         "is due, the code comes from --code, else it is asked for on the terminal.",
     )
     _auth_url(parser)
-    parser.add_argument("--username", metavar="NAME")
+    parser.add_argument("--username", metavar="NAME", help="log in with this user's password")
     parser.add_argument("--remember", action="store_true", help="also get a remember token")
     parser.add_argument(
         "--code", metavar="CODE",
         help="the second-factor code (authenticator or recovery code), for scripts",
     )
-    parser.add_argument("--device-name", metavar="NAME", default="command line")
+    parser.add_argument(
+        "--device-name", metavar="NAME", default="command line",
+        help="how the session is listed in GET sessions/ (default: command line)",
+    )
     _timeout(parser)
     return parser
 
