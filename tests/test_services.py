@@ -8,7 +8,6 @@ import psycopg
 import pytest
 import redis
 from django.conf import settings
-from django.core.cache import caches
 from django.db import connection
 
 from example_project.dburl import parse_database_url
@@ -117,17 +116,20 @@ def test_default_database_follows_database_url():
         assert cursor.fetchone() == (1,)
 
 
-def test_nonce_cache_follows_redis_url():
-    backend = settings.CACHES["nonces"]["BACKEND"]
+def test_the_shared_store_follows_redis_url(db):
+    from signed_api.stores import get_store
+
+    store = get_store()
     if os.environ.get("REDIS_URL"):
-        assert backend == "django_redis.cache.RedisCache"
+        assert settings.CACHES["nonces"]["BACKEND"] == "django_redis.cache.RedisCache"
+        assert type(store).__name__ == "RedisStore"
     else:
-        assert backend.endswith("LocMemCache")
-    cache = caches["nonces"]
-    key = f"nonce-test:{uuid.uuid4()}"
-    assert cache.add(key, 1, timeout=30) is True
-    assert cache.add(key, 1, timeout=30) is False
-    cache.delete(key)
+        assert "nonces" not in settings.CACHES
+        assert type(store).__name__ == "DatabaseStore"
+    key = f"signed_api:nonce:test-{uuid.uuid4()}"
+    assert store.add(key, 30) is True
+    assert store.add(key, 30) is False
+    store.delete(key)
 
 
 def test_redis_nonce_cache_fixture_adds_atomically_on_real_redis(redis_nonce_cache):

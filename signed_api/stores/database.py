@@ -12,8 +12,8 @@ SQLite and on PostgreSQL without any lock held across statements:
 
 Expired rows are deleted in bounded batches: every ``PURGE_EVERY`` writes of a process, and by
 ``manage.py signed_api_cleanup``. A database error of any kind is :class:`StoreUnavailable`.
-When the caller is inside a transaction, each operation runs in a savepoint, so a failure here
-leaves the caller's transaction usable.
+When the caller is inside a transaction, each operation runs in a savepoint (SQLite needs none),
+so a failure here leaves the caller's transaction usable.
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ class DatabaseStore(Store):
     def _run(self, sql: str, params: tuple, *, fetch: str | None = None):
         connection = connections[self.alias]
         try:
-            if connection.in_atomic_block:
+            # On PostgreSQL a failed statement aborts the caller's transaction: run in a
+            # savepoint. SQLite rolls back only the failed statement.
+            if connection.in_atomic_block and connection.vendor != "sqlite":
                 with transaction.atomic(using=self.alias), connection.cursor() as cursor:
                     return self._execute(cursor, sql, params, fetch)
             with connection.cursor() as cursor:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -146,11 +145,9 @@ def test_nonce_store_follows_a_caches_change(settings, redis_url, hmac_key):
     auth = SignatureAuth(key.key_id, secret)
     settings.CACHES = {
         **settings.CACHES,
-        "nonces": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": f"integration-{uuid.uuid4()}",
-        },
+        "nonces": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": redis_url},
     }
+    settings.SIGNED_API = {**settings.SIGNED_API, "NONCE_CACHE": "nonces"}
     first = auth.sign("GET", "http://testserver/echo/", {}, b"")
     assert Client().get("/echo/", headers=first).status_code == 200
 

@@ -313,15 +313,13 @@ def test_twenty_failed_logins_for_one_username_from_one_address_write_one_row(
 
 
 def test_a_failed_login_after_the_gate_expired_writes_a_new_row(user, lenient_throttle):
-    from django.core.cache import caches
-
-    from signed_api.conf import signed_api_settings
+    from signed_api.stores import get_store
 
     assert_error(_bad_login(), "invalid_credentials")
     assert_error(_bad_login(), "invalid_credentials")
     assert SecurityEvent.objects.filter(kind="login_failed").count() == 1
-    # The gate is an entry of the shared cache with a timeout; its expiry is its removal.
-    caches[signed_api_settings.NONCE_CACHE].clear()
+    # The gate is an entry of the shared store with a timeout; its expiry is its removal.
+    get_store().clear()
     assert_error(_bad_login(), "invalid_credentials")
     assert SecurityEvent.objects.filter(kind="login_failed").count() == 2
 

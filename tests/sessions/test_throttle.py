@@ -1,6 +1,6 @@
 """Throttling of credential guessing: failures per username (known or not) and per client
-address, counted in the NONCE_CACHE, 429 ``throttled`` with ``Retry-After``; successes never
-count."""
+address, counted in the shared store (its database table, or Redis), 429 ``throttled`` with
+``Retry-After``; successes never count."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from signed_api.conf import signed_api_settings
+from signed_api.stores import get_store
+from tests.store import store_keys
 
 from .conftest import OTHER_PASSWORD, PASSWORD
 from .support import (
@@ -31,20 +33,15 @@ FAIL_PREFIX = "signed_api:fail:"
 
 @pytest.fixture(params=["configured", "redis"])
 def nonce_cache(request):
-    """The NONCE_CACHE alias as configured (locmem in pass 1, Redis in pass 2), and pointed at
-    a real Redis in both passes."""
+    """The shared store as configured (the database table in pass 1, Redis in pass 2), and on a
+    real Redis in both passes."""
     if request.param == "redis":
-        return request.getfixturevalue("redis_nonce_cache")
-    return caches[signed_api_settings.NONCE_CACHE]
+        request.getfixturevalue("redis_nonce_cache")
+    return get_store()
 
 
-def cache_keys(cache) -> set[str]:
-    """Every key of a cache, django-redis or locmem."""
-    if hasattr(cache, "keys") and hasattr(cache, "client"):  # django-redis
-        return {str(k) for k in cache.keys("*")}
-    store = getattr(cache, "_cache", None)
-    assert isinstance(store, dict), type(cache)
-    return {k.split(":", 2)[-1] for k in store}  # locmem keys carry ":1:"
+def locmem_keys(cache) -> set[str]:
+    return {k.split(":", 2)[-1] for k in cache._cache}  # locmem keys carry ":1:"
 
 
 def attempt(username: str, password: str, address: str = "127.0.0.1"):
@@ -143,21 +140,21 @@ def test_successes_after_a_few_failures_are_not_throttled(user):
 
 
 # -- where the counters live -------------------------------------------------------------------
-def test_the_counters_live_in_the_nonce_cache(user, nonce_cache):
+def test_the_counters_live_in_the_shared_store(user, nonce_cache):
     default = caches["default"]
     default.clear()
-    assert not {k for k in cache_keys(nonce_cache) if k.startswith(FAIL_PREFIX)}
+    assert not store_keys(FAIL_PREFIX)
 
     attempt("alice", "wrong", address="10.1.1.1")
 
-    failures = {k for k in cache_keys(nonce_cache) if k.startswith(FAIL_PREFIX)}
+    failures = store_keys(FAIL_PREFIX)
     assert len(failures) == 2, failures  # one per username, one per address
-    assert not {k for k in cache_keys(default) if k.startswith(FAIL_PREFIX)}
+    assert not {k for k in locmem_keys(default) if k.startswith(FAIL_PREFIX)}
     # The usernames and addresses are not stored in clear in the key.
     assert not any("alice" in k or "10.1.1.1" in k for k in failures)
 
 
-def test_clearing_the_nonce_cache_lifts_the_throttle(user, nonce_cache):
+def test_clearing_the_shared_store_lifts_the_throttle(user, nonce_cache):
     for _ in range(signed_api_settings.LOGIN_FAILURES_PER_USERNAME):
         attempt("alice", "wrong")
     assert_throttled(attempt("alice", PASSWORD))
