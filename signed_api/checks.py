@@ -206,3 +206,76 @@ def check_parsers(app_configs=None, **kwargs):
             id="signed_api.W020",
         )
     ]
+
+
+@register(Tags.security, Tags.admin)
+def check_admin_login_second_factor(app_configs=None, **kwargs):
+    """W009: an admin site whose login skips the second factor (a login form of the project's
+    own); W010: DRF's login page, mounted beside SessionAuthentication, makes a session with
+    the password alone."""
+    from django.apps import apps
+
+    if not apps.is_installed("django.contrib.admin"):
+        return []
+    from django.contrib.admin.sites import all_sites
+
+    from . import admin_login
+
+    # Reversing loads the URLconf first, and a urls.py may set a site's login_form.
+    drf_login = _url_names_mounted("rest_framework:login")
+    messages = []
+    for site in sorted(all_sites, key=lambda s: s.name):
+        if admin_login.is_protected(site):
+            continue
+        messages.append(
+            Warning(
+                f"The login of admin site {site.name!r} skips the second factor: it uses "
+                f"login form {_qualname(site.login_form)} and template "
+                f"{site.login_template or 'admin/login.html'!r}, so a user with a TOTP device "
+                "logs in with the password alone and outside the guessing budget.",
+                hint="Add signed_api.admin_login.SecondFactorAdminSiteMixin to the site's class "
+                "(or subclass SecondFactorAdminAuthenticationForm), see "
+                "docs/admin-and-rotation.md; silence signed_api.W009 if this login has a "
+                "second factor of its own.",
+                obj=site,
+                id="signed_api.W009",
+            )
+        )
+    classes = getattr(settings, "REST_FRAMEWORK", {}).get("DEFAULT_AUTHENTICATION_CLASSES", ())
+    session_auth = any(
+        (path if isinstance(path, str) else getattr(path, "__name__", "")).rsplit(".", 1)[-1]
+        == "SessionAuthentication"
+        for path in classes
+    )
+    if drf_login and session_auth:
+        messages.append(
+            Warning(
+                "rest_framework.urls is mounted and SessionAuthentication is on: DRF's login "
+                "page makes a Django session with the password alone, so a user with a second "
+                "factor reaches the API without a code (the admin refuses that session).",
+                hint="Remove rest_framework.urls (or SessionAuthentication) in production; see "
+                "docs/security.md.",
+                id="signed_api.W010",
+            )
+        )
+    return messages
+
+
+def _qualname(value) -> str:
+    if value is None:
+        return "AdminAuthenticationForm (Django's)"
+    return f"{getattr(value, '__module__', '?')}.{getattr(value, '__qualname__', repr(value))}"
+
+
+def _url_names_mounted(name: str) -> bool:
+    """Whether the URLconf reverses ``name``; loading it is left to Django's own URL checks to
+    report when it fails."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse(name)
+    except NoReverseMatch:
+        return False
+    except Exception:  # noqa: BLE001 - a broken URLconf is check_url_config's to report
+        return False
+    return True

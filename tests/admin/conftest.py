@@ -7,6 +7,7 @@ import pytest
 
 from tests.admin.support import STAFF_PASSWORD, enrol_device
 
+
 @pytest.fixture
 def owner(django_user_model):
     return django_user_model.objects.create_user("alice", password="alice-pw")

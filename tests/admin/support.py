@@ -10,12 +10,21 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 
+import pyotp
 from django.contrib.admin import helpers
 from django.urls import reverse
 
 from signed_api.client import decode_secret, encode_secret
 
+STAFF_PASSWORD = "staff-pw-for-the-admin"
+LOGIN = "/admin/login/"
+API_LOGIN = "/api/auth/sessions/"
+INVALID = "Please enter the correct username and password for a staff account"
+THROTTLED = "Too many failed login attempts"
+UNAVAILABLE = "Logging in is not possible right now"
+STEP = 30
 SECRET_RE = re.compile(r'<code class="signed-api-secret">([A-Za-z0-9_-]+)</code>')
 NOTES = "/api/notes/"
 NOTES_SCOPES = "notes:read notes:write"
@@ -91,3 +100,76 @@ def add_api_key(client, user, *, name="k", algorithm="hmac-sha256", public_key="
 
 def body(response) -> dict:
     return json.loads(response.content)
+
+
+# -- the admin login with a second factor ---------------------------------------------------------
+def enrol_device(user) -> tuple[pyotp.TOTP, list[str]]:
+    """A confirmed TOTP device for ``user``, through the service the API uses: returns the
+    authenticator (the seed the user's app keeps) and the recovery codes."""
+    from signed_api.services import second_factor
+
+    uri, _svg = second_factor.begin_enrolment(user)
+    authenticator = pyotp.parse_uri(uri)
+    codes = second_factor.confirm_enrolment(user, authenticator.now())
+    return authenticator, codes
+
+
+def fresh_code(authenticator: pyotp.TOTP, user) -> str:
+    """A code the server has not accepted yet: the current step, else the next one (within the
+    one-step tolerance); when both were used, the device's replay guard is moved back two steps
+    (a stored timestamp, never the code check itself)."""
+    from signed_api.models import TOTPDevice
+
+    last_t = TOTPDevice.objects.get(user=user).last_t
+    step = int(time.time() // STEP)
+    for candidate in (step, step + 1):
+        if candidate > last_t:
+            return authenticator.at(candidate * STEP)
+    TOTPDevice.objects.filter(user=user).update(last_t=step - 2)
+    return authenticator.at(step * STEP)
+
+
+def wrong_code(authenticator: pyotp.TOTP) -> str:
+    """Six digits that are no code of the steps around now."""
+    near = {authenticator.at(time.time() + k * STEP) for k in range(-4, 5)}
+    return next(f"{n:06d}" for n in range(123457, 1_000_000, 7919) if f"{n:06d}" not in near)
+
+
+def log_in(client, username: str, password: str, code: str | None = None, *,
+                address: str = "127.0.0.1"):
+    """POST the admin login form (not followed)."""
+    data = {"username": username, "password": password, "next": "/admin/"}
+    if code is not None:
+        data["code"] = code
+    return client.post(LOGIN, data, REMOTE_ADDR=address)
+
+
+def logged_in(response) -> bool:
+    """The login answered with the redirect into the admin (a failed one shows the form)."""
+    return response.status_code == 302 and response["Location"] == "/admin/"
+
+
+def login_errors(response) -> list[str]:
+    """The form-wide errors the login page shows."""
+    assert response.status_code == 200, response.status_code
+    form = response.context["form"]
+    return [str(error) for error in form.non_field_errors()]
+
+
+def admin_page(client) -> int:
+    """The status of the admin index for this client: 200 in, 302 to the login page."""
+    return client.get("/admin/").status_code
+
+
+def is_authenticated(client) -> bool:
+    from django.contrib.auth import SESSION_KEY
+
+    return SESSION_KEY in client.session
+
+
+def api_login(username: str, password: str, address: str = "127.0.0.1"):
+    """A password login at the API (``POST sessions/``)."""
+    from rest_framework.test import APIClient
+
+    return APIClient().post(API_LOGIN, {"username": username, "password": password},
+                            format="json", REMOTE_ADDR=address)

@@ -170,3 +170,25 @@ def _superuser_request(client):
     request = RequestFactory().get("/admin/")
     request.user = get_user_model().objects.get(username="admin")
     return request
+
+
+def test_no_secret_on_the_login_page(client, everything):
+    """The login page, blank and after failed logins that typed a recovery code (the code field
+    never writes back what was typed), and a throttled one."""
+    from django.contrib.auth import get_user_model
+
+    from signed_api.models import RecoveryCode
+
+    carol = get_user_model().objects.get(username="carol")
+    typed = [needle for needle in everything if len(needle) == 19 and needle.count("-") == 3]
+    assert typed and RecoveryCode.objects.filter(user=carol).exists()
+    pages = [client.get("/admin/login/")]
+    for code in typed[:6]:
+        pages.append(client.post("/admin/login/", {"username": "carol", "password": "wrong",
+                                                   "code": code}))
+    for response in pages:
+        assert response.status_code == 200
+        page = html(response)
+        for needle in everything:
+            assert needle not in page, f"{needle[:10]}... on the login page"
+    assert "Too many failed login attempts" in html(pages[-1])
