@@ -21,9 +21,10 @@ logger = get_logger("signed_api.audit")  # escapes what a request put in a recor
 
 
 def client_address(request) -> str | None:
-    if request is None:
-        return None
-    return getattr(request, "META", {}).get("REMOTE_ADDR") or None
+    """The client's address as the guessing budget sees it (``NUM_PROXIES`` honoured)."""
+    from .throttle import client_address as address
+
+    return address(request)
 
 
 def record(
