@@ -18,7 +18,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from .core import Message
-from .core.message import normalize_authority
+from .core.message import normalize_authority, split_joined_value
 
 # RFC 3986 pchar and "/": what a client may leave unencoded in a path.
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
@@ -65,14 +65,25 @@ def _raw_target(meta, request) -> tuple[str, str | None]:
 
 
 class DjangoMessage(Message):
-    """A :class:`Message` whose header fields are read from ``request.META`` on demand."""
+    """A :class:`Message` whose header fields are read from ``request.META`` on demand.
 
-    __slots__ = ("_meta",)
+    A field sent on several lines reaches ``META`` as one value the server joined: gunicorn,
+    Django's development server and Django's ASGI handler join with ``","``, others with
+    ``", "``, and RFC 9421 §2.1 signs the lines joined with ``", "``. Under ASGI the lines are
+    read from ``scope["headers"]``, exactly as sent; under WSGI a value with a comma may be
+    such a join, and :meth:`server_joined_lines` offers the verifier the lines it would then
+    have been (tried only when the value as it is does not verify).
+    """
+
+    __slots__ = ("_meta", "_raw_lines")
 
     def field_lines(self, name: str):
         lines = self._fields.get(name)
         if lines is not None:
             return lines
+        raw_lines = self._raw_lines
+        if raw_lines is not None:
+            return raw_lines.get(name)
         meta = self._meta
         if name == "content-type":
             value = meta.get("CONTENT_TYPE")
@@ -84,6 +95,14 @@ class DjangoMessage(Message):
         if value is None:
             return None
         return [value]
+
+    def server_joined_lines(self, name: str):
+        if self._raw_lines is not None or name in self._fields:
+            return None  # the lines as they were sent
+        lines = self.field_lines(name)
+        if lines is None or len(lines) != 1:
+            return None
+        return split_joined_value(lines[0])
 
     def field_value(self, name: str):
         lines = self.field_lines(name)
@@ -110,4 +129,21 @@ def message_from_request(request, body: bytes) -> DjangoMessage:
     # get_host() validates against ALLOWED_HOSTS and honours USE_X_FORWARDED_HOST.
     message.authority = normalize_authority(scheme, request.get_host())
     message._meta = meta
+    message._raw_lines = _asgi_field_lines(request)
     return message
+
+
+def _asgi_field_lines(request) -> dict[str, list[str]] | None:
+    """Every header line of an ASGI request, by lower-case name, as sent (``None`` for WSGI)."""
+    scope = getattr(request, "scope", None)
+    headers = scope.get("headers") if isinstance(scope, dict) else None
+    if headers is None:
+        return None
+    lines: dict[str, list[str]] = {}
+    for name, value in headers:
+        if isinstance(name, bytes):
+            name = name.decode("latin-1")
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        lines.setdefault(name.lower(), []).append(value)
+    return lines

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
-__all__ = ["Message", "normalize_authority"]
+__all__ = ["Message", "normalize_authority", "split_joined_value"]
 
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
@@ -26,6 +26,14 @@ def normalize_authority(scheme: str | None, authority: str) -> str:
         if host and (not host.startswith("[") or host.endswith("]")):
             authority = host
     return authority
+
+
+def split_joined_value(value: str) -> list[str] | None:
+    """The field lines a value joined by a server may have come from: one per comma, each
+    trimmed (``"a,b"`` -> ``["a", "b"]``); ``None`` when there is no comma to split at."""
+    if "," not in value:
+        return None
+    return [part.strip(" \t") for part in value.split(",")]
 
 
 class Message:
@@ -130,6 +138,13 @@ class Message:
         if lines is None:
             return None
         return ", ".join(line.strip(" \t") for line in lines)
+
+    def server_joined_lines(self, name: str) -> list[str] | None:
+        """The field lines of ``name`` as they may have been sent, when the server that handed
+        the message over joined repeated lines into one value and the separator it used is no
+        longer known (WSGI servers join with ``","``, some with ``", "``); ``None`` when the
+        lines are as sent. The default: they are."""
+        return None
 
     def set_field(self, name: str, value: str) -> None:
         self._fields[name.lower()] = [value]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
 from typing import Protocol
 
 from . import sf
@@ -24,6 +25,7 @@ from .errors import (
     NONCE_MISSING,
     NONCE_REPLAYED,
     SIGNATURE_EXPIRED,
+    SIGNATURE_INVALID,
     SIGNATURE_MALFORMED,
     SIGNATURE_MISSING,
     UNKNOWN_KEY,
@@ -318,7 +320,12 @@ def _verify_one(
         raise SignatureError(DIGEST_MISSING, "the body is not covered by a Content-Digest")
 
     base = signature_base(message, comps, params, signature_params=inner_text)
-    used = key.verify(base.encode("ascii"), signature)
+    try:
+        used = key.verify(base.encode("ascii"), signature)
+    except SignatureError as exc:
+        if exc.code != SIGNATURE_INVALID:
+            raise
+        used = _verify_rejoined(message, comps, params, inner_text, key, signature, exc)
 
     if digest_covered and message.body is not None:
         verify_content_digest(message.field_value("content-digest"), message.body)
@@ -342,3 +349,59 @@ def _verify_one(
     )
 
 
+
+
+# -- fields whose lines a server joined (RFC 9421 §2.1) --------------------------------------------
+_MAX_REJOINED_FIELDS = 2  # every combination of up to two fields; beyond, all of them at once
+
+
+class _RejoinedMessage(Message):
+    """``message`` with the lines of some fields read as they were probably sent."""
+
+    __slots__ = ("_base", "_lines")
+
+    def __init__(self, base: Message, lines: dict[str, list[str]]):
+        for slot in Message.__slots__:
+            setattr(self, slot, getattr(base, slot))
+        self._base = base
+        self._lines = lines
+
+    def field_lines(self, name: str):
+        lines = self._lines.get(name)
+        return lines if lines is not None else self._base.field_lines(name)
+
+    def field_value(self, name: str):
+        lines = self.field_lines(name)
+        return None if lines is None else ", ".join(line.strip(" \t") for line in lines)
+
+
+def _rejoined_variants(message: Message, comps):
+    """The messages to try when a covered field may have been sent on several lines that the
+    server joined with a bare ``","``: RFC 9421 §2.1 signs them joined with ``", "``."""
+    splits: dict[str, list[str]] = {}
+    for component in comps:
+        if component.is_derived or component.name in splits or component.params.get("req"):
+            continue
+        lines = message.server_joined_lines(component.name)
+        if lines is not None:
+            splits[component.name] = lines
+    if not splits:
+        return
+    names = list(splits)
+    if len(names) > _MAX_REJOINED_FIELDS:
+        yield _RejoinedMessage(message, splits)
+        return
+    for size in range(1, len(names) + 1):
+        for chosen in combinations(names, size):
+            yield _RejoinedMessage(message, {name: splits[name] for name in chosen})
+
+
+def _verify_rejoined(message, comps, params, inner_text, key, signature, error):
+    for variant in _rejoined_variants(message, comps):
+        base = signature_base(variant, comps, params, signature_params=inner_text)
+        try:
+            return key.verify(base.encode("ascii"), signature)
+        except SignatureError as exc:
+            if exc.code != SIGNATURE_INVALID:
+                raise
+    raise error
