@@ -139,7 +139,7 @@ def stack(transactional_db, redis_url, redis_nonce_cache, settings, monkeypatch)
     from rest_framework_simplejwt import state as simplejwt_state
     from rest_framework_simplejwt.backends import TokenBackend
 
-    from signed_api import keystore
+    from signed_api import keystore, stores
     from signed_api.client import SignatureAuth
     from signed_api.models import ApiKey
     from tests.benchmarks import bench_urls
@@ -157,8 +157,9 @@ def stack(transactional_db, redis_url, redis_nonce_cache, settings, monkeypatch)
     settings.SIMPLE_JWT = {"SIGNING_KEY": JWT_SIGNING_KEY, "ALGORITHM": "HS256"}
     # simplejwt builds its TokenBackend at import time from the settings of that moment.
     monkeypatch.setattr(simplejwt_state, "token_backend", TokenBackend("HS256", JWT_SIGNING_KEY))
-    # keystore keeps its SharedStore per alias; make sure it is built on the Redis cache now.
-    monkeypatch.setattr(keystore, "_store", None)
+    # The shared store follows the settings (redis_nonce_cache set NONCE_CACHE): built anew, on
+    # the Redis cache, at the first request.
+    stores.reset()
 
     user = get_user_model().objects.create_user("bench", "bench@example.com", "bench-password")
     token = Token.objects.create(user=user)
