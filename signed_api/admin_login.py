@@ -37,6 +37,7 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.debug import sensitive_variables
 
 from .models import SecurityEvent
 from .services import events, second_factor, throttle
@@ -87,6 +88,7 @@ class SecondFactorAdminAuthenticationForm(AdminAuthenticationForm):
                          "counted. Please try again in a moment."),
     }
 
+    @sensitive_variables("password", "code")
     def clean(self):
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
