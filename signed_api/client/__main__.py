@@ -308,18 +308,35 @@ def _unreachable(exc, url: str) -> CLIError:
 
 def _refused(exc, auth_url: str) -> CLIError:
     """A :class:`LoginError` as one line, with a hint where one helps."""
-    if exc.code is None:  # no signed_api error body: not where signed_api is mounted
+    if not isinstance(exc.code, str) and exc.status == 400 and exc.body:  # field errors
+        fields = "; ".join(
+            f"{_printable(name)}: {_printable(_joined(errors))}"
+            for name, errors in exc.body.items()
+        )
+        return UsageError(f"400 the server refused the input: {fields}"[:400])
+    if exc.code is None and exc.status >= 500:
+        return CLIError(f"{auth_url} answered HTTP {exc.status}: a server error, try again later")
+    if not isinstance(exc.code, str):  # no signed_api error body: not where it is mounted
         return UsageError(
             f"{auth_url} answered HTTP {exc.status} without a signed_api error",
             hint="AUTH_URL is where signed_api.urls is mounted, e.g."
             " http://127.0.0.1:8000/api/auth/",
         )
-    detail = f": {exc.detail}" if exc.detail else ""
+    detail = f": {_printable(exc.detail)}" if exc.detail else ""
     hint = HINTS.get(exc.code)
     remaining = exc.body.get("attempts_remaining")
     if exc.code == "otp_invalid" and isinstance(remaining, int):
         detail += f" ({remaining} attempts left)"
-    return CLIError(f"{exc.status} {exc.code}{detail}", hint=hint)
+    return CLIError(f"{exc.status} {_printable(exc.code)}{detail}", hint=hint)
+
+
+def _joined(errors) -> str:
+    return " ".join(map(str, errors)) if isinstance(errors, list) else str(errors)
+
+
+def _printable(text, limit: int = 300) -> str:
+    """The server's words on one line, without control characters (no terminal escapes)."""
+    return re.sub(r"[\x00-\x1f\x7f-\x9f]+", " ", str(text))[:limit]
 
 
 def _call(auth_url: str, function, *args, **kwargs):

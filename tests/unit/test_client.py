@@ -728,6 +728,8 @@ class FakeAuthHandler(http.server.BaseHTTPRequestHandler):
         if path.startswith("/html/"):  # not where signed_api is mounted
             status = 201 if path.endswith("/sessions/") and self.command == "POST" else 404
             return self._send(status, b"<html>a web page</html>", "text/html")
+        if path.startswith("/broken/"):  # a server error page
+            return self._send(500, b"<html>Server Error (500)</html>", "text/html")
         if not path.startswith("/api/auth/"):
             return self._json(404, {"detail": "Not found.", "code": "not_found"})
         route = (self.command, path[len("/api/auth/"):])
@@ -748,6 +750,9 @@ class FakeAuthHandler(http.server.BaseHTTPRequestHandler):
         if route == ("POST", "totp/"):
             return self._json(201, {"otpauth_uri": OTPAUTH, "qr_svg": None})
         if route in (("POST", "totp/confirm/"), ("DELETE", "totp/")):
+            if len(data.get("code", "")) > 64:  # DRF's field errors, as CodeSerializer's
+                return self._json(400, {"code": ["Ensure this field has no more than 64 "
+                                                 "characters."]})
             if data.get("code") != GOOD_CODE:
                 return self._json(403, {"detail": "Wrong code.", "code": "otp_invalid"})
             if route[0] == "DELETE":
@@ -756,6 +761,9 @@ class FakeAuthHandler(http.server.BaseHTTPRequestHandler):
         return self._json(404, {"detail": "Not found.", "code": "not_found"})
 
     def _login(self, data):
+        if data.get("username") == "mallory":  # a hostile server's words
+            return self._json(401, {"detail": "no\x1b[2J\nerror: forged line",
+                                    "code": "invalid_credentials"})
         if data.get("username") != "alice" or data.get("password") != "pw":
             return self._json(401, {"detail": "Wrong.", "code": "invalid_credentials"})
         if self.state["second_factor"]:
@@ -1128,11 +1136,18 @@ def test_cli_logout_ends_this_session(fake_auth):
                                                        "SIGNED_API_SECRET": "***"}, 2,
          ["SIGNED_API_SECRET", "base64url"]),
         (["logout", "{base}/api/auth/"], {}, 2, ["SIGNED_API_KEY_ID"]),
+        (["totp", "confirm", "{base}/api/auth/", "1" * 65], SESSION_ENV, 2,
+         ["400 the server refused the input: code: Ensure this field"]),
+        (["login", "{base}/broken/", "--username", "alice"], {"SIGNED_API_PASSWORD": "pw"}, 1,
+         ["HTTP 500: a server error"]),
+        (["login", "{base}/api/auth/", "--username", "mallory"], {"SIGNED_API_PASSWORD": "pw"},
+         1, ["401 invalid_credentials: no [2J error: forged line"]),
     ],
     ids=["bad-json", "relative-url", "connection-refused", "login-refused-connection",
          "logout-refused-connection", "totp-refused-connection", "login-not-json",
          "totp-not-json", "login-nothing-to-log-in-with", "login-wrong-password",
-         "login-relative-url", "bad-secret", "logout-no-key"],
+         "login-relative-url", "bad-secret", "logout-no-key", "field-errors", "server-error",
+         "control-characters-from-the-server"],
 )
 def test_cli_user_mistakes_are_one_line_errors(fake_auth, args, env, status, mentions):
     args = [a.replace("{base}", fake_auth["base"]) for a in args]
