@@ -128,9 +128,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"not a number of seconds above 0: {text!r}")
+    return value
+
+
 def _timeout(parser) -> None:
     parser.add_argument(
-        "--timeout", type=float, default=30.0, metavar="SECONDS", help="seconds (default 30)"
+        "--timeout", type=_seconds, default=30.0, metavar="SECONDS", help="seconds (default 30)"
     )
 
 

@@ -1159,9 +1159,10 @@ def test_cli_user_mistakes_are_one_line_errors(fake_auth, args, env, status, men
 @pytest.mark.parametrize(
     "args",
     [["totp"], ["totp", "confirm", "http://h/api/auth/"], ["totp", "frobnicate"], [],
-     ["login"], ["GET"]],
+     ["login"], ["GET"], ["GET", "http://h/", "--timeout", "0"],
+     ["login", "http://h/", "--timeout", "nan"]],
     ids=["totp-no-action", "totp-confirm-no-code", "totp-unknown-action", "nothing",
-         "login-no-url", "request-no-url"],
+         "login-no-url", "request-no-url", "timeout-zero", "timeout-nan"],
 )
 def test_cli_usage_errors_exit_2_with_the_usage(args):
     done = run_cli(args, {})
