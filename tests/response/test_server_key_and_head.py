@@ -41,15 +41,19 @@ def _pem(private) -> bytes:
     )
 
 
-@pytest.fixture(params=["ed25519", "ecdsa-p256-sha256"])
-def client_held(request, user):
-    """``SignatureAuth`` with a client-held key of each algorithm."""
-    if request.param == "ed25519":
+def _client_held_auth(user, algorithm: str) -> SignatureAuth:
+    if algorithm == "ed25519":
         private = ed25519.Ed25519PrivateKey.generate()
     else:
         private = ec.generate_private_key(ec.SECP256R1())
-    key, _ = ApiKey.objects.create_key(user, algorithm=request.param, public_key=_pem(private))
-    return SignatureAuth(key.key_id, private, algorithm=request.param)
+    key, _ = ApiKey.objects.create_key(user, algorithm=algorithm, public_key=_pem(private))
+    return SignatureAuth(key.key_id, private, algorithm=algorithm)
+
+
+@pytest.fixture(params=["ed25519", "ecdsa-p256-sha256"])
+def client_held(request, user):
+    """``SignatureAuth`` with a client-held key of each algorithm."""
+    return _client_held_auth(user, request.param)
 
 
 @pytest.fixture
@@ -121,9 +125,12 @@ def test_hmac_response_names_and_verifies_by_the_request_key(live_server, hmac_a
 
 
 # -- HEAD --------------------------------------------------------------------------------------
-@pytest.fixture(params=["hmac", "client-held"])
-def any_auth(request, hmac_auth, client_held):
-    return hmac_auth if request.param == "hmac" else client_held
+@pytest.fixture(params=["hmac-sha256", "ed25519", "ecdsa-p256-sha256"])
+def any_auth(request, user):
+    if request.param == "hmac-sha256":
+        key, secret = ApiKey.objects.create_key(user, name="head")
+        return SignatureAuth(key.key_id, secret)
+    return _client_held_auth(user, request.param)
 
 
 def test_head_response_verifies_with_the_python_client(live_server, any_auth):
