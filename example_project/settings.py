@@ -11,6 +11,8 @@ Defaults need nothing installed: SQLite under ``var/`` and in-process caches. En
 import os
 from pathlib import Path
 
+import django
+
 from example_project.dburl import parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,6 +70,14 @@ DATABASES = {
 }
 if "DATABASE_URL" not in os.environ:
     _DEFAULT_SQLITE.parent.mkdir(exist_ok=True)  # var/ is git-ignored
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several workers (and threads) write to one file: wait up to 20 s for the write lock
+    # rather than fail at once, and on Django 5.1+ take it as a transaction begins, so two
+    # transactions never deadlock over it (docs/sessions.md, "SQLite").
+    _SQLITE_OPTIONS = DATABASES["default"].setdefault("OPTIONS", {})
+    _SQLITE_OPTIONS.setdefault("timeout", 20)
+    if django.VERSION >= (5, 1):
+        _SQLITE_OPTIONS.setdefault("transaction_mode", "IMMEDIATE")
 
 _REDIS_URL = os.environ.get("REDIS_URL")
 CACHES = {
