@@ -10,6 +10,7 @@ the message of a record that has none) with :func:`escape`. Modules take their l
 from __future__ import annotations
 
 import logging
+import numbers
 
 __all__ = ["EscapingFilter", "escape", "get_logger", "MAX_LENGTH"]
 
@@ -46,7 +47,7 @@ def escape(value: object, max_length: int = MAX_LENGTH) -> str:
 
 
 class EscapingFilter(logging.Filter):
-    """Escapes the arguments of every record (numbers stay numbers, for ``%d``)."""
+    """Escapes the arguments of every record (numbers stay numbers, for ``%d`` and ``%.2f``)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
@@ -60,7 +61,7 @@ class EscapingFilter(logging.Filter):
 
 
 def _safe_arg(arg: object) -> object:
-    if arg is None or isinstance(arg, (bool, int, float)):
+    if arg is None or isinstance(arg, numbers.Number):
         return arg
     return escape(arg)
 
