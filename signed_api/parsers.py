@@ -72,6 +72,18 @@ class JSONTooDeep(ParseErrorWithCode):
         super().__init__(detail, JSON_TOO_DEEP)
 
 
+def _encoding(parser_context) -> str:
+    """The request's charset, or ``DEFAULT_CHARSET``; only text encodings (what DRF 3.15's
+    ``parsers.get_encoding`` does, which DRF 3.14 lacks). A bytes-to-bytes codec such as
+    ``bz2_codec`` would decompress the body after the size limit was checked."""
+    encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+    try:
+        "".encode(encoding)  # unlike codecs.decode(), str.encode() refuses non-text codecs
+    except (LookupError, UnicodeError):
+        raise ParseErrorWithCode(f"Unsupported charset {encoding!r} in Content-Type.") from None
+    return encoding
+
+
 def upload_limit() -> int | None:
     return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
@@ -118,7 +130,7 @@ class JSONParser(parsers.JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         parser_context = parser_context or {}
-        encoding = parsers.get_encoding(parser_context)
+        encoding = _encoding(parser_context)
         raw = read_limited(stream, _refuse_declared_size(parser_context))
         try:
             text = codecs.decode(raw, encoding)
@@ -160,7 +172,7 @@ class FormParser(parsers.FormParser):
 
         limit = _refuse_declared_size(parser_context)
         raw = read_limited(stream, limit)
-        return QueryDict(raw, encoding=parsers.get_encoding(parser_context or {}))
+        return QueryDict(raw, encoding=_encoding(parser_context))
 
 
 #: DRF's default parsers, with the JSON and form parsers above in place of DRF's own
