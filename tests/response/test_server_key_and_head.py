@@ -15,6 +15,7 @@ import base64
 import socket
 from urllib.parse import urlsplit
 
+import django
 import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
@@ -177,10 +178,13 @@ def test_raw_head_response_has_no_body_and_a_verifiable_signature(live_server, h
         + "\r\n"
     ).encode("latin-1")
     status, headers, body = raw_request(live_server.url, request_bytes)
-    assert status == 200 and body == b""
+    assert status == 200
+    if django.VERSION >= (5, 0):  # older development servers wrote the body after a HEAD
+        assert body == b""
     names = {name.lower() for name, _ in headers}
     assert {"signature", "signature-input", "content-digest"} <= names
-    verify_raw_response(hmac_auth, "HEAD", url, signed, status, headers, body)
+    # A HEAD response has no content (RFC 9110 §9.3.2), whatever a server writes after it.
+    verify_raw_response(hmac_auth, "HEAD", url, signed, status, headers, b"")
 
 
 def verify_raw_response(auth, method, url, signed_headers, status, headers, body):
