@@ -1,6 +1,7 @@
 # Two commands for newcomers (see README.md):
 #   make demo   serve the example project on http://127.0.0.1:8000/
-#   make test   lint, the test suite on SQLite + locmem, again on real PostgreSQL + Redis, docs
+#   make test   lint, the test suite on SQLite, again on real PostgreSQL + Redis, again on the
+#               oldest supported Django and DRF, docs
 # Both create .venv and install the project into it first; nothing else needs installing by hand
 # (make test wants redis-server and the PostgreSQL server binaries; .ci/run installs them).
 
@@ -17,18 +18,19 @@ PYTEST_ARGS ?=
 DEMO_SETUP_COMMAND ?= signed_api_demo
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo demo-setup migrate test lint test-sqlite test-services docs bench compat clean
+.PHONY: help install demo demo-setup migrate test lint test-sqlite test-services test-oldest docs \
+	bench compat clean
 
 help:
 	@echo "make demo    serve the example project on http://127.0.0.1:8000/"
-	@echo "make test    ruff, pytest on SQLite+locmem, pytest on PostgreSQL+Redis, mkdocs --strict"
+	@echo "make test    ruff, pytest on SQLite, on PostgreSQL+Redis, on the oldest Django+DRF, mkdocs"
 	@echo "make bench   the benchmarks in tests/benchmarks"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --disable-pip-version-check --quiet -e '.[client,test,docs]'
+	$(PY) -m pip install --disable-pip-version-check --quiet -e '.[client,qr,test,docs]'
 	touch $@
 
 install: $(STAMP)
@@ -55,7 +57,7 @@ demo: demo-setup
 # that means the suite is broken, so it fails. In the second pass it only means nothing there needs
 # a real server, which is fine.
 
-test: lint test-sqlite test-services docs
+test: lint test-sqlite test-services test-oldest docs
 
 lint: $(STAMP)
 	$(BIN)/ruff check signed_api tests example_project
@@ -77,26 +79,48 @@ test-services: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
+# Pass 3: the SQLite pass again on the oldest Django and DRF that pyproject.toml admits, in a venv
+# of its own under .compat/ (reinstalled when pyproject.toml changes), with the oldest Python
+# pyenv has that requires-python admits (3.10), else $(PYTHON). The browser tests are left out:
+# they test the admin's pages in Chromium, not the versions.
+OLDEST_DEPS   ?= 'django>=4.2,<4.3' 'djangorestframework>=3.14,<3.15'
+OLDEST_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python) $(PYTHON))
+OLDEST_VENV   := .compat/oldest
+OLDEST_STAMP  := $(OLDEST_VENV)/.installed
+
+$(OLDEST_STAMP): pyproject.toml
+	[ -x $(OLDEST_VENV)/bin/python ] || $(OLDEST_PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_VENV)/bin/python -m pip install --disable-pip-version-check --quiet \
+		$(OLDEST_DEPS) -e '.[client,qr,test]'
+	touch $@
+
+test-oldest: $(OLDEST_STAMP)
+	@$(OLDEST_VENV)/bin/python -c 'import django, rest_framework, sys; print("test-oldest: Python", \
+		sys.version.split()[0], "Django", django.get_version(), "DRF", rest_framework.VERSION)'
+	@start=$$(date +%s); \
+	env -u DATABASE_URL -u REDIS_URL $(OLDEST_VENV)/bin/python -m pytest --ignore=tests/browser \
+		$(PYTEST_ARGS) || exit $$?; \
+	echo "test-oldest: passed in $$(( $$(date +%s) - start )) s"
+
 # --- benchmarks (not part of make test) -----------------------------------------------------------
 
 bench: $(STAMP)
 	$(PYTEST) tests/benchmarks -o addopts="" -ra --strict-markers -p no:cacheprovider \
 		--benchmark-only --benchmark-columns=min,median,mean,stddev,rounds $(PYTEST_ARGS)
 
-# --- compatibility (not part of make test: it installs other Django versions) ---------------------
-# The suite on SQLite under Django 4.2 (the oldest supported) with this Python, and under the newest
-# Django with Python 3.12 and 3.13 where pyenv has them. Each gets its own venv under .compat/.
+# --- compatibility (not part of make test: it needs pyenv's newer Pythons) -----------------------
+# The suite on SQLite under the newest Django with Python 3.12 and 3.13 where pyenv has them, each
+# in its own venv under .compat/. The oldest Django and DRF are `make test-oldest`, part of make test.
 COMPAT_PYTHONS ?= $(wildcard $(HOME)/.pyenv/versions/3.12.*/bin/python) \
                   $(wildcard $(HOME)/.pyenv/versions/3.13.*/bin/python)
 compat:
 	@set -e; \
 	run() { venv=.compat/$$1; shift; py=$$1; shift; \
 		[ -x $$venv/bin/python ] || $$py -m venv $$venv; \
-		$$venv/bin/python -m pip install --quiet --disable-pip-version-check "$$@" -e '.[client,test]'; \
+		$$venv/bin/python -m pip install --quiet --disable-pip-version-check "$$@" -e '.[client,qr,test]'; \
 		$$venv/bin/python -c 'import django, sys; print("compat:", sys.version.split()[0], "Django", django.get_version())'; \
 		env -u DATABASE_URL -u REDIS_URL $$venv/bin/python -m pytest -q -p no:cacheprovider \
 			--ignore=tests/browser -W error::DeprecationWarning; }; \
-	run django42 $(PYTHON) 'django>=4.2,<4.3'; \
 	for py in $(COMPAT_PYTHONS); do run $$(basename $$(dirname $$(dirname $$py))) $$py 'django>=5.2'; done
 
 clean:
