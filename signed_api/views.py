@@ -312,22 +312,25 @@ class TOTPConfirmView(SessionOnly, APIView):
 def _code_action(request, action, *, success_status: int) -> Response:
     serializer = CodeSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    username = request.user.get_username()
+    failure = None
+    # Charged before the code is checked, handed back unless it was a wrong code.
     try:
-        throttle.check(username, None)
+        with throttle.attempt(request.user.get_username(), None) as attempt:
+            try:
+                result = session_flows.retry_when_busy(action)(
+                    request.user, serializer.validated_data["code"]
+                )
+            except second_factor.SecondFactorError as error:
+                failure = error
+            if failure is None or failure.code != "otp_invalid":
+                attempt.succeeded()
     except throttle.ThrottledError as exc:
         return error_response("throttled", "Too many wrong codes.", wait=exc.wait)
-    try:
-        result = session_flows.retry_when_busy(action)(
-            request.user, serializer.validated_data["code"]
-        )
     except session_flows.FlowError as error:
         return _flow_error(error)
-    except second_factor.SecondFactorError as error:
-        if error.code == "otp_invalid":
-            throttle.record_failure(username, None)
-            return error_response(error.code, error.detail, http_status=403)
-        return error_response(error.code, error.detail, http_status=409)
+    if failure is not None:
+        status_code = 403 if failure.code == "otp_invalid" else 409
+        return error_response(failure.code, failure.detail, http_status=status_code)
     if success_status == 204:
         return Response(status=204)
     return Response({"recovery_codes": result}, status=success_status, headers=_NO_STORE)

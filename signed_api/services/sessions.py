@@ -80,7 +80,7 @@ class ClientInfo:
     def from_request(cls, request, device_name: str = "") -> ClientInfo:
         meta = request.META
         return cls(
-            address=meta.get("REMOTE_ADDR") or None,
+            address=throttle.client_address(request),
             user_agent=(meta.get("HTTP_USER_AGENT") or "")[:256],
             device_name=(device_name or "")[:100],
         )
@@ -318,16 +318,20 @@ def _finish_login(user, client: ClientInfo, *, remember: bool, via: str, request
 def login_with_password(request, username: str, password: str, *, remember: bool,
                         device_name: str = "") -> IssuedSession | PendingChallenge:
     client = ClientInfo.from_request(request, device_name)
+    user = None
+    # The attempt is charged before the password is checked (atomically, in the shared store)
+    # and handed back when it was right: parallel guesses cannot slip past the budget.
     try:
-        throttle.check(username, client.address)
+        with throttle.attempt(username, client.address) as attempt:
+            # authenticate() runs every backend; ModelBackend hashes the password against a
+            # dummy user when the username is unknown, so both failures take about the same
+            # time. It also sends user_login_failed.
+            user = authenticate(request, username=username, password=password)
+            if user is not None and user.is_active:
+                attempt.succeeded()
     except throttle.ThrottledError as exc:
         raise FlowError("throttled", "Too many failed attempts.", wait=exc.wait) from None
-    # authenticate() runs every backend; ModelBackend hashes the password against a dummy user
-    # when the username is unknown, so both failures take about the same time. It also sends
-    # user_login_failed.
-    user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
-        throttle.record_failure(username, client.address)
         events.record(
             SecurityEvent.LOGIN_FAILED, username=username, request=request,
             gate=f"{username}\0{client.address}", detail={"reason": "invalid_credentials"},
@@ -381,7 +385,6 @@ def verify_challenge(request, challenge_id: str, challenge_token: str, code: str
     if lookup is None or not isinstance(challenge_token, str) or not challenge_token:
         raise gone
     secret = challenge_token
-    max_attempts = int(signed_api_settings.TWO_FACTOR_MAX_ATTEMPTS)
     outcome: FlowError | IssuedSession
     with write_transaction():
         challenge = (
@@ -395,51 +398,50 @@ def verify_challenge(request, challenge_id: str, challenge_token: str, code: str
         # Wrong codes count against the user like wrong passwords, across challenges: knowing
         # the password must not buy unlimited guesses at the second factor.
         username = challenge.user.get_username()
-        address = ClientInfo.from_request(request).address
         try:
-            throttle.check(username, address)
+            with throttle.attempt(username, throttle.client_address(request)) as attempt:
+                outcome = _answer_challenge(request, challenge, code, gone)
+                if not isinstance(outcome, FlowError) or outcome.code == "challenge_expired":
+                    attempt.succeeded()  # a right code, or no code checked at all
         except throttle.ThrottledError as exc:
             raise FlowError("throttled", "Too many failed attempts.", wait=exc.wait) from None
-        if challenge.expires_at <= timezone.now() or not challenge.user.is_active:
-            challenge.delete()
-            outcome = gone
-        elif second_factor.verify_code(challenge.user, code):
-            client = ClientInfo(
-                challenge.client_address, challenge.user_agent, challenge.device_name
-            )
-            user, remember = challenge.user, challenge.remember
-            challenge.delete()
-            outcome = _finish_login(
-                user, client, remember=remember, via="second_factor", request=request
-            )
-        else:
-            throttle.record_failure(username, address)
-            challenge.attempts += 1
-            remaining = max_attempts - challenge.attempts
-            if remaining <= 0:
-                challenge.delete()
-                outcome = FlowError(
-                    "otp_attempts_exhausted", "Too many wrong codes; log in again."
-                )
-            else:
-                challenge.save(update_fields=["attempts"])
-                outcome = FlowError(
-                    "otp_invalid", "The code is not valid.", attempts_remaining=remaining
-                )
-            user = challenge.user
-            transaction.on_commit(
-                lambda: signals.second_factor_failed.send(
-                    sender=LoginChallenge, user=user, request=request
-                )
-            )
-            transaction.on_commit(
-                lambda: events.record(
-                    SecurityEvent.SECOND_FACTOR_FAILED, user=user, request=request,
-                    gate=f"2fa\0{user.pk}",
-                )
-            )
     if isinstance(outcome, FlowError):
         raise outcome
+    return outcome
+
+
+def _answer_challenge(request, challenge: LoginChallenge, code: str,
+                      gone: FlowError) -> FlowError | IssuedSession:
+    """Check ``code`` for a locked challenge whose token matched (within its transaction)."""
+    max_attempts = int(signed_api_settings.TWO_FACTOR_MAX_ATTEMPTS)
+    if challenge.expires_at <= timezone.now() or not challenge.user.is_active:
+        challenge.delete()
+        return gone
+    user = challenge.user
+    if second_factor.verify_code(user, code):
+        client = ClientInfo(challenge.client_address, challenge.user_agent, challenge.device_name)
+        remember = challenge.remember
+        challenge.delete()
+        return _finish_login(user, client, remember=remember, via="second_factor", request=request)
+    challenge.attempts += 1
+    remaining = max_attempts - challenge.attempts
+    if remaining <= 0:
+        challenge.delete()
+        outcome = FlowError("otp_attempts_exhausted", "Too many wrong codes; log in again.")
+    else:
+        challenge.save(update_fields=["attempts"])
+        outcome = FlowError("otp_invalid", "The code is not valid.", attempts_remaining=remaining)
+    transaction.on_commit(
+        lambda: signals.second_factor_failed.send(
+            sender=LoginChallenge, user=user, request=request
+        )
+    )
+    transaction.on_commit(
+        lambda: events.record(
+            SecurityEvent.SECOND_FACTOR_FAILED, user=user, request=request,
+            gate=f"2fa\0{user.pk}",
+        )
+    )
     return outcome
 
 
@@ -447,59 +449,20 @@ def verify_challenge(request, challenge_id: str, challenge_token: str, code: str
 def login_with_remember_token(request, text: str, *, device_name: str = "") -> IssuedSession:
     client = ClientInfo.from_request(request, device_name)
     invalid = FlowError("remember_token_invalid", "The remember-me token is not valid.")
+    theft_family = None
+    # Guessing tokens draws on the client address's budget, charged before the token is looked
+    # at; anything but an invalid token hands the charge back.
     try:
-        throttle.check(None, client.address)
+        with throttle.attempt(None, client.address) as attempt:
+            parts = tokens.split(REMEMBER_KIND, text)
+            if parts is None:
+                outcome: FlowError | IssuedSession = invalid
+            else:
+                outcome, theft_family = _redeem_remember_token(request, client, *parts, invalid)
+            if not (isinstance(outcome, FlowError) and outcome is invalid):
+                attempt.succeeded()
     except throttle.ThrottledError as exc:
         raise FlowError("throttled", "Too many failed attempts.", wait=exc.wait) from None
-    parts = tokens.split(REMEMBER_KIND, text)
-    if parts is None:
-        throttle.record_failure(None, client.address)
-        raise invalid
-    lookup, secret = parts
-    grace = timedelta(seconds=int(signed_api_settings.REMEMBER_REUSE_GRACE))
-    theft_family = None
-    outcome: FlowError | IssuedSession
-    with write_transaction():
-        token = (
-            RememberToken.objects.select_for_update()
-            .select_related("family", "family__user")
-            .filter(lookup=lookup)
-            .first()
-        )
-        if token is None or not tokens.matches(secret, token.secret_hash):
-            outcome = invalid
-        else:
-            family = RememberFamily.objects.select_for_update().get(pk=token.family_id)
-            user = token.family.user
-            now = timezone.now()
-            if family.revoked_at is not None or family.expires_at <= now or not user.is_active:
-                outcome = invalid
-            elif family.auth_fingerprint != second_factor.fingerprint(user):
-                revoke_family(family, "credentials_changed")
-                outcome = invalid
-            elif token.consumed_at is not None and now - token.consumed_at > grace:
-                revoke_family(family, "reused")
-                theft_family = family
-                outcome = FlowError(
-                    "remember_token_reused",
-                    "This remember-me token was already used; every session it gave is ended.",
-                )
-            else:
-                if token.consumed_at is None:
-                    token.consumed_at = now
-                    token.save(update_fields=["consumed_at"])
-                # Within the grace period (parallel requests of one device) a reuse is
-                # accepted like the first use: a new session and a new token of the family.
-                issued = create_session(
-                    user, client, family=family, via="remember_token", request=request
-                )
-                issued.remember_token = _issue_remember_token(family)
-                user_logged_in.send(sender=user.__class__, request=request, user=user)
-                events.record(
-                    SecurityEvent.LOGIN_SUCCEEDED, user=user, key_id=issued.session.key_id,
-                    request=request, detail={"via": "remember_token", "remember": True},
-                )
-                outcome = issued
     if theft_family is not None:
         events.record(
             SecurityEvent.REMEMBER_TOKEN_THEFT, user=theft_family.user, request=request,
@@ -509,7 +472,48 @@ def login_with_remember_token(request, text: str, *, device_name: str = "") -> I
             sender=RememberFamily, user=theft_family.user, family=theft_family, request=request
         )
     if isinstance(outcome, FlowError):
-        if outcome.code == "remember_token_invalid":
-            throttle.record_failure(None, client.address)
         raise outcome
     return outcome
+
+
+def _redeem_remember_token(request, client: ClientInfo, lookup: str, secret: str,
+                           invalid: FlowError):
+    """``(outcome, stolen family or None)`` for the token ``lookup``/``secret``."""
+    grace = timedelta(seconds=int(signed_api_settings.REMEMBER_REUSE_GRACE))
+    with write_transaction():
+        token = (
+            RememberToken.objects.select_for_update()
+            .select_related("family", "family__user")
+            .filter(lookup=lookup)
+            .first()
+        )
+        if token is None or not tokens.matches(secret, token.secret_hash):
+            return invalid, None
+        family = RememberFamily.objects.select_for_update().get(pk=token.family_id)
+        user = token.family.user
+        now = timezone.now()
+        if family.revoked_at is not None or family.expires_at <= now or not user.is_active:
+            return invalid, None
+        if family.auth_fingerprint != second_factor.fingerprint(user):
+            revoke_family(family, "credentials_changed")
+            return invalid, None
+        if token.consumed_at is not None and now - token.consumed_at > grace:
+            revoke_family(family, "reused")
+            reused = FlowError(
+                "remember_token_reused",
+                "This remember-me token was already used; every session it gave is ended.",
+            )
+            return reused, family
+        if token.consumed_at is None:
+            token.consumed_at = now
+            token.save(update_fields=["consumed_at"])
+        # Within the grace period (parallel requests of one device) a reuse is accepted like
+        # the first use: a new session and a new token of the family.
+        issued = create_session(user, client, family=family, via="remember_token", request=request)
+        issued.remember_token = _issue_remember_token(family)
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
+        events.record(
+            SecurityEvent.LOGIN_SUCCEEDED, user=user, key_id=issued.session.key_id,
+            request=request, detail={"via": "remember_token", "remember": True},
+        )
+        return issued, None
