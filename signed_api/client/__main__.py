@@ -296,7 +296,11 @@ def auth_from_env(environ=None) -> SignatureAuth:
 
 # -- talking to the server ---------------------------------------------------------------------
 def _check_url(url: str, what: str = "URL") -> None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise UsageError(f"not a valid {what}: {url!r}") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(f"{what} must be an absolute http(s) URL, got {url!r}")
 
@@ -520,6 +524,8 @@ def request_main(argv) -> int:
         raise UsageError(
             "install the client extra: pip install 'django-signed-api[client]'"
         ) from None
+    if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", args.method):
+        raise UsageError(f"not an HTTP method: {args.method!r}")
     _check_url(args.url)
     kwargs = {}
     if args.json_body is not None:
@@ -527,6 +533,8 @@ def request_main(argv) -> int:
             parsed = json.loads(args.json_body)
         except ValueError as exc:
             raise UsageError(f"--json is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise UsageError("--json is nested too deeply") from None
         kwargs["data"] = json.dumps(parsed).encode("utf-8")
         kwargs["headers"] = {"Content-Type": "application/json"}
     auth = auth_from_env()
@@ -543,6 +551,8 @@ def request_main(argv) -> int:
                 response = http.send(prepared, timeout=args.timeout)
             except requests.RequestException as exc:
                 raise _unreachable(exc, args.url) from None
+            except ValueError as exc:  # e.g. http.client refusing a header or a method
+                raise UsageError(f"cannot send the request: {exc}") from None
             _print_response(response)
             _report_response_signature(auth, response)
     if args.replay:  # success means: the first went through and the replay was refused

@@ -1142,12 +1142,19 @@ def test_cli_logout_ends_this_session(fake_auth):
          ["HTTP 500: a server error"]),
         (["login", "{base}/api/auth/", "--username", "mallory"], {"SIGNED_API_PASSWORD": "pw"},
          1, ["401 invalid_credentials: no [2J error: forged line"]),
+        (["GE T", "{base}/api/notes/"], HMAC_ENV, 2, ["not an HTTP method"]),
+        (["GET", "http://[::1/"], HMAC_ENV, 2, ["not a valid URL"]),
+        (["GET", "http://127.0.0.1:99999/"], HMAC_ENV, 2, ["not a valid URL"]),
+        (["login", "http://[::1/", "--username", "a"], {}, 2, ["not a valid AUTH_URL"]),
+        (["POST", "{base}/api/notes/", "--json", "[" * 100_000], HMAC_ENV, 2,
+         ["--json is nested too deeply"]),
     ],
     ids=["bad-json", "relative-url", "connection-refused", "login-refused-connection",
          "logout-refused-connection", "totp-refused-connection", "login-not-json",
          "totp-not-json", "login-nothing-to-log-in-with", "login-wrong-password",
          "login-relative-url", "bad-secret", "logout-no-key", "field-errors", "server-error",
-         "control-characters-from-the-server"],
+         "control-characters-from-the-server", "bad-method", "bad-ipv6-url", "bad-port",
+         "login-bad-url", "json-too-deep"],
 )
 def test_cli_user_mistakes_are_one_line_errors(fake_auth, args, env, status, mentions):
     args = [a.replace("{base}", fake_auth["base"]) for a in args]
