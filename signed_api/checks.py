@@ -7,11 +7,6 @@ from django.core.checks import Error, Tags, Warning, register
 
 from .conf import DEFAULTS
 
-LOCAL_CACHE_BACKENDS = (
-    "django.core.cache.backends.locmem.LocMemCache",
-    "django.core.cache.backends.dummy.DummyCache",
-)
-
 
 @register(Tags.security)
 def check_settings(app_configs=None, **kwargs):
@@ -42,46 +37,7 @@ def check_settings(app_configs=None, **kwargs):
                 id="signed_api.W003",
             )
         )
-    alias = user.get("NONCE_CACHE", DEFAULTS["NONCE_CACHE"])
-    caches = getattr(settings, "CACHES", {})
-    if alias not in caches:
-        messages.append(
-            Error(f"SIGNED_API['NONCE_CACHE'] names cache {alias!r}, which CACHES lacks.",
-                  id="signed_api.E004")
-        )
-    else:
-        config = caches[alias]
-        backend = config.get("BACKEND", "")
-        if backend == "django.core.cache.backends.dummy.DummyCache":
-            messages.append(
-                Error(
-                    f"The nonce cache {alias!r} is a DummyCache: it remembers no nonce, so "
-                    "every replay would pass.",
-                    hint="Use Redis through django-redis (or locmem for a single process).",
-                    id="signed_api.E008",
-                )
-            )
-        elif backend in LOCAL_CACHE_BACKENDS:
-            messages.append(
-                Warning(
-                    f"The nonce cache {alias!r} uses {backend.rsplit('.', 1)[-1]}: nonces and key "
-                    "revocations are then seen by this process only.",
-                    hint="Use Redis through django-redis when more than one process serves "
-                    "requests (see docs/settings.md#nonce_cache).",
-                    id="signed_api.W001",
-                )
-            )
-        if config.get("OPTIONS", {}).get("IGNORE_EXCEPTIONS") or getattr(
-            settings, "DJANGO_REDIS_IGNORE_EXCEPTIONS", False
-        ):
-            messages.append(
-                Error(
-                    f"The nonce cache {alias!r} ignores exceptions; a failed nonce write would "
-                    "look like a new nonce.",
-                    hint="Remove IGNORE_EXCEPTIONS for this alias; signed_api fails closed (503).",
-                    id="signed_api.E005",
-                )
-            )
+    messages += _store_messages(user)
     prefixes = [
         user.get(name, DEFAULTS[name])
         for name in ("KEY_ID_PREFIX", "SESSION_ID_PREFIX", "ENROLLMENT_KEY_PREFIX")
@@ -181,29 +137,130 @@ def check_response_signing(app_configs=None, **kwargs):
     return []
 
 
-_STOCK_PARSERS = ("rest_framework.parsers.JSONParser", "rest_framework.parsers.FormParser")
+# -- the shared store (nonces, guessing-budget counters, key state) -----------------------------
+def _store_messages(user: dict) -> list:
+    from django.utils.module_loading import import_string
+
+    from .stores.redis import is_redis_backend
+
+    messages = []
+    configured = user.get("STORE", DEFAULTS["STORE"])
+    alias = user.get("NONCE_CACHE", DEFAULTS["NONCE_CACHE"])
+    if configured:
+        try:
+            cls = import_string(configured) if isinstance(configured, str) else configured
+        except ImportError as exc:
+            return [Error(f"SIGNED_API['STORE'] cannot be imported: {exc}", id="signed_api.E011")]
+        if not getattr(cls, "shared", True):
+            if user.get("ALLOW_PROCESS_LOCAL_STORE"):
+                messages.append(
+                    Warning(
+                        f"The shared store is {cls.__name__}, which is per process: a replay "
+                        "that reaches another process is answered.",
+                        hint="Only a test suite should set ALLOW_PROCESS_LOCAL_STORE.",
+                        id="signed_api.W001",
+                    )
+                )
+            else:
+                messages.append(
+                    Error(
+                        f"SIGNED_API['STORE'] is {cls.__name__}, a per-process store for tests: "
+                        "replays that reach another worker would be answered.",
+                        hint="Remove STORE (the database table is the default) or set "
+                        "NONCE_CACHE to a Redis cache; tests may set ALLOW_PROCESS_LOCAL_STORE.",
+                        id="signed_api.E010",
+                    )
+                )
+        return messages
+    caches = getattr(settings, "CACHES", {})
+    if alias:
+        if alias not in caches:
+            return [
+                Error(f"SIGNED_API['NONCE_CACHE'] names cache {alias!r}, which CACHES lacks.",
+                      id="signed_api.E004")
+            ]
+        config = caches[alias]
+        backend = config.get("BACKEND", "")
+        if not is_redis_backend(backend):
+            messages.append(
+                Error(
+                    f"The nonce cache {alias!r} uses {backend.rsplit('.', 1)[-1]}, which forgets "
+                    "entries before they expire (it culls at MAX_ENTRIES, evicts, is per "
+                    "process, or stores nothing): a forgotten nonce can be replayed.",
+                    hint="Point NONCE_CACHE at Redis (django-redis), or remove NONCE_CACHE to "
+                    "keep the shared store in a table of the database.",
+                    id="signed_api.E008",
+                )
+            )
+        if config.get("OPTIONS", {}).get("IGNORE_EXCEPTIONS") or getattr(
+            settings, "DJANGO_REDIS_IGNORE_EXCEPTIONS", False
+        ):
+            messages.append(
+                Error(
+                    f"The nonce cache {alias!r} ignores exceptions; a failed nonce write would "
+                    "look like a new nonce.",
+                    hint="Remove IGNORE_EXCEPTIONS for this alias; signed_api fails closed (503).",
+                    id="signed_api.E005",
+                )
+            )
+        return messages
+    database = user.get("STORE_DATABASE", DEFAULTS["STORE_DATABASE"])
+    databases = getattr(settings, "DATABASES", {})
+    if database not in databases:
+        return [
+            Error(f"SIGNED_API['STORE_DATABASE'] names database {database!r}, which DATABASES "
+                  "lacks.", id="signed_api.E012")
+        ]
+    engine = databases[database].get("ENGINE", "")
+    if not any(vendor in engine for vendor in ("sqlite3", "postgresql", "postgis")):
+        messages.append(
+            Error(
+                f"The shared store table needs SQLite or PostgreSQL (INSERT ... ON CONFLICT); "
+                f"database {database!r} uses {engine.rsplit('.', 1)[-1] or 'no engine'}.",
+                hint="Point NONCE_CACHE at Redis, or STORE_DATABASE at a SQLite or PostgreSQL "
+                "alias.",
+                id="signed_api.E013",
+            )
+        )
+    if databases[database].get("ATOMIC_REQUESTS"):
+        messages.append(
+            Warning(
+                f"The shared store is a table of database {database!r}, which has "
+                "ATOMIC_REQUESTS: a view that fails rolls back the nonce its request used, so "
+                "that request can be sent again within the window.",
+                hint="Give the store its own alias of the same database (a second DATABASES "
+                "entry without ATOMIC_REQUESTS) in STORE_DATABASE, or use Redis.",
+                id="signed_api.W008",
+            )
+        )
+    return messages
 
 
 @register(Tags.security)
-def check_parsers(app_configs=None, **kwargs):
-    """DRF's stock JSON parser answers deeply nested JSON with a 500 (RecursionError) and, like
-    its form parser, reads a body of any size (docs/django.md)."""
-    from rest_framework.settings import DEFAULTS as DRF_DEFAULTS
+def check_redis_eviction(app_configs=None, **kwargs):
+    """Redis evicts keys (nonces among them) under any maxmemory-policy but noeviction."""
+    from .stores import StoreUnavailable, get_store
+    from .stores.redis import RedisStore
 
-    configured = getattr(settings, "REST_FRAMEWORK", {}).get(
-        "DEFAULT_PARSER_CLASSES", DRF_DEFAULTS["DEFAULT_PARSER_CLASSES"]
-    )
-    paths = [p if isinstance(p, str) else f"{p.__module__}.{p.__qualname__}" for p in configured]
-    stock = [path.rsplit(".", 1)[-1] for path in paths if path in _STOCK_PARSERS]
-    if not stock:
+    user = getattr(settings, "SIGNED_API", {})
+    if not isinstance(user, dict) or not user.get("NONCE_CACHE") or user.get("STORE"):
+        return []
+    try:
+        store = get_store()
+        if not isinstance(store, RedisStore):
+            return []
+        policy = store.eviction_policy()
+    except (StoreUnavailable, Exception):  # noqa: BLE001 - down, or CONFIG refused: no verdict
+        return []
+    if policy == "noeviction":
         return []
     return [
         Warning(
-            f"REST_FRAMEWORK['DEFAULT_PARSER_CLASSES'] uses DRF's {' and '.join(stock)}: "
-            "deeply nested JSON is then a 500 and a body over DATA_UPLOAD_MAX_MEMORY_SIZE "
-            "is read whole.",
-            hint="Use signed_api.parsers.JSONParser and signed_api.parsers.FormParser instead.",
-            id="signed_api.W020",
+            f"Redis behind NONCE_CACHE has maxmemory-policy {policy!r}: when it is full it "
+            "evicts keys, nonces among them, and an evicted nonce can be replayed.",
+            hint="Set maxmemory-policy noeviction (a full Redis then refuses writes and "
+            "signed_api answers 503), or give Redis no maxmemory limit.",
+            id="signed_api.W007",
         )
     ]
 
@@ -279,3 +336,30 @@ def _url_names_mounted(name: str) -> bool:
     except Exception:  # noqa: BLE001 - a broken URLconf is check_url_config's to report
         return False
     return True
+
+
+_STOCK_PARSERS = ("rest_framework.parsers.JSONParser", "rest_framework.parsers.FormParser")
+
+
+@register(Tags.security)
+def check_parsers(app_configs=None, **kwargs):
+    """DRF's stock JSON parser answers deeply nested JSON with a 500 (RecursionError) and, like
+    its form parser, reads a body of any size (docs/django.md)."""
+    from rest_framework.settings import DEFAULTS as DRF_DEFAULTS
+
+    configured = getattr(settings, "REST_FRAMEWORK", {}).get(
+        "DEFAULT_PARSER_CLASSES", DRF_DEFAULTS["DEFAULT_PARSER_CLASSES"]
+    )
+    paths = [p if isinstance(p, str) else f"{p.__module__}.{p.__qualname__}" for p in configured]
+    stock = [path.rsplit(".", 1)[-1] for path in paths if path in _STOCK_PARSERS]
+    if not stock:
+        return []
+    return [
+        Warning(
+            f"REST_FRAMEWORK['DEFAULT_PARSER_CLASSES'] uses DRF's {' and '.join(stock)}: "
+            "deeply nested JSON is then a 500 and a body over DATA_UPLOAD_MAX_MEMORY_SIZE "
+            "is read whole.",
+            hint="Use signed_api.parsers.JSONParser and signed_api.parsers.FormParser instead.",
+            id="signed_api.W020",
+        )
+    ]

@@ -105,6 +105,18 @@ def test_e012_store_database_alias_missing():
         assert "signed_api.E012" in signed_api_ids()
 
 
+def test_e013_the_store_table_needs_sqlite_or_postgresql(monkeypatch):
+    with override_settings(SIGNED_API={}):
+        assert "signed_api.E013" not in signed_api_ids()
+        monkeypatch.setitem(django_settings.DATABASES["default"], "ENGINE",
+                            "django.db.backends.mysql")
+        assert "signed_api.E013" in signed_api_ids()
+    with override_settings(SIGNED_API={"NONCE_CACHE": "nonces"},
+                           CACHES=_caches({"BACKEND": DJANGO_REDIS,
+                                           "LOCATION": "redis://127.0.0.1:1/0"})):
+        assert "signed_api.E013" not in signed_api_ids()  # Redis needs no table
+
+
 def test_w008_atomic_requests_on_the_store_database(monkeypatch):
     with override_settings(SIGNED_API={}):
         assert "signed_api.W008" not in signed_api_ids()
