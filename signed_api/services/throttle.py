@@ -39,13 +39,31 @@ def _key(kind: str, value: str) -> str:
     return PREFIX + kind + ":" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:40]
 
 
+def _address_bucket(address: str) -> str:
+    """An IPv6 address counts with its /64 (one host usually holds a whole /64, and would
+    otherwise have 2**64 fresh budgets); IPv4 addresses count alone."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+
+
 def _budgets(username: str | None, address: str | None) -> list[tuple[str, int]]:
+    """The address first: an address over its budget is refused before a counter for the
+    username is even created, so one client cannot fill the store with usernames."""
     s = signed_api_settings
     budgets = []
+    if address:
+        budgets.append(
+            (_key("a", _address_bucket(address)), int(s.LOGIN_FAILURES_PER_ADDRESS))
+        )
     if username:
         budgets.append((_key("u", username.strip().lower()), int(s.LOGIN_FAILURES_PER_USERNAME)))
-    if address:
-        budgets.append((_key("a", address), int(s.LOGIN_FAILURES_PER_ADDRESS)))
     return budgets
 
 
@@ -111,7 +129,8 @@ def charge(username: str | None, address: str | None) -> Attempt:
             count, ttl = store.incr(key, int(signed_api_settings.LOGIN_FAILURE_WINDOW))
             charged.append(key)
             if count > limit:
-                over = max(over, ttl)
+                over = ttl
+                break
     except StoreUnavailable:
         _refund(charged)
         raise

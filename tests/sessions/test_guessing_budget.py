@@ -77,6 +77,28 @@ def test_refusals_do_not_push_a_shared_address_counter_higher(budget):
     assert others == ["wrong"] * 15  # 5 + 15 = the address budget of 20
 
 
+def test_a_throttled_address_creates_no_counter_for_new_usernames(budget):
+    """What fills storage: one client cycling through made-up usernames. Once its address is
+    over budget, an attempt touches no username counter at all."""
+    from tests.store import store_keys
+
+    for i in range(20):
+        _evaluate_failing(f"made-up-{i}", "10.0.0.7", [])
+    before = store_keys("signed_api:fail:")
+    for i in range(100):
+        assert _evaluate_failing(f"more-{i}", "10.0.0.7", []) == "throttled"
+    assert store_keys("signed_api:fail:") == before
+
+
+def test_an_ipv6_host_counts_with_its_slash_64(budget):
+    evaluated: list = []
+    for i in range(20):
+        _evaluate_failing(f"user{i}", f"2001:db8:1:2::{i + 1:x}", evaluated)
+    assert len(evaluated) == 20
+    assert _evaluate_failing("another", "2001:db8:1:2:ffff::9", evaluated) == "throttled"
+    assert _evaluate_failing("another", "2001:db8:1:3::1", evaluated) == "wrong"  # another /64
+
+
 def test_parallel_attempts_are_charged_before_any_is_evaluated(budget):
     if budget.__class__.__name__ == "DatabaseStore":
         from django.db import connection
