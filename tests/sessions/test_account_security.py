@@ -339,3 +339,56 @@ def test_the_session_cap_defaults_to_fifty(user):
     from signed_api.conf import signed_api_settings
 
     assert signed_api_settings.MAX_SESSIONS_PER_USER == 50
+
+
+# -- a database that stays locked: 503, never 500 -------------------------------------------------
+def _locked_for(monkeypatch, target: str, times: int) -> list[int]:
+    """Make ``sessions.<target>`` raise SQLite's "database is locked" ``times`` times."""
+    from django.db import OperationalError
+
+    from signed_api.services import sessions
+
+    real = getattr(sessions, target)
+    calls: list[int] = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) <= times:
+            raise OperationalError("database is locked")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sessions, target, flaky)
+    monkeypatch.setattr(sessions.time, "sleep", lambda _s: None)
+    return calls
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite's lock only")
+def test_a_remember_login_retries_a_locked_database(user, monkeypatch):
+    data = login("alice", PASSWORD, remember=True)
+    calls = _locked_for(monkeypatch, "_redeem_remember_token", times=2)
+    response = remember(data["remember_token"])
+    assert response.status_code == 201, response.content
+    assert len(calls) == 3
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite's lock only")
+def test_a_database_that_stays_locked_is_503_database_busy(user, monkeypatch):
+    data = login("alice", PASSWORD, remember=True)
+    _locked_for(monkeypatch, "_redeem_remember_token", times=100)
+    response = remember(data["remember_token"])
+    assert_error(response, "database_busy", 503)
+    assert response["Retry-After"] == "1"
+    # Nothing was consumed: the token still works once the database is free.
+    monkeypatch.undo()
+    assert remember(data["remember_token"]).status_code == 201
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite's lock only")
+def test_a_code_check_on_a_locked_database_is_503_not_500(user, monkeypatch):
+    signed = session_client(login("alice", PASSWORD))
+    authenticator, _codes = enrol(signed)
+    pending = body(post_login(username="alice", password=PASSWORD))
+    _locked_for(monkeypatch, "_answer_challenge", times=100)
+    from .support import verify
+
+    assert_error(verify(pending, fresh_code(authenticator, user)), "database_busy", 503)
