@@ -254,6 +254,33 @@ def test_path_and_keyid_cannot_forge_a_log_line(client, hmac_key, caplog):
     _assert_no_control_characters(text)
 
 
+def test_raw_asgi_path_cannot_forge_a_log_line(hmac_key, caplog):
+    """An ASGI server hands ``raw_path`` over as bytes; one that lets an escape or a C1 control
+    through (``\x9b`` is CSI on 8-bit terminals) must not get it into the refusal's log line."""
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    from signed_api.client import SignatureAuth
+
+    raw_path = b"/api/notes/x\x1b[2J\x9b31m/"
+
+    class RawPathClient(AsyncClient):
+        def _base_scope(self, **request):
+            scope = super()._base_scope(**request)
+            scope["raw_path"] = raw_path
+            return scope
+
+    caplog.set_level(logging.DEBUG, logger="signed_api")
+    key, secret = hmac_key
+    headers = sign_headers(SignatureAuth(key.key_id, secret), "GET", "http://testserver" + NOTES)
+    response = async_to_sync(RawPathClient().get)(NOTES, headers=headers)
+    assert response.status_code == 401
+    text = _formatted(caplog)
+    assert "refused" in text and "\\x1b[2J" in text and "\\x9b" in text
+    _assert_no_control_characters(text)
+    assert "\x9b" not in text
+
+
 def test_log_filter_escapes_every_string_argument(caplog):
     from signed_api.logsafe import escape, get_logger
 
