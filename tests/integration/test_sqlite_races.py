@@ -45,6 +45,7 @@ class Deployment:
         self.workdir = workdir
         self.env = env
         self.log_path = workdir / "gunicorn.log"
+        self.access_path = workdir / "gunicorn.access"
         self.process: subprocess.Popen | None = None
         self.base_url = ""
 
@@ -63,7 +64,8 @@ class Deployment:
             sys.executable, "-m", "gunicorn", "example_project.wsgi:application",
             "--bind", "127.0.0.1:0", "--workers", "2", "--worker-class", "gthread",
             "--threads", str(THREADS // 2), "--timeout", "60", "--graceful-timeout", "5",
-            "--log-level", "info", "--error-logfile", "-",
+            "--log-level", "debug", "--error-logfile", "-",
+            "--access-logfile", str(self.access_path),
         ]  # fmt: skip
         if hasattr(gunicorn.config, "ControlSocketDisable"):  # gunicorn >= 24
             command.append("--no-control-socket")
@@ -114,7 +116,17 @@ class Deployment:
 
 @pytest.fixture(scope="module", params=["example-options", "no-options"])
 def deployment(request, tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("sqlite-races")
+    deployment = deploy(tmp_path_factory, plain=request.param == "no-options")
+    try:
+        deployment.start()
+        yield deployment
+    finally:
+        deployment.stop()
+
+
+def deploy(tmp_path_factory, *, plain: bool = False, **extra_env: str) -> Deployment:
+    """The example project, migrated, with alice (``PASSWORD``), on a new SQLite file."""
+    workdir = tmp_path_factory.mktemp("deployment")
     env = {
         k: v for k, v in os.environ.items()
         if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "SIGNED_API_", "TESTS_"))
@@ -126,8 +138,9 @@ def deployment(request, tmp_path_factory):
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         DJANGO_DEBUG="0",
         PYTHONUNBUFFERED="1",
-        TESTS_SQLITE_PLAIN="1" if request.param == "no-options" else "0",
+        TESTS_SQLITE_PLAIN="1" if plain else "0",
     )
+    env.update(extra_env)
     deployment = Deployment(workdir, env)
     deployment.manage("migrate", "--noinput")
     deployment.manage(
@@ -135,11 +148,7 @@ def deployment(request, tmp_path_factory):
         "from django.contrib.auth import get_user_model; "
         f"get_user_model().objects.create_user('alice', password={PASSWORD!r})",
     )  # fmt: skip
-    try:
-        deployment.start()
-        yield deployment
-    finally:
-        deployment.stop()
+    return deployment
 
 
 def _race(send) -> list[requests.Response]:
