@@ -135,6 +135,13 @@ def test_hostile_key_id_in_the_url_is_a_404(session_client, hostile, suffix):
     assert response.status_code == 404, response.content[:300]
 
 
+@pytest.mark.parametrize("hostile", HOSTILE_IDS)
+def test_hostile_note_id_is_a_404(signed_client, hostile):
+    """The example API's own lookups (an integer key) refuse it before the database."""
+    signed_client.raise_request_exception = False
+    assert signed_client.get(f"{NOTES}{hostile}/").status_code == 404
+
+
 @pytest.mark.parametrize("field", ["challenge_token", "code"])
 def test_nul_in_a_challenge_body_is_a_4xx(client, field):
     fields = {"challenge_token": "tok", "code": "123456", field: "a\x00b"}
