@@ -27,7 +27,7 @@ from .core import SignatureError, verify_message
 from .core.errors import NONCE_REPLAYED, SIGNATURE_INVALID
 from .exceptions import ScopeMissing, from_signature_error
 from .logsafe import get_logger
-from .parsers import RequestTooLarge
+from .parsers import ParseErrorWithCode, RequestTooLarge
 from .request_message import message_from_request
 
 logger = get_logger("signed_api")  # escapes what a request put in a record
@@ -60,6 +60,8 @@ class SignatureAuthentication(BaseAuthentication):
             body = django_request.body
         except RequestDataTooBig:
             raise RequestTooLarge() from None  # a JSON 413, not Django's HTML 400
+        except ValueError:  # Django's int() of a Content-Length that is no number
+            raise ParseErrorWithCode("The Content-Length header is not a number.") from None
         message = message_from_request(django_request, body)
         now = keystore.now()
         policy = state.policy()

@@ -222,6 +222,21 @@ def test_a_body_at_the_limit_is_accepted(small_limit, signed_client):
     assert response.status_code == 201, response.content[:300]
 
 
+@pytest.mark.parametrize("length", ["abc", "-1", "1e3"])
+def test_a_content_length_that_is_no_number_is_a_4xx(client, hmac_key, length):
+    """gunicorn and uvicorn refuse it themselves; a server that passes it on must not get a 500
+    (Django's ``request.body`` does ``int()`` of it)."""
+    from signed_api.client import SignatureAuth
+
+    key, secret = hmac_key
+    body = b'{"text": "x"}'
+    headers = sign_headers(SignatureAuth(key.key_id, secret), "POST", "http://testserver" + NOTES,
+                           body)
+    response = client.post(NOTES, data=body, content_type="application/json",
+                           CONTENT_LENGTH=length, **meta_from_headers(headers))
+    assert 400 <= response.status_code < 500, response.content[:300]
+
+
 # -- logs ----------------------------------------------------------------------------------------
 FORGED = "\r\n2026-01-01 INFO signed_api: forged line \x1b[2J"
 
