@@ -314,3 +314,16 @@ def test_log_filter_escapes_every_string_argument(caplog):
     assert "event x\\ry" in text
     assert escape("plain café") == "plain café"
     assert escape("\x00") == "\\x00"
+
+
+# -- every error of a signed view carries a code -------------------------------------------------
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("get", NOTES + "999999/", 404, "not_found"),
+        ("put", NOTES, 405, "method_not_allowed"),
+    ],
+)
+def test_drf_errors_of_signed_views_carry_a_code(signed_client, method, path, status, code):
+    response = getattr(signed_client, method)(path)
+    assert_error(response, code, status)
