@@ -22,7 +22,8 @@ needs_row_locks = pytest.mark.skipif(
     "connection.vendor == 'sqlite'",
     reason="SQLite has no row locks (select_for_update is a no-op) and its shared-cache test "
     "database answers concurrent writers with 'database table is locked' instead of waiting, "
-    "so no winner is guaranteed; pass 2 runs this on PostgreSQL",
+    "so no winner is guaranteed; pass 2 runs this on PostgreSQL, and "
+    "tests/integration/test_sqlite_races.py on a SQLite file under gunicorn",
 )
 
 SEED = pyotp.random_base32(32)

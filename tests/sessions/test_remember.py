@@ -186,7 +186,8 @@ def test_a_token_used_again_within_the_grace_is_accepted_without_alarm(user, reu
 @pytest.mark.skipif(
     "connection.vendor == 'sqlite'",
     reason="SQLite's shared-cache test database answers concurrent writers with 'database "
-    "table is locked' instead of waiting; pass 2 runs this on PostgreSQL",
+    "table is locked' instead of waiting; pass 2 runs this on PostgreSQL, and "
+    "tests/integration/test_sqlite_races.py on a SQLite file under gunicorn",
 )
 def test_parallel_uses_of_one_token_within_the_grace_all_succeed(user, nonce_cache, reused_events):
     first = remembered_login()
