@@ -341,7 +341,8 @@ class Session(_SealedSecretMixin, _StatefulMixin, models.Model):
 
 
 class LoginChallenge(models.Model):
-    """A login waiting for its second factor (the 202). Its handle authenticates nothing."""
+    """A login waiting for its second factor (the 202): ``chl_<lookup>`` is its public id, the
+    challenge token (kept only as ``secret_hash``) its secret. Neither authenticates anything."""
 
     lookup = models.CharField(max_length=32, unique=True, editable=False)
     secret_hash = models.CharField(max_length=128, editable=False)

@@ -1,9 +1,11 @@
-"""High-entropy bearer tokens stored only as hashes (remember tokens, challenge handles).
+"""High-entropy bearer tokens stored only as hashes (remember tokens, login challenges).
 
 A token is ``<kind>_<lookup>_<secret>``: ``lookup`` is a random, unique, indexed public part
 used to find the row; ``secret`` is never stored, only ``sha256$<hex>`` of it, compared in
 constant time. Both parts come from :mod:`secrets`. Because the secret has 256 bits of entropy,
-a fast hash is enough: a database dump does not let anyone recover or forge a token.
+a fast hash is enough: a database dump does not let anyone recover or forge a token. A login
+challenge hands the two parts out separately: ``chl_<lookup>`` as its public id (in the verify
+URL) and the secret alone as its ``challenge_token`` (in the request body).
 """
 
 from __future__ import annotations
