@@ -291,9 +291,11 @@ class TOTPView(SessionOnly, APIView):
 
     def post(self, request):
         try:
-            uri, svg = second_factor.begin_enrolment(request.user)
+            uri, svg = session_flows.retry_when_busy(second_factor.begin_enrolment)(request.user)
         except second_factor.SecondFactorError as error:
             return error_response(error.code, error.detail, http_status=409)
+        except session_flows.FlowError as error:
+            return _flow_error(error)
         return Response({"otpauth_uri": uri, "qr_svg": svg}, status=201, headers=_NO_STORE)
 
     def delete(self, request):

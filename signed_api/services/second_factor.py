@@ -53,7 +53,7 @@ def fingerprint(user) -> str:
 def begin_enrolment(user) -> tuple[str, str | None]:
     """A new, unconfirmed device; returns ``(otpauth_uri, qr_svg)``. The seed is shown only
     inside these two values, this once. ``qr_svg`` is None without segno (the ``qr`` extra)."""
-    with transaction.atomic():
+    with _write_transaction():
         existing = TOTPDevice.objects.select_for_update().filter(user=user).first()
         if existing is not None and existing.confirmed_at is not None:
             raise SecondFactorError(
