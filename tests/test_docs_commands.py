@@ -85,3 +85,38 @@ def test_required_and_optional_as_the_parser_says(name):
         bracketed = re.search(rf"\[{re.escape(spelling)}(?![\w-])", synopsis) is not None
         required = action.required or not action.option_strings
         assert bracketed is not required, f"{name} {spelling}: required={required}"
+
+
+# -- the docs are the project's own --------------------------------------------------------------
+CITES_OUTSIDE = re.compile(r"DESIGN\.md|design (?:doc|document)\b|\.\./shared/", re.I)
+SOURCES = [
+    *sorted((ROOT / "signed_api").rglob("*.py")),
+    *sorted((ROOT / "signed_api").rglob("*.html")),
+    *sorted((ROOT / "docs").rglob("*.md")),
+    *sorted((ROOT / "example_project").rglob("*.py")),
+    ROOT / "README.md",
+    ROOT / "SECURITY.md",
+    ROOT / "pyproject.toml",
+    ROOT / "mkdocs.yml",
+    ROOT / "Makefile",
+]
+
+
+def test_no_comment_docstring_or_page_cites_a_document_outside_the_repository():
+    cited = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in SOURCES
+        if path.exists()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if CITES_OUTSIDE.search(line)
+    ]
+    assert cited == []
+
+
+def test_architecture_page_names_files_that_exist():
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:core|stores|services|client|management/commands)/[\w/]*\.py|"
+                           r"[a-z_]+\.py)`", text))
+    assert named, "the page names no file"
+    missing = sorted(n for n in named if not (ROOT / "signed_api" / n).exists())
+    assert missing == []
