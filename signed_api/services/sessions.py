@@ -248,7 +248,7 @@ def create_session(user, client: ClientInfo, *, family: RememberFamily | None = 
 def revoke_session(user, key_id: str) -> bool:
     """Log out: end the session ``key_id`` of ``user`` and the remember family it came from
     (its tokens no longer log in, and the family's other sessions end too)."""
-    with transaction.atomic():
+    with write_transaction():
         session = Session.objects.live().filter(user=user, key_id=key_id).first()
         if session is None:
             return False
@@ -263,7 +263,7 @@ def revoke_session(user, key_id: str) -> bool:
 def revoke_other_sessions(user, current: Session, *, request=None) -> int:
     """"Log out my other devices": end every session of ``user`` but ``current`` and every
     remember family but the one ``current`` belongs to. Returns how many sessions ended."""
-    with transaction.atomic():
+    with write_transaction():
         ended = end_sessions_of(user, reason="logout_others", keep_session=current,
                                 keep_family=True)
     events.record(
