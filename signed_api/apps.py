@@ -16,12 +16,16 @@ class SignedApiConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_save, pre_save
 
         # Importing checks registers them; logsafe escapes what every signed_api logger writes.
         from . import checks, logsafe, signals  # noqa: F401
         from .models import ApiKey, EnrollmentKey, Session
 
+        pre_save.connect(
+            signals.user_about_to_save, sender=get_user_model(),
+            dispatch_uid="signed_api_user_about_to_save",
+        )
         post_save.connect(
             signals.user_saved, sender=get_user_model(), dispatch_uid="signed_api_user_saved"
         )

@@ -51,9 +51,9 @@ def user_about_to_save(sender, instance, raw=False, update_fields=None, using=No
     if raw or instance.pk is None or instance._state.adding:
         return
     fields = _compared_fields(sender, update_fields)
-    if not fields:
-        return
-    stored = sender._base_manager.using(using).filter(pk=instance.pk).values(*fields).first()
+    stored = None
+    if fields:
+        stored = sender._base_manager.using(using).filter(pk=instance.pk).values(*fields).first()
     instance._signed_api_stored = (fields, stored)
 
 
@@ -74,10 +74,17 @@ def user_saved(sender, instance, created=False, raw=False, update_fields=None, *
     every session and remember-me family of the user (docs/sessions.md)."""
     from .models import ApiKey, Session, new_state_token
 
-    fields, stored = instance.__dict__.pop("_signed_api_stored", (None, None))
-    if created or raw or fields is None:
+    snapshot = instance.__dict__.pop("_signed_api_stored", None)
+    if created or raw:
         return
-    if stored is None:  # the row was not there before: change everything, to be safe
+    if snapshot is None:
+        # No snapshot (user_about_to_save is not connected): assume every field changed.
+        fields, stored = _compared_fields(sender, update_fields), None
+    else:
+        fields, stored = snapshot
+    if not fields:
+        return  # only last_login was saved
+    if stored is None:  # nothing to compare with: change everything, to be safe
         changed = set(fields)
     else:
         changed = {name for name in fields if getattr(instance, name, None) != stored[name]}

@@ -313,6 +313,26 @@ def test_a_change_that_matters_still_refuses_the_keys_at_once(user):
     assert all(_state_tokens(user)[k] != v for k, v in before.items())
 
 
+def test_without_the_snapshot_receiver_a_change_still_refuses_the_keys(user):
+    """Should the pre_save receiver be missing, the post_save one assumes everything changed:
+    never the other way round."""
+    from django.db.models.signals import pre_save
+
+    from signed_api import signals
+
+    key, secret = ApiKey.objects.create_key(user)
+    client = SignedAPIClient(key_id=key.key_id, key=secret)
+    assert client.get(NOTES).status_code == 200
+    assert pre_save.disconnect(sender=type(user), dispatch_uid="signed_api_user_about_to_save")
+    try:
+        user.is_active = False
+        user.save()
+    finally:
+        pre_save.connect(signals.user_about_to_save, sender=type(user),
+                         dispatch_uid="signed_api_user_about_to_save")
+    assert_error(client.get(NOTES), "user_inactive")
+
+
 def test_live_sessions_are_capped_and_the_oldest_end_at_once(user, settings):
     settings.SIGNED_API = {**settings.SIGNED_API, "MAX_SESSIONS_PER_USER": 3}
     first = login("alice", PASSWORD)
