@@ -1,10 +1,11 @@
 """Settings of the example project.
 
-Defaults need nothing installed: SQLite under ``var/`` and in-process caches. Environment:
+Defaults need nothing installed: SQLite under ``var/``, which also holds signed_api's shared
+store (nonces, guessing-budget counters, key state), so several workers share it. Environment:
 
 - ``DATABASE_URL``: ``sqlite:///path`` or ``postgres://USER:PASSWORD@HOST:PORT/NAME``.
-- ``REDIS_URL``: ``redis://HOST:PORT/DB`` puts the nonce cache on Redis (needed as soon as more
-  than one process serves requests: a locmem nonce cache is per process).
+- ``REDIS_URL``: ``redis://HOST:PORT/DB`` puts the shared store on Redis (production: one round
+  trip per request; configure Redis with ``maxmemory-policy noeviction``).
 - ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG`` (``0``/``1``), ``DJANGO_ALLOWED_HOSTS`` (comma separated).
 """
 
@@ -80,20 +81,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         _SQLITE_OPTIONS.setdefault("transaction_mode", "IMMEDIATE")
 
 _REDIS_URL = os.environ.get("REDIS_URL")
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "nonces": (
-        {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": _REDIS_URL}
-        if _REDIS_URL
-        else {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "signed-api-nonces",
-        }
-    ),
-}
-
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Keys made without --scopes (or "scopes") may read and write notes.
-SIGNED_API = {"NONCE_CACHE": "nonces", "DEFAULT_KEY_SCOPES": ["notes:read", "notes:write"]}
+SIGNED_API = {"DEFAULT_KEY_SCOPES": ["notes:read", "notes:write"]}
+if _REDIS_URL:
+    # Production: nonces, guessing-budget counters and key state on Redis (noeviction).
+    CACHES["nonces"] = {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": _REDIS_URL}
+    SIGNED_API["NONCE_CACHE"] = "nonces"
+# Without Redis they live in a table of the database above, shared by every worker.
 
 REST_FRAMEWORK = {
     # Signed requests first; the browsable API still works for a logged-in admin user.

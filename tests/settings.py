@@ -3,7 +3,8 @@
 Two environment variables pick the backends, so one suite runs twice in ``make test``:
 
 - ``DATABASE_URL``: unset means SQLite in memory; ``postgres://...`` a real server.
-- ``REDIS_URL``: unset means the ``nonces`` cache is locmem; set, it is django-redis.
+- ``REDIS_URL``: unset means the shared store is the database table (the default a project
+  gets); set, it is Redis through the django-redis ``nonces`` alias.
 
 ``tests/services.py`` starts throw-away servers and sets both for the second pass.
 """
@@ -60,23 +61,15 @@ TEMPLATES = [
 # SQLite in memory unless DATABASE_URL names a server; pytest-django creates the test database.
 DATABASES = {"default": parse_database_url(os.environ.get("DATABASE_URL", "sqlite://:memory:"))}
 
-# Nonces live in their own alias so tests can point just that cache at Redis.
-# locmem is per process, which is fine for one pytest process (and warned about by a check).
 _REDIS_URL = os.environ.get("REDIS_URL")
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "nonces": (
-        {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": _REDIS_URL}
-        if _REDIS_URL
-        else {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "signed-api-nonces",
-        }
-    ),
-}
-
-# New keys may use the example notes API unless a test gives other scopes.
-SIGNED_API = {"NONCE_CACHE": "nonces", "DEFAULT_KEY_SCOPES": ["notes:read", "notes:write"]}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SIGNED_API = {"DEFAULT_KEY_SCOPES": ["notes:read", "notes:write"]}
+if _REDIS_URL:
+    # Pass 2: the shared store (nonces, counters, key state) on a real Redis.
+    CACHES["nonces"] = {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": _REDIS_URL}
+    SIGNED_API["NONCE_CACHE"] = "nonces"
+# Otherwise the shared store is the signed_api_storeentry table of the test database, the
+# default a project gets with no Redis.
 
 # As a project using signed_api would configure DRF (see docs/django.md).
 REST_FRAMEWORK = {

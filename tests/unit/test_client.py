@@ -2,7 +2,7 @@
 
 RFC 9421's own test request and keys (Appendix B.1.4, B.1.5, B.2) must come out byte for byte
 as B.2.5 and B.2.6 print them, through real ``requests`` and ``httpx`` request objects. The
-default profile (docs/protocol.md, docs/clients.md) is checked by our own verifier, in-process and behind a tiny
+default profile (docs/clients.md) is checked by our own verifier, in-process and behind a tiny
 real HTTP server that the CLI talks to.
 """
 
@@ -225,7 +225,7 @@ def test_auth_sign_returns_only_the_added_headers_rfc9421_b_2_6():
     }
 
 
-# -- the default profile (docs/protocol.md, docs/clients.md) -----------------------------------------------------
+# -- the default profile (docs/clients.md) ---------------------------------------------------
 def to_message(sent) -> Message:
     if isinstance(sent, httpx.Request):
         headers, body = sent.headers.multi_items(), sent.content
