@@ -21,7 +21,7 @@ from django.db import DatabaseError
 from django.db.models import Q
 from rest_framework.authentication import BaseAuthentication
 
-from . import keystore, state
+from . import credentials, state
 from .conf import signed_api_settings
 from .core import SignatureError, verify_message
 from .core.errors import NONCE_REPLAYED, SIGNATURE_INVALID
@@ -63,13 +63,13 @@ class SignatureAuthentication(BaseAuthentication):
         except ValueError:  # Django's int() of a Content-Length that is no number
             raise ParseErrorWithCode("The Content-Length header is not a number.") from None
         message = message_from_request(django_request, body)
-        now = keystore.now()
+        now = credentials.now()
         policy = state.policy()
-        resolved: dict[str, keystore.Credential] = {}
+        resolved: dict[str, credentials.Credential] = {}
         replayed_key = None
 
         def resolver(key_id: str):
-            credential = keystore.resolve(key_id)
+            credential = credentials.resolve(key_id)
             resolved[key_id] = credential
             return credential.key_for(now)
 
@@ -81,7 +81,7 @@ class SignatureAuthentication(BaseAuthentication):
                 # Only a bad signature over the one key this request named is worth a re-read.
                 if error.code != SIGNATURE_INVALID or len(resolved) != 1:
                     raise
-                fresh = keystore.refresh_if_stale(next(iter(resolved.values())))
+                fresh = credentials.refresh_if_stale(next(iter(resolved.values())))
                 if fresh is None:
                     raise
                 verified = verify_message(
@@ -89,7 +89,7 @@ class SignatureAuthentication(BaseAuthentication):
                 )
                 resolved[verified.keyid] = fresh
             credential = resolved[verified.keyid]
-            added, current = keystore.confirm(credential, verified.nonce, 2 * policy.clock_skew)
+            added, current = credentials.confirm(credential, verified.nonce, 2 * policy.clock_skew)
             if not added:
                 replayed_key = verified.keyid
                 raise SignatureError(NONCE_REPLAYED, f"nonce replayed for {verified.keyid}")
@@ -103,7 +103,7 @@ class SignatureAuthentication(BaseAuthentication):
                     message, lambda _kid: current.key_for(now), policy, now=now,
                     label=verified.label,
                 )
-            current = keystore.ensure_usable(current, now)
+            current = credentials.ensure_usable(current, now)
         except SignatureError as error:
             self._log_failure(django_request, error, message)
             if replayed_key is not None:
@@ -116,7 +116,7 @@ class SignatureAuthentication(BaseAuthentication):
             # An enrollment key signs POST enroll/ and nothing else.
             raise ScopeMissing("An enrollment key can only enrol.")
         self._touch(current, now)
-        user, auth = keystore.per_request_copy(current)
+        user, auth = credentials.per_request_copy(current)
         django_request.signed_api_signature = verified
         django_request.signed_api_message = message  # for response signing
         return user, auth
@@ -147,11 +147,11 @@ class SignatureAuthentication(BaseAuthentication):
         )
 
     @staticmethod
-    def _touch(credential: keystore.Credential, now: float) -> None:
+    def _touch(credential: credentials.Credential, now: float) -> None:
         """``last_used_at`` of a key (``last_seen_at`` and the idle deadline of a session),
         written at most once per ``LAST_USED_INTERVAL`` per key, and only on success."""
         interval = float(signed_api_settings.LAST_USED_INTERVAL)
-        if not keystore.key_cache.due_for_touch(credential.key_id, now, interval):
+        if not credentials.key_cache.due_for_touch(credential.key_id, now, interval):
             return
         try:
             SignatureAuthentication._write_touch(credential, now, interval)
@@ -161,7 +161,7 @@ class SignatureAuthentication(BaseAuthentication):
                            credential.key_id, exc)
 
     @staticmethod
-    def _write_touch(credential: keystore.Credential, now: float, interval: float) -> None:
+    def _write_touch(credential: credentials.Credential, now: float, interval: float) -> None:
         when = datetime.fromtimestamp(now, tz=timezone.utc)
         threshold = datetime.fromtimestamp(now - interval, tz=timezone.utc)
         rows = type(credential.auth).objects.filter(key_id=credential.key_id)

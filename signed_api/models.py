@@ -6,7 +6,7 @@ What is stored how (see docs/security.md):
 - an hmac secret: encrypted under the keyring (AES-256-GCM, bound to the key id), never plain;
 - a client public key: plain PEM (it is public);
 - ``state_token``: random, changed on every security-relevant change, so that every process
-  drops its cached copy of the key at once (see ``keystore``).
+  drops its cached copy of the key at once (see ``credentials``).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def new_key_id(prefix: str) -> str:
 
 class _StatefulMixin:
     """Every save writes a new state token and, once committed, publishes it, so that every
-    process drops its cached copy of this credential at once (see keystore)."""
+    process drops its cached copy of this credential at once (see credentials)."""
 
     def _save_with_state(self, *args, **kwargs):
         self.state_token = new_state_token()
@@ -48,7 +48,7 @@ class _StatefulMixin:
         if update_fields is not None and "state_token" not in update_fields:
             kwargs["update_fields"] = [*update_fields, "state_token"]
         models.Model.save(self, *args, **kwargs)
-        from .keystore import key_cache, publish_state
+        from .credentials import key_cache, publish_state
 
         key_id, token = self.key_id, self.state_token
         # This process forgets its copy now (so the change applies here even before the

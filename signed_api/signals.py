@@ -19,7 +19,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.dispatch import Signal
 
-from . import keystore
+from . import credentials
 
 session_created = Signal()
 session_revoked = Signal()
@@ -106,11 +106,11 @@ def user_saved(sender, instance, created=False, raw=False, update_fields=None, *
             model.objects.filter(key_id__in=key_ids).update(state_token=token)
             changed_ids += key_ids
     for key_id in changed_ids:
-        keystore.key_cache.discard(key_id)
+        credentials.key_cache.discard(key_id)
 
     def publish():
         for key_id in changed_ids:
-            keystore.publish_state(key_id, token)
+            credentials.publish_state(key_id, token)
 
     if changed_ids:
         transaction.on_commit(publish)
@@ -119,5 +119,5 @@ def user_saved(sender, instance, created=False, raw=False, update_fields=None, *
 def credential_deleted(sender, instance, **kwargs):
     """A deleted API key, session or enrollment key is refused at once in every process."""
     key_id = instance.key_id
-    keystore.key_cache.discard(key_id)
-    transaction.on_commit(lambda: keystore.publish_state(key_id, "deleted"))
+    credentials.key_cache.discard(key_id)
+    transaction.on_commit(lambda: credentials.publish_state(key_id, "deleted"))

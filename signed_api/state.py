@@ -58,7 +58,7 @@ def reset() -> None:
     with _lock:
         _keyring = None
         _policy = None
-    from . import keystore, stores
+    from . import credentials, stores
 
-    keystore.key_cache.clear()
+    credentials.key_cache.clear()
     stores.reset()  # it holds the cache or database alias of the old settings

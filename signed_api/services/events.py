@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 
 from ..conf import signed_api_settings
-from ..keystore import shared_store
+from ..credentials import shared_store
 from ..logsafe import get_logger
 from ..models import SecurityEvent
 from ..signals import security_event

@@ -20,7 +20,7 @@ from django.contrib.auth import authenticate, user_logged_in
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from .. import keystore, signals, tokens
+from .. import credentials, signals, tokens
 from ..conf import signed_api_settings
 from ..models import (
     LoginChallenge,
@@ -167,11 +167,11 @@ def _end_sessions(sessions) -> int:
         revoked_at=timezone.now(), state_token=token
     )
     for key_id in key_ids:
-        keystore.key_cache.discard(key_id)
+        credentials.key_cache.discard(key_id)
 
     def publish():
         for key_id in key_ids:
-            keystore.publish_state(key_id, token)
+            credentials.publish_state(key_id, token)
 
     transaction.on_commit(publish)
     return ended

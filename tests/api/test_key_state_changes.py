@@ -1,8 +1,8 @@
 """Revocation, expiry, deactivation and secret changes take effect at once, cached or not.
 
-Each process keeps verified keys in memory (``keystore.key_cache``); every change to a key or
+Each process keeps verified keys in memory (``credentials.key_cache``); every change to a key or
 its owner writes a new state token and publishes it to the shared cache after the commit, and
-every request compares its cached copy's token with the shared one (``keystore.confirm``).
+every request compares its cached copy's token with the shared one (``credentials.confirm``).
 
 The tests run with real commits (``transaction=True``), as in production, so the after-commit
 publication happens when it would there. "Another process" is simulated by putting the stale
@@ -21,7 +21,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from signed_api import keystore
+from signed_api import credentials
 from signed_api.models import ApiKey
 from signed_api.stores import StoreUnavailable, get_store
 from signed_api.test import SignedAPIClient
@@ -30,11 +30,11 @@ from tests.api.support import NOTES, assert_refused
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _warm(client, key) -> keystore.Credential:
+def _warm(client, key) -> credentials.Credential:
     """Two accepted requests; returns the entry this process now caches for ``key``."""
     assert client.get(NOTES).status_code == 200
     assert client.get(NOTES).status_code == 200
-    cached = keystore.key_cache.get(key.key_id)
+    cached = credentials.key_cache.get(key.key_id)
     assert cached is not None
     return cached
 
@@ -153,7 +153,7 @@ def test_stale_cached_entry_is_reloaded_when_the_shared_token_changed(
     stale = _warm(signed_client, key)
 
     change(key, user)
-    keystore.key_cache.put(stale)  # this "process" never heard of the change
+    credentials.key_cache.put(stale)  # this "process" never heard of the change
 
     assert_refused(signed_client.get(NOTES), code)
 
@@ -164,11 +164,11 @@ def test_stale_entry_is_replaced_by_the_current_one(signed_client, hmac_key):
 
     key.name = "renamed"
     key.save()  # any save publishes a new state token
-    keystore.key_cache.put(stale)
+    credentials.key_cache.put(stale)
     with CaptureQueriesContext(connection) as queries:
         assert signed_client.get(NOTES).status_code == 200
 
-    current = keystore.key_cache.get(key.key_id)
+    current = credentials.key_cache.get(key.key_id)
     assert current is not stale
     assert current.token == ApiKey.objects.get(pk=key.pk).state_token != stale.token
     assert current.auth.name == "renamed"
@@ -182,8 +182,8 @@ def test_stale_entry_with_the_shared_token_evicted_is_reloaded(signed_client, hm
     stale = _warm(signed_client, key)
 
     key.revoke()
-    keystore.key_cache.put(stale)
-    get_store().delete(keystore.state_key(key.key_id))
+    credentials.key_cache.put(stale)
+    get_store().delete(credentials.state_key(key.key_id))
 
     assert_refused(signed_client.get(NOTES), "key_revoked")
 
@@ -195,7 +195,7 @@ def test_old_secret_refused_by_a_process_with_a_stale_entry(hmac_key):
 
     key.set_secret(secrets.token_bytes(32))
     key.save()
-    keystore.key_cache.put(stale)
+    credentials.key_cache.put(stale)
 
     assert_refused(old_client.get(NOTES), "signature_invalid")
 
@@ -208,7 +208,7 @@ def test_new_secret_accepted_by_a_process_with_a_stale_entry(hmac_key):
     new_secret = secrets.token_bytes(32)
     key.set_secret(new_secret)
     key.save()
-    keystore.key_cache.put(stale)
+    credentials.key_cache.put(stale)
 
     assert SignedAPIClient(key_id=key.key_id, key=new_secret).get(NOTES).status_code == 200
 
@@ -227,6 +227,6 @@ def test_revocation_whose_publication_failed_still_reaches_other_processes(
         with contextlib.suppress(StoreUnavailable):
             key.revoke()
     assert ApiKey.objects.get(pk=key.pk).revoked_at is not None  # committed
-    keystore.key_cache.put(stale)  # another process, the store reachable again
+    credentials.key_cache.put(stale)  # another process, the store reachable again
 
     assert_refused(signed_client.get(NOTES), "key_revoked")

@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import caches
 
 from example_project.notes.models import Note
-from signed_api import keystore
+from signed_api import credentials
 from signed_api.client import SignatureAuth
 from signed_api.models import ApiKey
 from signed_api.test import SignedAPIClient
@@ -68,7 +68,7 @@ def test_replay_is_refused_after_this_process_forgot_everything(
     """The nonce lives in Redis, not in the process: a fresh key cache changes nothing."""
     meta = signed_meta(SignatureAuth(*_id_secret(hmac_key)), "GET", URL)
     assert api_client.get(NOTES, **meta).status_code == 200
-    keystore.key_cache.clear()
+    credentials.key_cache.clear()
     assert_refused(api_client.get(NOTES, **meta), "nonce_replayed")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from signed_api import keystore
+from signed_api import credentials
 from signed_api.models import EnrollmentKey, Session
 from signed_api.services import keys as key_services
 from signed_api.services.sessions import ClientInfo, create_session
@@ -40,7 +40,7 @@ def test_deleting_a_session_refuses_it_at_once(user):
     session, client = _session_client(user)
     assert client.get(NOTES).status_code == 200
     Session.objects.filter(pk=session.pk).delete()
-    assert keystore.key_cache.get(session.key_id) is None
+    assert credentials.key_cache.get(session.key_id) is None
     response = client.get(NOTES)
     assert response.status_code == 401
     assert response.json()["code"] == "unknown_key"

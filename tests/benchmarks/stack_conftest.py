@@ -139,7 +139,7 @@ def stack(transactional_db, redis_url, redis_nonce_cache, settings, monkeypatch)
     from rest_framework_simplejwt import state as simplejwt_state
     from rest_framework_simplejwt.backends import TokenBackend
 
-    from signed_api import keystore, stores
+    from signed_api import credentials, stores
     from signed_api.client import SignatureAuth
     from signed_api.models import ApiKey
     from tests.benchmarks import bench_urls
@@ -191,7 +191,7 @@ def stack(transactional_db, redis_url, redis_nonce_cache, settings, monkeypatch)
     stack.mint_jwt()
     yield stack
     bench_urls.reference_keys.clear()
-    keystore.key_cache.clear()
+    credentials.key_cache.clear()
 
 
 def check_variants(stack: Stack) -> None:

@@ -17,7 +17,7 @@ import requests
 from django.db import connections
 from django.test import Client
 
-from signed_api import keystore
+from signed_api import credentials
 from signed_api.client import SignatureAuth
 
 from .conftest import ECHO_URLS, redis_url_with_db
@@ -45,7 +45,7 @@ def _race(send, n=THREADS):
 
 
 def _nonce_keys_in_redis(redis_client, key_id: str, nonce: str) -> list[bytes]:
-    wanted = keystore.nonce_key(key_id, nonce)
+    wanted = credentials.nonce_key(key_id, nonce)
     return list(redis_client.scan_iter(match=f"*{wanted}", count=1000))
 
 
@@ -164,7 +164,7 @@ def test_nonce_store_follows_a_caches_change(settings, redis_url, hmac_key):
         own.flushdb()
         second = auth.sign("GET", "http://testserver/echo/", {}, b"")
         assert Client().get("/echo/", headers=second).status_code == 200
-        wanted = keystore.nonce_key(key.key_id, _nonce_of(second))
+        wanted = credentials.nonce_key(key.key_id, _nonce_of(second))
         recorded = list(own.scan_iter(match=f"*{wanted}"))
     finally:
         own.flushdb()

@@ -15,7 +15,7 @@ import pytest
 from django.core.management.base import CommandError
 from rest_framework.test import APIClient
 
-from signed_api import keystore, state
+from signed_api import credentials, state
 from signed_api.client import SignatureAuth, decode_secret
 from signed_api.core.keyring import Keyring
 from signed_api.models import ApiKey, EnrollmentKey, Session, TOTPDevice
@@ -117,7 +117,7 @@ def _assert_everything_works(world) -> None:
     _ok(key_client(key.key_id, world["previous"]).get(NOTES))
     _ok(session_client(world["session"]).get(SESSIONS))
     # The enrollment key's secret opens and verifies what its holder signs.
-    credential = keystore.load_credential(world["enrollment"].key_id)
+    credential = credentials.load_credential(world["enrollment"].key_id)
     mac = SignatureAuth("x", world["enrollment_secret"])._key.sign(b"base")
     credential.verifying_key.verify(b"base", mac)
     # A login with the second factor: the TOTP seed opens.

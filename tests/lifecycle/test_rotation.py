@@ -15,7 +15,7 @@ import pytest
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from signed_api import keystore, state
+from signed_api import credentials, state
 from signed_api.client import SignatureAuth, decode_secret
 from signed_api.core import KeyChain, SignatureError
 from signed_api.models import ApiKey, SecurityEvent
@@ -144,7 +144,7 @@ def test_a_cached_credential_stops_chaining_the_previous_key_at_its_deadline(hma
     """``Credential.key_for(now)``: the overlap ends by the clock, not by a reload."""
     key, old = hmac_key
     new = key_services.rotate_api_key(key)
-    credential = keystore.resolve(key.key_id)
+    credential = credentials.resolve(key.key_id)
     assert credential.previous_until is not None
     deadline = credential.previous_until
 
