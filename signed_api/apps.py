@@ -30,6 +30,11 @@ class SignedApiConfig(AppConfig):
             signals.user_saved, sender=get_user_model(), dispatch_uid="signed_api_user_saved"
         )
         for model in (ApiKey, Session, EnrollmentKey):
+            post_save.connect(
+                signals.credential_saved,
+                sender=model,
+                dispatch_uid=f"signed_api_{model.__name__}_saved",
+            )
             post_delete.connect(
                 signals.credential_deleted,
                 sender=model,

@@ -129,12 +129,10 @@ signed_api_settings = SignedApiSettings(DEFAULTS)
 
 
 def _reload(*, setting: str, **kwargs) -> None:
-    if setting in ("SIGNED_API", "SECRET_KEY", "SECRET_KEY_FALLBACKS", "CACHES"):
+    # Only the settings themselves: each owner of derived state (the keyring and policy in
+    # ``state``, the key cache in ``credentials``, the store in ``stores``) listens for itself.
+    if setting == "SIGNED_API":
         signed_api_settings.reload()
-        # Derived state (keyring, policies, local key cache) follows the settings.
-        from . import state
-
-        state.reset()
 
 
-setting_changed.connect(_reload)
+setting_changed.connect(_reload, dispatch_uid="signed_api_settings_reload")

@@ -22,6 +22,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from django.core.signals import setting_changed
+
 from .conf import signed_api_settings
 from .core import KeyChain, SignatureError, VerifyingKey
 from .core.errors import (
@@ -159,6 +161,16 @@ class KeyCache:
 
 
 key_cache = KeyCache()
+
+
+def _on_setting_changed(*, setting: str, **kwargs) -> None:
+    # Cached credentials hold keys opened with the old keyring and users of the old settings.
+    if setting in ("SIGNED_API", "SECRET_KEY", "SECRET_KEY_FALLBACKS", "CACHES", "DATABASES",
+                   "AUTH_USER_MODEL"):
+        key_cache.clear()
+
+
+setting_changed.connect(_on_setting_changed, dispatch_uid="signed_api_key_cache_reset")
 
 
 def credential_model(key_id: str):

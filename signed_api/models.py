@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -39,8 +39,9 @@ def new_key_id(prefix: str) -> str:
 
 
 class _StatefulMixin:
-    """Every save writes a new state token and, once committed, publishes it, so that every
-    process drops its cached copy of this credential at once (see credentials)."""
+    """Every save writes a new state token; the ``post_save`` receiver
+    (``signals.credential_saved``) then publishes it, so that every process drops its cached
+    copy of this credential at once (see ``credentials``)."""
 
     def _save_with_state(self, *args, **kwargs):
         self.state_token = new_state_token()
@@ -48,13 +49,6 @@ class _StatefulMixin:
         if update_fields is not None and "state_token" not in update_fields:
             kwargs["update_fields"] = [*update_fields, "state_token"]
         models.Model.save(self, *args, **kwargs)
-        from .credentials import key_cache, publish_state
-
-        key_id, token = self.key_id, self.state_token
-        # This process forgets its copy now (so the change applies here even before the
-        # transaction commits, e.g. inside a test); the others once it has committed.
-        key_cache.discard(key_id)
-        transaction.on_commit(lambda: publish_state(key_id, token), using=kwargs.get("using"))
 
 
 class _SealedSecretMixin:

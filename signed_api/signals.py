@@ -116,6 +116,15 @@ def user_saved(sender, instance, created=False, raw=False, update_fields=None, *
         transaction.on_commit(publish)
 
 
+def credential_saved(sender, instance, using=None, **kwargs):
+    """A saved API key, session or enrollment key carries a new state token: this process
+    forgets its copy now (so the change applies here even before the transaction commits, e.g.
+    inside a test), and every other process once it has committed."""
+    key_id, token = instance.key_id, instance.state_token
+    credentials.key_cache.discard(key_id)
+    transaction.on_commit(lambda: credentials.publish_state(key_id, token), using=using)
+
+
 def credential_deleted(sender, instance, **kwargs):
     """A deleted API key, session or enrollment key is refused at once in every process."""
     key_id = instance.key_id

@@ -1,6 +1,7 @@
 """Process-wide state derived from settings: the keyring, the verification policy, caches.
 
-Built on first use and dropped whenever a relevant setting changes (see ``conf._reload``).
+Built on first use and dropped whenever a relevant setting changes (this module listens to
+``setting_changed`` itself).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import threading
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 from .conf import signed_api_settings
 from .core import Policy
@@ -54,11 +56,16 @@ def policy() -> Policy:
 
 
 def reset() -> None:
+    """Forget the keyring and the policy; they are built again from the settings on next use."""
     global _keyring, _policy
     with _lock:
         _keyring = None
         _policy = None
-    from . import credentials, stores
 
-    credentials.key_cache.clear()
-    stores.reset()  # it holds the cache or database alias of the old settings
+
+def _on_setting_changed(*, setting: str, **kwargs) -> None:
+    if setting in ("SIGNED_API", "SECRET_KEY", "SECRET_KEY_FALLBACKS"):
+        reset()
+
+
+setting_changed.connect(_on_setting_changed, dispatch_uid="signed_api_state_reset")

@@ -82,11 +82,12 @@ def _fresh_signed_api_state():
 def _cold():
     from django.core.cache import caches
 
-    from signed_api import state, stores
+    from signed_api import stores
     from signed_api.stores.database import DatabaseStore
+    from tests.store import cold_process
 
     def clean():
-        state.reset()
+        cold_process()
         store = stores.get_store()
         if not isinstance(store, DatabaseStore):
             store.clear()

@@ -53,3 +53,13 @@ def other_statements(queries) -> list[str]:
 #: key's state token (none on Redis, where both are one pipelined round trip).
 def statements_per_request() -> int:
     return 2 if on_database() else 0
+
+
+def cold_process() -> None:
+    """Make this process look like one that has just started: no keyring or policy built, no
+    credential cached, the store object built anew (the store's contents stay)."""
+    from signed_api import credentials, state, stores
+
+    state.reset()
+    credentials.key_cache.clear()
+    stores.reset()

@@ -12,11 +12,11 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 
-from signed_api import state
 from signed_api.client import decode_secret
 from signed_api.models import ApiKey, EnrollmentKey
 from signed_api.services import keys as key_services
 from signed_api.services.keys import KeyError_
+from tests.store import cold_process
 
 from .support import (
     ENROLL,
@@ -277,7 +277,7 @@ def test_an_expired_enrollment_key_is_401(user):
     EnrollmentKey.objects.filter(key_id=created["key_id"]).update(
         expires_at=timezone.now() - timedelta(seconds=1)
     )
-    state.reset()  # a process that reads the key afresh
+    cold_process()  # a process that reads the key afresh
 
     assert_exact_error(_enrol(client, username="alice"), "key_expired", 401)
     assert _uses_left(created) == 2

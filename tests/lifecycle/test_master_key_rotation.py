@@ -20,6 +20,7 @@ from signed_api.client import SignatureAuth, decode_secret
 from signed_api.core.keyring import Keyring
 from signed_api.models import ApiKey, EnrollmentKey, Session, TOTPDevice
 from signed_api.services import keys as key_services
+from tests.store import cold_process
 
 from .support import (
     ENROLL,
@@ -256,7 +257,7 @@ def test_a_row_that_cannot_decrypt_makes_its_requests_401(settings, world, token
     key = world["key"]
     ApiKey.objects.filter(pk=key.pk).update(secret_encrypted=token)
     Session.objects.filter(key_id=world["session"]["id"]).update(secret_encrypted=token)
-    state.reset()
+    cold_process()
 
     assert_exact_error(key_client(key.key_id, world["current"]).get(NOTES), "unknown_key")
     assert_exact_error(session_client(world["session"]).get(SESSIONS), "unknown_key")
@@ -267,7 +268,7 @@ def test_a_secret_swapped_in_from_another_row_does_not_open(settings, world):
     other, other_secret = key_services.create_api_key(world["user"])
     stolen = ApiKey.objects.get(pk=other.pk).secret_encrypted
     ApiKey.objects.filter(pk=world["key"].pk).update(secret_encrypted=stolen)
-    state.reset()
+    cold_process()
 
     assert_exact_error(key_client(world["key"].key_id, other_secret).get(NOTES), "unknown_key")
     _ok(key_client(other.key_id, other_secret).get(NOTES))

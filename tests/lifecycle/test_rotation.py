@@ -15,12 +15,13 @@ import pytest
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from signed_api import credentials, state
+from signed_api import credentials
 from signed_api.client import SignatureAuth, decode_secret
 from signed_api.core import KeyChain, SignatureError
 from signed_api.models import ApiKey, SecurityEvent
 from signed_api.services import keys as key_services
 from signed_api.services.keys import KeyError_
+from tests.store import cold_process
 
 from .support import (
     NOTES,
@@ -65,7 +66,7 @@ def test_after_rotation_the_new_and_the_old_secret_both_verify(hmac_key):
     assert new != old
     _ok(key_client(key.key_id, new))
     _ok(old_client)
-    state.reset()  # a process that never saw the key before the rotation
+    cold_process()  # a process that never saw the key before the rotation
     _ok(old_client)
     _ok(key_client(key.key_id, new))
     key.refresh_from_db()
@@ -133,7 +134,7 @@ def test_once_the_overlap_ends_the_old_secret_is_refused_and_the_status_is_activ
 
     _refused(old_client, "signature_invalid")
     _ok(key_client(key.key_id, new))
-    state.reset()
+    cold_process()
     _refused(old_client, "signature_invalid")
     key.refresh_from_db()
     assert key.status == "active"
