@@ -19,24 +19,24 @@ class SignedApiConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save, pre_save
 
         # Importing checks registers them; logsafe escapes what every signed_api logger writes.
-        from . import checks, logsafe, signals  # noqa: F401
+        from . import checks, logsafe, receivers  # noqa: F401
         from .models import ApiKey, EnrollmentKey, Session
 
         pre_save.connect(
-            signals.user_about_to_save, sender=get_user_model(),
+            receivers.user_about_to_save, sender=get_user_model(),
             dispatch_uid="signed_api_user_about_to_save",
         )
         post_save.connect(
-            signals.user_saved, sender=get_user_model(), dispatch_uid="signed_api_user_saved"
+            receivers.user_saved, sender=get_user_model(), dispatch_uid="signed_api_user_saved"
         )
         for model in (ApiKey, Session, EnrollmentKey):
             post_save.connect(
-                signals.credential_saved,
+                receivers.credential_saved,
                 sender=model,
                 dispatch_uid=f"signed_api_{model.__name__}_saved",
             )
             post_delete.connect(
-                signals.credential_deleted,
+                receivers.credential_deleted,
                 sender=model,
                 dispatch_uid=f"signed_api_{model.__name__}_deleted",
             )

@@ -19,15 +19,32 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .conf import signed_api_settings
-from .core import ALGORITHMS, ECDSA_P256_SHA256, ED25519, HMAC_SHA256, load_verifying_key
+from .core import HMAC_SHA256, algorithms, load_verifying_key
 
+# All three from the registry of the core (docs/architecture.md, "Add an algorithm").
 ALGORITHM_CHOICES = [
-    (HMAC_SHA256, "hmac-sha256 (shared secret)"),
-    (ED25519, "ed25519 (client-held key)"),
-    (ECDSA_P256_SHA256, "ecdsa-p256-sha256 (client-held key)"),
+    (name, algorithms.get(name).label) for name in algorithms.names(api_keys=True)
 ]
-PUBLIC_KEY_ALGORITHMS = (ED25519, ECDSA_P256_SHA256)
-SECRET_BYTES = 32
+PUBLIC_KEY_ALGORITHMS = tuple(
+    name for name, _label in ALGORITHM_CHOICES if not algorithms.get(name).shared_secret
+)
+SECRET_BYTES = algorithms.get(HMAC_SHA256).secret_bytes
+
+
+class AlgorithmField(models.CharField):
+    """A key's algorithm, with the registry's choices. The choices stay out of migrations
+    (``deconstruct``), as they do not touch the database: registering an algorithm needs no
+    migration."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("choices", ALGORITHM_CHOICES)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        kwargs.pop("choices", None)
+        return name, "django.db.models.CharField", args, kwargs
 
 
 def new_state_token() -> str:
@@ -40,7 +57,7 @@ def new_key_id(prefix: str) -> str:
 
 class _StatefulMixin:
     """Every save writes a new state token; the ``post_save`` receiver
-    (``signals.credential_saved``) then publishes it, so that every process drops its cached
+    (``receivers.credential_saved``) then publishes it, so that every process drops its cached
     copy of this credential at once (see ``credentials``)."""
 
     def _save_with_state(self, *args, **kwargs):
@@ -107,7 +124,7 @@ class ApiKeyManager(models.Manager.from_queryset(ApiKeyQuerySet)):
         ``scopes`` defaults to the ``DEFAULT_KEY_SCOPES`` setting.
         """
         allowed = tuple(signed_api_settings.ALGORITHMS)
-        if algorithm not in ALGORITHMS or algorithm not in allowed:
+        if algorithm not in algorithms.names(api_keys=True) or algorithm not in allowed:
             raise ValueError(f"algorithm must be one of {', '.join(allowed)}")
         if scopes is None:
             scopes = list(signed_api_settings.DEFAULT_KEY_SCOPES)
@@ -120,10 +137,11 @@ class ApiKeyManager(models.Manager.from_queryset(ApiKeyQuerySet)):
             scopes=list(scopes),
         )
         secret: bytes | None = None
-        if algorithm == HMAC_SHA256:
+        entry = algorithms.get(algorithm)
+        if entry.shared_secret:
             if public_key is not None:
-                raise ValueError("an hmac-sha256 key has a shared secret, not a public key")
-            secret = secrets.token_bytes(SECRET_BYTES)
+                raise ValueError(f"an {algorithm} key has a shared secret, not a public key")
+            secret = entry.new_secret()
             key.set_secret(secret)
         else:
             if public_key is None:
@@ -142,7 +160,7 @@ class ApiKey(_SealedSecretMixin, _StatefulMixin, models.Model):
         verbose_name=_("owner"),
     )
     name = models.CharField(_("name"), max_length=100, blank=True)
-    algorithm = models.CharField(_("algorithm"), max_length=32, choices=ALGORITHM_CHOICES)
+    algorithm = AlgorithmField(_("algorithm"))
     # Encrypted under the keyring (never plain); empty for public-key algorithms.
     secret_encrypted = models.TextField(blank=True, default="", editable=False)
     # PEM SubjectPublicKeyInfo of a client-held key; empty for hmac.
@@ -209,9 +227,9 @@ class ApiKey(_SealedSecretMixin, _StatefulMixin, models.Model):
     def _load(self, encrypted: str, public_pem: str, context: str):
         from .state import keyring
 
-        if self.algorithm == HMAC_SHA256:
+        if algorithms.get(self.algorithm).shared_secret:
             secret = keyring().decrypt(encrypted, context=context)
-            return load_verifying_key(HMAC_SHA256, secret)
+            return load_verifying_key(self.algorithm, secret)
         return load_verifying_key(self.algorithm, public_pem.encode("ascii"))
 
     # -- state --------------------------------------------------------------------------------

@@ -22,6 +22,8 @@ from ..conf import signed_api_settings
 from ..core.keyring import KeyringError
 from ..logsafe import get_logger
 from ..models import RecoveryCode, TOTPDevice
+from .database import write_transaction
+from .endings import end_sessions_of, revoke_remember_tokens
 
 logger = get_logger("signed_api")  # escapes what a request put in a record
 
@@ -130,21 +132,15 @@ def _record(user, kind: str, **detail) -> None:
 
 
 def _end_remember_tokens(user, reason: str) -> None:
-    from .sessions import revoke_remember_tokens  # sessions imports this module
-
     revoke_remember_tokens(user, reason)
 
 
 def _end_sessions(user, reason: str, *, keep_session=None) -> None:
-    from .sessions import end_sessions_of
-
     end_sessions_of(user, reason=reason, keep_session=keep_session)
 
 
 def _write_transaction():
     """An atomic block that holds SQLite's write lock from its first statement."""
-    from .sessions import write_transaction
-
     return write_transaction()
 
 

@@ -8,19 +8,16 @@ throttle counter, a wrong code only the challenge's attempt count.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import logging
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth import authenticate, user_logged_in
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from .. import credentials, signals, tokens
+from .. import signals, tokens
 from ..conf import signed_api_settings
 from ..models import (
     LoginChallenge,
@@ -29,23 +26,28 @@ from ..models import (
     SecurityEvent,
     Session,
     new_key_id,
-    new_state_token,
 )
 from . import events, second_factor, throttle
+from . import remember as remember_me
+from .database import database_busy, retry_when_busy, write_transaction
+from .endings import end_sessions, end_sessions_of, revoke_family, revoke_remember_tokens
+from .errors import ServiceError
+from .remember import REMEMBER_KIND
+
+#: The services' one error type (kept under this name for existing callers).
+FlowError = ServiceError
+
+__all__ = [
+    "ClientInfo", "FlowError", "IssuedSession", "PendingChallenge", "ServiceError",
+    "create_session", "database_busy", "end_sessions_of", "login_with_password",
+    "login_with_remember_token", "retry_when_busy", "revoke_family", "revoke_other_sessions",
+    "revoke_remember_tokens", "revoke_session", "verify_challenge", "write_transaction",
+]
 
 logger = logging.getLogger("signed_api")
 
 CHALLENGE_KIND = "chl"
-REMEMBER_KIND = "rmb"
 SESSION_SECRET_BYTES = 32
-
-
-class FlowError(Exception):
-    def __init__(self, code: str, detail: str, **extra):
-        self.code = code
-        self.detail = detail
-        self.extra = extra
-        super().__init__(detail)
 
 
 @dataclass
@@ -86,121 +88,7 @@ class ClientInfo:
         )
 
 
-# -- SQLite: take the write lock first, retry a busy database, never a 500 -------------------
-BUSY_RETRIES = 3  # more attempts after the first, when SQLite stays locked past its timeout
-
-
-def database_busy() -> FlowError:
-    return FlowError(
-        "database_busy", "The database is busy; try again in a moment.", http_status=503, wait=1
-    )
-
-
-def _take_write_lock() -> None:
-    """First statement of a transaction that will write, on SQLite: take the write lock now.
-
-    Django opens SQLite transactions with a plain (deferred) ``BEGIN``. Two such transactions
-    that each read (``select_for_update`` is a no-op there) and then write deadlock, and SQLite
-    answers the second writer "database is locked" at once, without waiting for its busy
-    timeout. A write as the first statement waits for the lock instead (up to the connection's
-    ``timeout``), so the transactions take turns. With ``"transaction_mode": "IMMEDIATE"``
-    (Django 5.1+) every transaction begins with the lock and this is a no-op."""
-    connection = transaction.get_connection()
-    if connection.vendor != "sqlite":
-        return
-    if str(connection.settings_dict.get("OPTIONS", {}).get("transaction_mode", "")).upper() in (
-        "IMMEDIATE", "EXCLUSIVE",
-    ):  # fmt: skip
-        return
-    with connection.cursor() as cursor:
-        table = LoginChallenge._meta.db_table  # a model name, never input
-        cursor.execute(f"UPDATE {table} SET id = id WHERE 0")  # noqa: S608
-
-
-@contextlib.contextmanager
-def write_transaction():
-    """``transaction.atomic()`` that holds SQLite's write lock from its first statement."""
-    with transaction.atomic():
-        _take_write_lock()
-        yield
-
-
-def _is_locked(error: OperationalError) -> bool:
-    return "locked" in str(error).lower() or "busy" in str(error).lower()
-
-
-def retry_when_busy(flow):
-    """Run ``flow`` again (a few times, with a short pause) when SQLite stays locked past its
-    busy timeout; then raise :func:`database_busy` (503), never the OperationalError (500).
-    Only from outside any transaction: within one (``ATOMIC_REQUESTS``) it cannot be retried."""
-
-    @functools.wraps(flow)
-    def run(*args, **kwargs):
-        connection = transaction.get_connection()
-        for attempt in range(BUSY_RETRIES + 1):
-            try:
-                return flow(*args, **kwargs)
-            except OperationalError as error:
-                if connection.vendor != "sqlite" or not _is_locked(error):
-                    raise
-                if connection.in_atomic_block or attempt == BUSY_RETRIES:
-                    logger.warning(
-                        "signed_api: %s: the database stayed locked: %s",
-                        getattr(flow, "__name__", "a flow"), error,
-                    )
-                    raise database_busy() from None
-                time.sleep(0.05 * (attempt + 1) + secrets.randbelow(50) / 1000)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    return run
-
-
 # -- sessions ------------------------------------------------------------------------------
-def _end_sessions(sessions) -> int:
-    """End every live session of the queryset ``sessions`` in one UPDATE; their keys are
-    refused at once here and, once committed, in every process. Returns how many ended."""
-    key_ids = list(sessions.live().values_list("key_id", flat=True))
-    if not key_ids:
-        return 0
-    token = new_state_token()
-    ended = Session.objects.filter(key_id__in=key_ids, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), state_token=token
-    )
-    for key_id in key_ids:
-        credentials.key_cache.discard(key_id)
-
-    def publish():
-        for key_id in key_ids:
-            credentials.publish_state(key_id, token)
-
-    transaction.on_commit(publish)
-    return ended
-
-
-def _end_families(families, reason: str) -> int:
-    return families.filter(revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_reason=reason[:32]
-    )
-
-
-def end_sessions_of(user, *, reason: str, keep_session: Session | None = None,
-                    keep_family: bool = False) -> int:
-    """End every live session and remember family of ``user``, but ``keep_session`` (and, with
-    ``keep_family``, the remember family it belongs to). Returns how many sessions ended.
-
-    Called on a password change (everything ends), when the second factor is turned off (all
-    but the session that did it) and for "log out my other devices" (all but the caller's
-    session and its family)."""
-    sessions = Session.objects.filter(user=user)
-    families = RememberFamily.objects.filter(user=user)
-    if keep_session is not None:
-        sessions = sessions.exclude(pk=keep_session.pk)
-        if keep_family and keep_session.remember_family_id is not None:
-            families = families.exclude(pk=keep_session.remember_family_id)
-    _end_families(families, reason)
-    return _end_sessions(sessions)
-
-
 def _enforce_session_cap(user, newest: Session) -> None:
     """At most ``MAX_SESSIONS_PER_USER`` live sessions: end the oldest beyond it."""
     cap = signed_api_settings.MAX_SESSIONS_PER_USER
@@ -211,7 +99,7 @@ def _enforce_session_cap(user, newest: Session) -> None:
     over = live.order_by("-created_at", "-pk").values_list("pk", flat=True)[cap - 1 :]
     oldest = list(over)
     if oldest:
-        _end_sessions(Session.objects.filter(pk__in=oldest))
+        end_sessions(Session.objects.filter(pk__in=oldest))
 
 
 def create_session(user, client: ClientInfo, *, family: RememberFamily | None = None,
@@ -273,39 +161,11 @@ def revoke_other_sessions(user, current: Session, *, request=None) -> int:
     return ended
 
 
-# -- remember-me ---------------------------------------------------------------------------
-def _issue_remember_token(family: RememberFamily) -> str:
-    issued = tokens.issue()
-    RememberToken.objects.create(family=family, lookup=issued.lookup, secret_hash=issued.hashed)
-    return issued.text(REMEMBER_KIND)
-
-
-def _start_family(user, client: ClientInfo) -> RememberFamily:
-    lifetime = timedelta(seconds=int(signed_api_settings.REMEMBER_TOKEN_LIFETIME))
-    return RememberFamily.objects.create(
-        user=user,
-        expires_at=timezone.now() + lifetime,
-        auth_fingerprint=second_factor.fingerprint(user),
-        device_name=client.device_name,
-    )
-
-
-def revoke_family(family: RememberFamily, reason: str) -> None:
-    """End the family (its tokens no longer log in) and every session it gave."""
-    _end_families(RememberFamily.objects.filter(pk=family.pk), reason)
-    _end_sessions(Session.objects.filter(remember_family=family))
-
-
-def revoke_remember_tokens(user, reason: str) -> None:
-    """End every remember-me family of ``user`` (the second factor was turned on)."""
-    _end_families(RememberFamily.objects.filter(user=user), reason)
-
-
 def _finish_login(user, client: ClientInfo, *, remember: bool, via: str, request) -> IssuedSession:
-    family = _start_family(user, client) if remember else None
+    family = remember_me.start_family(user, device_name=client.device_name) if remember else None
     issued = create_session(user, client, family=family, via=via, request=request)
     if family is not None:
-        issued.remember_token = _issue_remember_token(family)
+        issued.remember_token = remember_me.issue_token(family)
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     events.record(
         SecurityEvent.LOGIN_SUCCEEDED, user=user, key_id=issued.session.key_id, request=request,
@@ -510,7 +370,7 @@ def _redeem_remember_token(request, client: ClientInfo, lookup: str, secret: str
         # Within the grace period (parallel requests of one device) a reuse is accepted like
         # the first use: a new session and a new token of the family.
         issued = create_session(user, client, family=family, via="remember_token", request=request)
-        issued.remember_token = _issue_remember_token(family)
+        issued.remember_token = remember_me.issue_token(family)
         user_logged_in.send(sender=user.__class__, request=request, user=user)
         events.record(
             SecurityEvent.LOGIN_SUCCEEDED, user=user, key_id=issued.session.key_id,

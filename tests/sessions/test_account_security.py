@@ -318,7 +318,7 @@ def test_without_the_snapshot_receiver_a_change_still_refuses_the_keys(user):
     never the other way round."""
     from django.db.models.signals import pre_save
 
-    from signed_api import signals
+    from signed_api import receivers
 
     key, secret = ApiKey.objects.create_key(user)
     client = SignedAPIClient(key_id=key.key_id, key=secret)
@@ -328,7 +328,7 @@ def test_without_the_snapshot_receiver_a_change_still_refuses_the_keys(user):
         user.is_active = False
         user.save()
     finally:
-        pre_save.connect(signals.user_about_to_save, sender=type(user),
+        pre_save.connect(receivers.user_about_to_save, sender=type(user),
                          dispatch_uid="signed_api_user_about_to_save")
     assert_error(client.get(NOTES), "user_inactive")
 
@@ -366,7 +366,7 @@ def _locked_for(monkeypatch, target: str, times: int) -> list[int]:
     """Make ``sessions.<target>`` raise SQLite's "database is locked" ``times`` times."""
     from django.db import OperationalError
 
-    from signed_api.services import sessions
+    from signed_api.services import database, sessions
 
     real = getattr(sessions, target)
     calls: list[int] = []
@@ -378,7 +378,7 @@ def _locked_for(monkeypatch, target: str, times: int) -> list[int]:
         return real(*args, **kwargs)
 
     monkeypatch.setattr(sessions, target, flaky)
-    monkeypatch.setattr(sessions.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(database.time, "sleep", lambda _s: None)
     return calls
 
 
