@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
 from .conf import DEFAULTS
+from .core import algorithms
 
 
 @register(Tags.security)
@@ -55,7 +56,7 @@ def check_settings(app_configs=None, **kwargs):
             )
         )
     for alg in user.get("ALGORITHMS", ()):
-        if alg not in ("hmac-sha256", "ed25519", "ecdsa-p256-sha256"):
+        if alg not in algorithms.names(api_keys=True):
             messages.append(
                 Error(f"SIGNED_API['ALGORITHMS'] has unsupported {alg!r}.", id="signed_api.E006")
             )

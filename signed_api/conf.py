@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.core.signals import setting_changed
 
+from .core import algorithms
+
 DEFAULTS: dict[str, object] = {
     # --- request signatures (docs/protocol.md) ---
     # Cache alias of a Redis cache (django-redis) for the shared store: nonces, guessing-budget
@@ -33,8 +35,8 @@ DEFAULTS: dict[str, object] = {
     "SIGNATURE_TAG": None,
     # Sign the response to every verified request (needs ResponseSignatureMiddleware).
     "SIGN_RESPONSES": True,
-    # Algorithms a key may be created with.
-    "ALGORITHMS": ("hmac-sha256", "ed25519", "ecdsa-p256-sha256"),
+    # Algorithms a key may be created with (default: every registered one, core/algorithms.py).
+    "ALGORITHMS": algorithms.names(api_keys=True),
     # --- secrets at rest ---
     # base64url 32-byte keys, newest first; empty: derived from SECRET_KEY (warned by a check).
     "MASTER_KEYS": (),

@@ -6,6 +6,7 @@ import math
 
 from rest_framework import serializers
 
+from .core import algorithms
 from .models import Session
 
 
@@ -86,7 +87,7 @@ class PublicKeyField(serializers.Field):
 class KeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     algorithm = serializers.ChoiceField(
-        choices=["hmac-sha256", "ed25519", "ecdsa-p256-sha256"], default="hmac-sha256"
+        choices=algorithms.names(api_keys=True), default=algorithms.HMAC_SHA256
     )
     public_key = PublicKeyField(required=False)
     # Absent: DEFAULT_KEY_SCOPES; [] : no scope at all.
@@ -96,12 +97,13 @@ class KeyCreateSerializer(serializers.Serializer):
     expires_in_days = serializers.IntegerField(required=False, min_value=1, max_value=3650)
 
     def validate(self, attrs):
-        needs_public = attrs["algorithm"] != "hmac-sha256"
+        name = attrs["algorithm"]
+        needs_public = not algorithms.get(name).shared_secret
         if needs_public and "public_key" not in attrs:
             raise serializers.ValidationError({"public_key": ["Required for this algorithm."]})
         if not needs_public and "public_key" in attrs:
             raise serializers.ValidationError(
-                {"public_key": ["An hmac-sha256 key has a shared secret, not a public key."]}
+                {"public_key": [f"An {name} key has a shared secret, not a public key."]}
             )
         return attrs
 
@@ -121,7 +123,7 @@ class EnrollSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     algorithm = serializers.ChoiceField(
-        choices=["hmac-sha256", "ed25519", "ecdsa-p256-sha256"], default="hmac-sha256"
+        choices=algorithms.names(api_keys=True), default=algorithms.HMAC_SHA256
     )
     public_key = PublicKeyField(required=False)
 

@@ -20,6 +20,7 @@ import re
 import sys
 from urllib.parse import parse_qs, urlsplit
 
+from ..core import algorithms
 from .auth import SignatureAuth, decode_secret
 
 PROG = "python -m signed_api.client"
@@ -50,8 +51,9 @@ COMMANDS = (
      "remove it, with a current code or a recovery code"),
 )
 
-ALGORITHMS = ("hmac-sha256", "ed25519", "ecdsa-p256-sha256")
-CLIENT_HELD = ("ed25519", "ecdsa-p256-sha256")
+# The algorithms a key of the app may have (docs/architecture.md, "Add an algorithm").
+ALGORITHMS = algorithms.names(api_keys=True)
+CLIENT_HELD = tuple(name for name in ALGORITHMS if not algorithms.get(name).shared_secret)
 
 LOGIN_HINT = 'eval "$(python -m signed_api.client login AUTH_URL --username NAME)"'
 SESSION_HINT = (
@@ -214,7 +216,6 @@ def _totp_parser() -> argparse.ArgumentParser:
 # -- the key from the environment --------------------------------------------------------------
 def _guess_algorithm(pem: bytes) -> str:
     from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
     try:
         key = serialization.load_pem_private_key(pem, password=None)
@@ -222,10 +223,12 @@ def _guess_algorithm(pem: bytes) -> str:
         raise UsageError(
             f"SIGNED_API_PRIVATE_KEY is not an unencrypted PEM private key: {exc}"
         ) from None
-    if isinstance(key, ed25519.Ed25519PrivateKey):
-        return "ed25519"
-    if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1":
-        return "ecdsa-p256-sha256"
+    for name in CLIENT_HELD:  # the first registered algorithm that takes this key
+        try:
+            algorithms.get(name).load_signing_key(key)
+        except ValueError:
+            continue
+        return name
     raise UsageError(
         f"SIGNED_API_PRIVATE_KEY holds a {type(key).__name__.lstrip('_')}; a client-held key is"
         " Ed25519 or ECDSA P-256 (or set SIGNED_API_ALGORITHM)"

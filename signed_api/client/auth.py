@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import secrets
 import time
 from collections.abc import Sequence
@@ -12,6 +11,8 @@ from ..core import (
     Message,
     Policy,
     SignatureError,
+    b64url_decode,
+    b64url_encode,
     content_digest,
     load_signing_key,
     load_verifying_key,
@@ -35,12 +36,11 @@ DEFAULT_COMPONENTS = ("@method", "@authority", "@path", "@query")
 
 def encode_secret(secret: bytes) -> str:
     """Secrets travel as base64url without padding."""
-    return base64.urlsafe_b64encode(secret).rstrip(b"=").decode("ascii")
+    return b64url_encode(secret)
 
 
 def decode_secret(text: str) -> bytes:
-    text = text.strip()
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    return b64url_decode(text.strip())
 
 
 class SignatureAuth(_AuthBase):

@@ -4,13 +4,18 @@ No Django, no DRF: only the standard library, ``cryptography`` and ``http_sf``. 
 and the Python client both build their signature bases here, so they cannot disagree.
 """
 
+from . import algorithms
 from .algorithms import (
     ALGORITHMS,
+    CLIENT_HELD,
     ECDSA_P256_SHA256,
     ED25519,
     HMAC_SHA256,
+    REGISTRY,
     RSA_PSS_SHA512,
     RSA_V1_5_SHA256,
+    SHARED_SECRET,
+    Algorithm,
     HmacSha256Key,
     KeyChain,
     SigningKey,
@@ -18,6 +23,7 @@ from .algorithms import (
     load_signing_key,
     load_verifying_key,
 )
+from .b64 import b64url_decode, b64url_encode
 from .components import Component, component_value, serialize_signature_params, signature_base
 from .digest import DIGEST_ALGORITHMS, content_digest, verify_content_digest
 from .errors import CODES, SignatureError
@@ -33,13 +39,17 @@ from .signatures import (
 
 __all__ = [
     "ALGORITHMS",
+    "CLIENT_HELD",
     "CODES",
     "DIGEST_ALGORITHMS",
     "ECDSA_P256_SHA256",
     "ED25519",
     "HMAC_SHA256",
+    "REGISTRY",
     "RSA_PSS_SHA512",
     "RSA_V1_5_SHA256",
+    "SHARED_SECRET",
+    "Algorithm",
     "Component",
     "HmacSha256Key",
     "KeyChain",
@@ -51,6 +61,9 @@ __all__ = [
     "SigningKey",
     "VerifiedSignature",
     "VerifyingKey",
+    "algorithms",
+    "b64url_decode",
+    "b64url_encode",
     "component_value",
     "content_digest",
     "load_signing_key",

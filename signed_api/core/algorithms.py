@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -19,10 +23,16 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
+from .b64 import b64url_decode, b64url_encode
 from .errors import SIGNATURE_INVALID, SignatureError
 
 __all__ = [
     "ALGORITHMS",
+    "CLIENT_HELD",
+    "REGISTRY",
+    "SHARED_SECRET",
+    "Algorithm",
+    "Jwk",
     "HMAC_SHA256",
     "ED25519",
     "ECDSA_P256_SHA256",
@@ -38,8 +48,12 @@ __all__ = [
     "RsaPssSha512VerifyingKey",
     "RsaV15Sha256SigningKey",
     "RsaV15Sha256VerifyingKey",
+    "for_jwk",
+    "get",
     "load_signing_key",
     "load_verifying_key",
+    "names",
+    "register",
 ]
 
 HMAC_SHA256 = "hmac-sha256"
@@ -47,7 +61,6 @@ ED25519 = "ed25519"
 ECDSA_P256_SHA256 = "ecdsa-p256-sha256"
 RSA_PSS_SHA512 = "rsa-pss-sha512"
 RSA_V1_5_SHA256 = "rsa-v1_5-sha256"
-ALGORITHMS = (HMAC_SHA256, ED25519, ECDSA_P256_SHA256, RSA_PSS_SHA512, RSA_V1_5_SHA256)
 
 
 def _invalid(detail: str) -> SignatureError:
@@ -270,62 +283,228 @@ class KeyChain(VerifyingKey):
         return matched
 
 
+# -- the registry -----------------------------------------------------------------------------
+#: Key types: the server keeps the secret (and must use it), or the client holds the private key
+#: and the server keeps only the public key. Also the labels' wording: "ed25519 (client-held key)".
+SHARED_SECRET = "shared secret"
+CLIENT_HELD = "client-held key"
+
+
+def _jwk_member(jwk: dict[str, Any], name: str) -> bytes:
+    text = jwk.get(name, "")
+    if not isinstance(text, str):
+        raise ValueError("JWK members are base64url strings")
+    return b64url_decode(text)
+
+
+def _ed25519_to_jwk(public_key: Any) -> dict[str, str]:
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(raw)}
+
+
+def _ed25519_from_jwk(jwk: dict[str, Any]) -> Any:
+    return ed25519.Ed25519PublicKey.from_public_bytes(_jwk_member(jwk, "x"))
+
+
+def _p256_to_jwk(public_key: Any) -> dict[str, str]:
+    numbers = public_key.public_numbers()
+    return {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": b64url_encode(numbers.x.to_bytes(32, "big")),
+        "y": b64url_encode(numbers.y.to_bytes(32, "big")),
+    }
+
+
+def _p256_from_jwk(jwk: dict[str, Any]) -> Any:
+    x, y = _jwk_member(jwk, "x"), _jwk_member(jwk, "y")
+    if len(x) != 32 or len(y) != 32:
+        raise ValueError("P-256 coordinates are 32 bytes each")
+    return ec.EllipticCurvePublicNumbers(
+        int.from_bytes(x, "big"), int.from_bytes(y, "big"), ec.SECP256R1()
+    ).public_key()
+
+
+@dataclass(frozen=True)
+class Jwk:
+    """How a public key of one algorithm is written as a JWK (RFC 7517, RFC 8037)."""
+
+    kty: str
+    crv: str
+    to_jwk: Callable[[Any], dict[str, str]]
+    from_jwk: Callable[[dict[str, Any]], Any]
+
+    def matches(self, jwk: dict[str, Any]) -> bool:
+        return jwk.get("kty") == self.kty and jwk.get("crv") == self.crv
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    """Everything the package knows about one algorithm; every list of algorithms derives
+    from :data:`REGISTRY` (docs/architecture.md, "Add an algorithm").
+
+    ``signing_key`` and ``verifying_key`` are the key classes that sign and verify; a
+    shared-secret algorithm has one class for both and ``secret_bytes`` random bytes per new
+    key; a client-held one names the ``cryptography`` types of its private and public keys,
+    and ``jwk`` when a public key may arrive as a JWK. ``api_keys``: offered for the app's keys
+    (the ``ALGORITHMS`` setting's default), not only to the core and the client.
+    """
+
+    name: str
+    key_type: str
+    signing_key: type[SigningKey]
+    verifying_key: type[VerifyingKey]
+    private_type: type | None = None
+    public_type: type | None = None
+    secret_bytes: int | None = None
+    jwk: Jwk | None = None
+    raw_public_key: Callable[[bytes], Any] | None = None
+    raw_public_bytes: int | None = None
+    api_keys: bool = True
+
+    @property
+    def label(self) -> str:
+        """How forms and the admin show it: ``"ed25519 (client-held key)"``."""
+        return f"{self.name} ({self.key_type})"
+
+    @property
+    def shared_secret(self) -> bool:
+        return self.key_type == SHARED_SECRET
+
+    def new_secret(self) -> bytes:
+        """A fresh random secret for a new key of a shared-secret algorithm."""
+        if self.secret_bytes is None:
+            raise ValueError(f"an {self.name} key has no shared secret")
+        return secrets.token_bytes(self.secret_bytes)
+
+    def load_signing_key(self, material: Any) -> SigningKey:
+        """A key that signs: the secret (bytes), or a private key as PEM bytes or object."""
+        if self.shared_secret:
+            return self.signing_key(material)  # type: ignore[call-arg]
+        assert self.private_type is not None
+        if isinstance(material, str):
+            material = material.encode("ascii")
+        if isinstance(material, (bytes, bytearray)):
+            material = serialization.load_pem_private_key(bytes(material), password=None)
+        if not isinstance(material, self.private_type):
+            raise ValueError(
+                f"{self.name} needs a {self.private_type.__name__}, got {type(material).__name__}"
+            )
+        return self.signing_key(material)  # type: ignore[call-arg]
+
+    def load_verifying_key(self, material: Any) -> VerifyingKey:
+        """A key that verifies: the secret, or a public key as PEM, raw bytes or object.
+
+        A private key is accepted too; only its public half is kept.
+        """
+        if self.shared_secret:
+            return self.verifying_key(material)  # type: ignore[call-arg]
+        assert self.public_type is not None
+        if isinstance(material, str):
+            material = material.encode("ascii")
+        if isinstance(material, (bytes, bytearray)):
+            material = bytes(material)
+            if self.raw_public_key is not None and len(material) == self.raw_public_bytes:
+                material = self.raw_public_key(material)
+            elif b"PRIVATE KEY" in material:
+                material = serialization.load_pem_private_key(material, password=None).public_key()
+            else:
+                material = self.public_key_from_pem(material)
+        elif hasattr(material, "public_key") and not isinstance(material, self.public_type):
+            material = material.public_key()
+        if not isinstance(material, self.public_type):
+            raise ValueError(
+                f"{self.name} needs a {self.public_type.__name__}, got {type(material).__name__}"
+            )
+        return self.verifying_key(material)  # type: ignore[call-arg]
+
+    # -- PEM (SubjectPublicKeyInfo) and JWK, in and out --------------------------------------
+    def public_key_from_pem(self, pem: bytes) -> Any:
+        return serialization.load_pem_public_key(pem)
+
+    def public_key_to_pem(self, public_key: Any) -> bytes:
+        return public_key.public_bytes(  # type: ignore[no-any-return]
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    def public_key_from_jwk(self, jwk: dict[str, Any]) -> Any:
+        if self.jwk is None:
+            raise ValueError(f"an {self.name} key has no JWK form here")
+        return self.jwk.from_jwk(jwk)
+
+    def public_key_to_jwk(self, public_key: Any) -> dict[str, str]:
+        if self.jwk is None:
+            raise ValueError(f"an {self.name} key has no JWK form here")
+        return self.jwk.to_jwk(public_key)
+
+
+#: Every algorithm by name, in the order forms and the docs list them.
+REGISTRY: dict[str, Algorithm] = {}
+
+
+def register(algorithm: Algorithm) -> Algorithm:
+    """Add an algorithm to :data:`REGISTRY` (a name is registered once)."""
+    if algorithm.name in REGISTRY:
+        raise ValueError(f"algorithm {algorithm.name!r} is already registered")
+    REGISTRY[algorithm.name] = algorithm
+    return algorithm
+
+
+def get(name: str) -> Algorithm:
+    """The registered algorithm ``name``; ``ValueError`` for any other."""
+    try:
+        return REGISTRY[name]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unsupported algorithm {name!r}; expected one of {', '.join(REGISTRY)}"
+        ) from None
+
+
+def names(*, api_keys: bool = False) -> tuple[str, ...]:
+    """The registered names; with ``api_keys``, only those offered for the app's keys."""
+    return tuple(n for n, a in REGISTRY.items() if a.api_keys or not api_keys)
+
+
+def for_jwk(jwk: dict[str, Any]) -> Algorithm | None:
+    """The algorithm whose public keys are written as this JWK's ``kty``/``crv``, if any."""
+    return next((a for a in REGISTRY.values() if a.jwk and a.jwk.matches(jwk)), None)
+
+
+register(Algorithm(HMAC_SHA256, SHARED_SECRET, HmacSha256Key, HmacSha256Key, secret_bytes=32))
+register(Algorithm(
+    ED25519, CLIENT_HELD, Ed25519SigningKey, Ed25519VerifyingKey,
+    private_type=ed25519.Ed25519PrivateKey, public_type=ed25519.Ed25519PublicKey,
+    jwk=Jwk("OKP", "Ed25519", _ed25519_to_jwk, _ed25519_from_jwk),
+    raw_public_key=ed25519.Ed25519PublicKey.from_public_bytes, raw_public_bytes=32,
+))
+register(Algorithm(
+    ECDSA_P256_SHA256, CLIENT_HELD, EcdsaP256SigningKey, EcdsaP256VerifyingKey,
+    private_type=ec.EllipticCurvePrivateKey, public_type=ec.EllipticCurvePublicKey,
+    jwk=Jwk("EC", "P-256", _p256_to_jwk, _p256_from_jwk),
+))
+# The core signs and verifies RSA (RFC 9421 B.2 vectors, other servers); the app's keys do not.
+register(Algorithm(
+    RSA_PSS_SHA512, CLIENT_HELD, RsaPssSha512SigningKey, RsaPssSha512VerifyingKey,
+    private_type=rsa.RSAPrivateKey, public_type=rsa.RSAPublicKey, api_keys=False,
+))
+register(Algorithm(
+    RSA_V1_5_SHA256, CLIENT_HELD, RsaV15Sha256SigningKey, RsaV15Sha256VerifyingKey,
+    private_type=rsa.RSAPrivateKey, public_type=rsa.RSAPublicKey, api_keys=False,
+))
+
+#: The built-in algorithms' names (the registry itself is :data:`REGISTRY`).
+ALGORITHMS = names()
+
+
 # -- loading ----------------------------------------------------------------------------------
-_PRIVATE = {
-    ED25519: (ed25519.Ed25519PrivateKey, Ed25519SigningKey),
-    ECDSA_P256_SHA256: (ec.EllipticCurvePrivateKey, EcdsaP256SigningKey),
-    RSA_PSS_SHA512: (rsa.RSAPrivateKey, RsaPssSha512SigningKey),
-    RSA_V1_5_SHA256: (rsa.RSAPrivateKey, RsaV15Sha256SigningKey),
-}
-_PUBLIC = {
-    ED25519: (ed25519.Ed25519PublicKey, Ed25519VerifyingKey),
-    ECDSA_P256_SHA256: (ec.EllipticCurvePublicKey, EcdsaP256VerifyingKey),
-    RSA_PSS_SHA512: (rsa.RSAPublicKey, RsaPssSha512VerifyingKey),
-    RSA_V1_5_SHA256: (rsa.RSAPublicKey, RsaV15Sha256VerifyingKey),
-}
-
-
-def _check_alg(alg: str) -> None:
-    if alg not in ALGORITHMS:
-        raise ValueError(f"unsupported algorithm {alg!r}; expected one of {', '.join(ALGORITHMS)}")
-
-
-def load_signing_key(alg: str, material) -> SigningKey:
+def load_signing_key(alg: str, material: Any) -> SigningKey:
     """A key that signs: the hmac secret (bytes), or a private key as PEM bytes or object."""
-    _check_alg(alg)
-    if alg == HMAC_SHA256:
-        return HmacSha256Key(material)
-    key_type, wrapper = _PRIVATE[alg]
-    if isinstance(material, str):
-        material = material.encode("ascii")
-    if isinstance(material, (bytes, bytearray)):
-        material = serialization.load_pem_private_key(bytes(material), password=None)
-    if not isinstance(material, key_type):
-        raise ValueError(f"{alg} needs a {key_type.__name__}, got {type(material).__name__}")
-    return wrapper(material)
+    return get(alg).load_signing_key(material)
 
 
-def load_verifying_key(alg: str, material) -> VerifyingKey:
+def load_verifying_key(alg: str, material: Any) -> VerifyingKey:
     """A key that verifies: the hmac secret, or a public key as PEM, raw Ed25519 bytes or object.
 
     A private key is accepted too; only its public half is kept.
     """
-    _check_alg(alg)
-    if alg == HMAC_SHA256:
-        return HmacSha256Key(material)
-    key_type, wrapper = _PUBLIC[alg]
-    if isinstance(material, str):
-        material = material.encode("ascii")
-    if isinstance(material, (bytes, bytearray)):
-        material = bytes(material)
-        if alg == ED25519 and len(material) == 32:
-            material = ed25519.Ed25519PublicKey.from_public_bytes(material)
-        elif b"PRIVATE KEY" in material:
-            material = serialization.load_pem_private_key(material, password=None).public_key()
-        else:
-            material = serialization.load_pem_public_key(material)
-    elif hasattr(material, "public_key") and not isinstance(material, key_type):
-        material = material.public_key()
-    if not isinstance(material, key_type):
-        raise ValueError(f"{alg} needs a {key_type.__name__}, got {type(material).__name__}")
-    return wrapper(material)
+    return get(alg).load_verifying_key(material)

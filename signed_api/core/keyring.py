@@ -9,7 +9,6 @@ A database dump alone therefore never lets anyone sign a request.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import secrets
 from collections.abc import Sequence
@@ -18,6 +17,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from .b64 import b64url_decode, b64url_encode
 
 __all__ = ["Keyring", "KeyringError", "derive_master_key", "decode_master_key"]
 
@@ -28,17 +29,9 @@ class KeyringError(Exception):
     """A secret could not be decrypted (unknown master key, or tampered data)."""
 
 
-def _b64e(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _b64d(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def decode_master_key(text: str | bytes) -> bytes:
     """A master key from its base64url text (32 bytes once decoded)."""
-    raw = text if isinstance(text, bytes) and len(text) == 32 else _b64d(
+    raw = text if isinstance(text, bytes) and len(text) == 32 else b64url_decode(
         text.decode("ascii") if isinstance(text, bytes) else text
     )
     if len(raw) != 32:
@@ -76,7 +69,7 @@ class Keyring:
         key_id, aead = self._keys[0]
         nonce = secrets.token_bytes(12)
         sealed = aead.encrypt(nonce, plaintext, context.encode("utf-8"))
-        return f"{_VERSION}.{key_id}.{_b64e(nonce + sealed)}"
+        return f"{_VERSION}.{key_id}.{b64url_encode(nonce + sealed)}"
 
     def key_id_of(self, token: str) -> str:
         parts = token.split(".")
@@ -90,7 +83,7 @@ class Keyring:
         if aead is None:
             raise KeyringError(f"no master key {key_id} in the keyring")
         try:
-            blob = _b64d(token.split(".")[2])
+            blob = b64url_decode(token.split(".")[2])
             return aead.decrypt(blob[:12], blob[12:], context.encode("utf-8"))
         except (InvalidTag, ValueError) as exc:
             raise KeyringError("the secret does not decrypt (tampered or wrong context)") from exc

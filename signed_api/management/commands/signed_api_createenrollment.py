@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from ...client.auth import encode_secret
+from ...core.b64 import b64url_encode
 from ...services import keys
 
 
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             )
         except keys.KeyError_ as exc:
             raise CommandError(exc.detail) from None
-        encoded = encode_secret(secret)
+        encoded = b64url_encode(secret)
         if options["json"]:
             self.stdout.write(json.dumps({
                 "key_id": enrollment.key_id, "secret": encoded, "uses": enrollment.uses_left,

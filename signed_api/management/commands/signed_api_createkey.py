@@ -13,7 +13,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from ...client.auth import encode_secret
+from ...core import algorithms
+from ...core.b64 import b64url_encode
 from ...services import keys
 from ..files import read_key_file
 
@@ -25,8 +26,8 @@ class Command(BaseCommand):
         parser.add_argument("--user", required=True, help="the owner's username")
         parser.add_argument(
             "--algorithm",
-            default="hmac-sha256",
-            choices=["hmac-sha256", "ed25519", "ecdsa-p256-sha256"],
+            default=algorithms.HMAC_SHA256,
+            choices=algorithms.names(api_keys=True),
         )
         parser.add_argument("--public-key", metavar="PEMFILE", help="the client's public key")
         parser.add_argument("--name", default="", help="a label for the key")
@@ -59,7 +60,7 @@ class Command(BaseCommand):
             )
         except keys.KeyError_ as exc:
             raise CommandError(exc.detail) from None
-        encoded = encode_secret(secret) if secret is not None else None
+        encoded = b64url_encode(secret) if secret is not None else None
         if options["json"]:
             self.stdout.write(
                 # Exactly docs/django.md's shape.

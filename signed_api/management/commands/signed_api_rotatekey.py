@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...client.auth import encode_secret
+from ...core.b64 import b64url_encode
 from ...models import ApiKey
 from ...services import keys
 from ..files import read_key_file
@@ -44,7 +44,7 @@ class Command(BaseCommand):
         except keys.KeyError_ as exc:
             raise CommandError(exc.detail) from None
         key.refresh_from_db()
-        encoded = encode_secret(secret) if secret is not None else None
+        encoded = b64url_encode(secret) if secret is not None else None
         until = key.previous_valid_until.isoformat() if key.previous_valid_until else None
         if options["json"]:
             self.stdout.write(json.dumps({
