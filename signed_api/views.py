@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .authentication import SignatureAuthentication, accept_signature_value
-from .client.auth import encode_secret
+from .core.b64 import b64url_encode
 from .core.errors import MESSAGES, SIGNATURE_MISSING
 from .exceptions import ReplayStoreUnavailable, ScopeMissing, SessionRequired
 from .logsafe import get_logger
@@ -32,6 +32,7 @@ from .serializers import (
 from .services import keys as key_services
 from .services import second_factor, throttle
 from .services import sessions as session_flows
+from .services.errors import ServiceError
 from .stores import StoreUnavailable
 
 logger = get_logger("signed_api")  # escapes what a request put in a record
@@ -59,6 +60,8 @@ def exception_handler(exc, context):
     - an error body of DRF's that is only ``{"detail"}`` gets its ``code`` too (views that
       accept signatures only: other views keep DRF's bodies).
     """
+    if isinstance(exc, ServiceError):
+        return render_service_error(exc)
     exc = _hostile_input_error(exc)
     if isinstance(exc, StoreUnavailable):
         # The shared store could not answer (nonce, budget, state): fail closed, as a 503.
@@ -127,8 +130,20 @@ def error_response(code: str, detail: str, *, http_status: int | None = None, **
     return Response({"detail": detail, "code": code, **extra}, status=http_status, headers=headers)
 
 
-def _flow_error(error) -> Response:
-    return error_response(error.code, error.detail, **error.extra)
+def render_service_error(error: ServiceError) -> Response:
+    """A service's refusal as the error body of docs/protocol.md."""
+    return error_response(error.code, error.detail, http_status=error.http_status, **error.extra)
+
+
+class SignedApiView(APIView):
+    """The base of the app's views: errors are rendered by :func:`exception_handler` whatever
+    ``REST_FRAMEWORK["EXCEPTION_HANDLER"]`` says, so a service's :class:`ServiceError` is always
+    its documented answer, never a 500."""
+
+    parser_classes = DEFAULT_PARSER_CLASSES
+
+    def get_exception_handler(self):
+        return exception_handler
 
 
 class SignedOnly:
@@ -164,7 +179,7 @@ class LoginHooks:
         session = issued.session
         body = {
             "id": session.key_id,
-            "secret": encode_secret(issued.secret),
+            "secret": b64url_encode(issued.secret),
             "algorithm": session.algorithm,
             "expires_at": session.expires_at.isoformat(),
             "idle_timeout": session.idle_timeout,
@@ -179,7 +194,7 @@ class LoginHooks:
         return Response(self.get_session_body(issued), status=201, headers=headers)
 
 
-class SessionsView(LoginHooks, SessionOnly, APIView):
+class SessionsView(LoginHooks, SessionOnly, SignedApiView):
     """``POST sessions/``: log in (201 or 202), unsigned. Signed by a session: ``GET sessions/``
     lists the caller's live sessions, ``DELETE sessions/`` ends all the others."""
 
@@ -195,7 +210,7 @@ class SessionsView(LoginHooks, SessionOnly, APIView):
 
     def check_permissions(self, request):
         if request.method == "POST":
-            return APIView.check_permissions(self, request)
+            return SignedApiView.check_permissions(self, request)
         return super().check_permissions(request)
 
     def get(self, request):
@@ -205,33 +220,27 @@ class SessionsView(LoginHooks, SessionOnly, APIView):
 
     def delete(self, request):
         """Log out every other device: ``{"ended": N}`` (the caller's session stays)."""
-        try:
-            ended = session_flows.retry_when_busy(session_flows.revoke_other_sessions)(
-                request.user, request.auth, request=request
-            )
-        except session_flows.FlowError as error:
-            return _flow_error(error)
+        ended = session_flows.retry_when_busy(session_flows.revoke_other_sessions)(
+            request.user, request.auth, request=request
+        )
         return Response({"ended": ended})
 
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            if "remember_token" in data:
-                result = session_flows.login_with_remember_token(
-                    request, data["remember_token"], device_name=data.get("device_name", "")
-                )
-            else:
-                result = session_flows.login_with_password(
-                    request,
-                    data["username"],
-                    data["password"],
-                    remember=data.get("remember", False),
-                    device_name=data.get("device_name", ""),
-                )
-        except session_flows.FlowError as error:
-            return _flow_error(error)
+        if "remember_token" in data:
+            result = session_flows.login_with_remember_token(
+                request, data["remember_token"], device_name=data.get("device_name", "")
+            )
+        else:
+            result = session_flows.login_with_password(
+                request,
+                data["username"],
+                data["password"],
+                remember=data.get("remember", False),
+                device_name=data.get("device_name", ""),
+            )
         if isinstance(result, session_flows.PendingChallenge):
             body = {
                 "id": result.id,
@@ -244,23 +253,20 @@ class SessionsView(LoginHooks, SessionOnly, APIView):
         return self.session_created_response(result)
 
 
-class SessionDetailView(SessionOnly, APIView):
+class SessionDetailView(SessionOnly, SignedApiView):
     """``DELETE sessions/{id}/``: end one of your sessions; its key stops working at once."""
 
     def delete(self, request, session_id):
         """Log out: the session and the remember family it came from end."""
-        try:
-            revoked = session_flows.retry_when_busy(session_flows.revoke_session)(
-                request.user, session_id
-            )
-        except session_flows.FlowError as error:
-            return _flow_error(error)
+        revoked = session_flows.retry_when_busy(session_flows.revoke_session)(
+            request.user, session_id
+        )
         if not revoked:
-            return Response({"detail": "No such session.", "code": "not_found"}, status=404)
+            raise ServiceError("not_found", "No such session.", http_status=404)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ChallengeVerifyView(LoginHooks, APIView):
+class ChallengeVerifyView(LoginHooks, SignedApiView):
     """``POST sessions/{id}/verify/`` ``{"challenge_token", "code"}``: complete a pending login
     with a TOTP or recovery code. The id in the URL is public; the token travels in the body."""
 
@@ -271,31 +277,22 @@ class ChallengeVerifyView(LoginHooks, APIView):
         data = request.data if hasattr(request.data, "get") else {}
         token = data.get("challenge_token")
         if not isinstance(token, str) or not token or len(token) > 200:
-            error = session_flows.FlowError(
+            raise session_flows.FlowError(
                 "challenge_expired", "This login has expired; start again."
             )
-            return _flow_error(error)
         serializer = CodeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            issued = session_flows.verify_challenge(
-                request, session_id, token, serializer.validated_data["code"]
-            )
-        except session_flows.FlowError as error:
-            return _flow_error(error)
+        issued = session_flows.verify_challenge(
+            request, session_id, token, serializer.validated_data["code"]
+        )
         return self.session_created_response(issued)
 
 
-class TOTPView(SessionOnly, APIView):
+class TOTPView(SessionOnly, SignedApiView):
     """``POST totp/``: start enrolment. ``DELETE totp/`` ``{"code"}``: remove the device."""
 
     def post(self, request):
-        try:
-            uri, svg = session_flows.retry_when_busy(second_factor.begin_enrolment)(request.user)
-        except second_factor.SecondFactorError as error:
-            return error_response(error.code, error.detail, http_status=409)
-        except session_flows.FlowError as error:
-            return _flow_error(error)
+        uri, svg = session_flows.retry_when_busy(second_factor.begin_enrolment)(request.user)
         return Response({"otpauth_uri": uri, "qr_svg": svg}, status=201, headers=_NO_STORE)
 
     def delete(self, request):
@@ -304,7 +301,7 @@ class TOTPView(SessionOnly, APIView):
         return _code_action(request, disable, success_status=204)
 
 
-class TOTPConfirmView(SessionOnly, APIView):
+class TOTPConfirmView(SessionOnly, SignedApiView):
     """``POST totp/confirm/`` ``{"code"}``: the device is now required; recovery codes once."""
 
     def post(self, request):
@@ -314,7 +311,6 @@ class TOTPConfirmView(SessionOnly, APIView):
 def _code_action(request, action, *, success_status: int) -> Response:
     serializer = CodeSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    failure = None
     # Charged before the code is checked, handed back unless it was a wrong code.
     try:
         with throttle.attempt(request.user.get_username(), None) as attempt:
@@ -323,16 +319,13 @@ def _code_action(request, action, *, success_status: int) -> Response:
                     request.user, serializer.validated_data["code"]
                 )
             except second_factor.SecondFactorError as error:
-                failure = error
-            if failure is None or failure.code != "otp_invalid":
-                attempt.succeeded()
+                if error.code != "otp_invalid":
+                    attempt.succeeded()
+                raise
+            attempt.succeeded()
     except throttle.ThrottledError as exc:
-        return error_response("throttled", "Too many wrong codes.", wait=exc.wait)
-    except session_flows.FlowError as error:
-        return _flow_error(error)
-    if failure is not None:
-        status_code = 403 if failure.code == "otp_invalid" else 409
-        return error_response(failure.code, failure.detail, http_status=status_code)
+        raise session_flows.ServiceError("throttled", "Too many wrong codes.",
+                                         wait=exc.wait) from None
     if success_status == 204:
         return Response(status=204)
     return Response({"recovery_codes": result}, status=success_status, headers=_NO_STORE)
@@ -342,11 +335,11 @@ def _code_action(request, action, *, success_status: int) -> Response:
 def _key_body(key, secret) -> dict:
     body = dict(ApiKeySerializer(key).data)
     if secret is not None:
-        body["secret"] = encode_secret(secret)
+        body["secret"] = b64url_encode(secret)
     return body
 
 
-class KeysView(SessionOnly, APIView):
+class KeysView(SessionOnly, SignedApiView):
     """``GET keys/``: your keys. ``POST keys/``: a new key (hmac secret shown once, or register
     your public key as PEM or JWK)."""
 
@@ -361,14 +354,11 @@ class KeysView(SessionOnly, APIView):
         expires_at = None
         if data.get("expires_in_days"):
             expires_at = timezone.now() + timedelta(days=data["expires_in_days"])
-        try:
-            key, secret = key_services.create_api_key(
-                request.user, name=data["name"], algorithm=data["algorithm"],
-                public_key=data.get("public_key"), expires_at=expires_at,
-                scopes=data.get("scopes"), actor=request.user, request=request,
-            )
-        except key_services.KeyError_ as error:
-            return error_response(error.code, error.detail, http_status=400)
+        key, secret = key_services.create_api_key(
+            request.user, name=data["name"], algorithm=data["algorithm"],
+            public_key=data.get("public_key"), expires_at=expires_at,
+            scopes=data.get("scopes"), actor=request.user, request=request,
+        )
         return Response(_key_body(key, secret), status=201, headers=_NO_STORE)
 
 
@@ -376,41 +366,38 @@ def _own_key(request, key_id):
     return ApiKey.objects.for_user(request.user).filter(key_id=key_id).first()
 
 
-class KeyDetailView(SessionOnly, APIView):
+class KeyDetailView(SessionOnly, SignedApiView):
     """``DELETE keys/{id}/``: revoke your key at once."""
 
     def delete(self, request, key_id):
         key = _own_key(request, key_id)
         if key is None:
-            return Response({"detail": "No such key.", "code": "not_found"}, status=404)
+            raise ServiceError("not_found", "No such key.", http_status=404)
         key_services.revoke_api_key(key, actor=request.user, request=request)
         return Response(status=204)
 
 
-class KeyRotateView(SessionOnly, APIView):
+class KeyRotateView(SessionOnly, SignedApiView):
     """``POST keys/{id}/rotate/``: a new secret (or public key); the old one verifies for
     ``grace_hours`` (default ``KEY_ROTATION_GRACE``)."""
 
     def post(self, request, key_id):
         key = _own_key(request, key_id)
         if key is None:
-            return Response({"detail": "No such key.", "code": "not_found"}, status=404)
+            raise ServiceError("not_found", "No such key.", http_status=404)
         serializer = KeyRotateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         grace = timedelta(hours=data["grace_hours"]) if "grace_hours" in data else None
-        try:
-            secret = key_services.rotate_api_key(
-                key, grace=grace, public_key=data.get("public_key"), actor=request.user,
-                request=request,
-            )
-        except key_services.KeyError_ as error:
-            return error_response(error.code, error.detail, http_status=409)
+        secret = key_services.rotate_api_key(
+            key, grace=grace, public_key=data.get("public_key"), actor=request.user,
+            request=request,
+        )
         key.refresh_from_db()
         return Response(_key_body(key, secret), status=200, headers=_NO_STORE)
 
 
-class EnrollView(APIView):
+class EnrollView(SignedApiView):
     """``POST enroll/``, signed with an enrollment key: a new key for a named user."""
 
     authentication_classes = [SignatureAuthentication]
@@ -425,18 +412,14 @@ class EnrollView(APIView):
         serializer = EnrollSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            key, secret = key_services.enroll(
-                request.auth, username=data["username"], algorithm=data["algorithm"],
-                public_key=data.get("public_key"), name=data["name"], request=request,
-            )
-        except key_services.KeyError_ as error:
-            status_code = 403 if error.code == "enrollment_used_up" else 400
-            return error_response(error.code, error.detail, http_status=status_code)
+        key, secret = key_services.enroll(
+            request.auth, username=data["username"], algorithm=data["algorithm"],
+            public_key=data.get("public_key"), name=data["name"], request=request,
+        )
         return Response(_key_body(key, secret), status=201, headers=_NO_STORE)
 
 
-class JWKSView(APIView):
+class JWKSView(SignedApiView):
     """``GET /.well-known/signed-api/keys``: the server's response-signing public keys."""
 
     authentication_classes: list = []

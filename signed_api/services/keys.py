@@ -18,6 +18,7 @@ from ..conf import signed_api_settings
 from ..core import HMAC_SHA256
 from ..models import SECRET_BYTES, ApiKey, EnrollmentKey, SecurityEvent, new_key_id
 from . import events
+from .errors import KeyServiceError
 
 __all__ = [
     "KeyError_",
@@ -32,13 +33,8 @@ __all__ = [
 ]
 
 
-class KeyError_(Exception):  # noqa: N801 - not the builtin KeyError
-    """A lifecycle operation that cannot be done (revoked key, bad public key...)."""
-
-    def __init__(self, code: str, detail: str):
-        self.code = code
-        self.detail = detail
-        super().__init__(detail)
+#: The key services' error (a :class:`ServiceError`; the old name stays for callers).
+KeyError_ = KeyServiceError
 
 
 def _actor_name(actor) -> str:
@@ -103,16 +99,17 @@ def rotate_api_key(
     if grace is None:
         grace = timedelta(seconds=int(signed_api_settings.KEY_ROTATION_GRACE))
     if grace < timedelta(0):
-        raise KeyError_("invalid_grace", "the grace period cannot be negative")
+        raise KeyError_("invalid_grace", "the grace period cannot be negative", http_status=409)
     with transaction.atomic():
         key = ApiKey.objects.select_for_update().get(pk=key.pk)
         if key.revoked_at is not None:
-            raise KeyError_("key_revoked", "a revoked key cannot be rotated")
+            raise KeyError_("key_revoked", "a revoked key cannot be rotated", http_status=409)
         now = timezone.now()
         secret = None
         if key.algorithm == HMAC_SHA256:
             if public_key is not None:
-                raise KeyError_("invalid_key", "an hmac-sha256 key has no public key")
+                raise KeyError_("invalid_key", "an hmac-sha256 key has no public key",
+                                http_status=409)
             key.previous_secret_encrypted = key.secret_encrypted
             # Re-seal the old secret under its "previous" context so it cannot be swapped back.
             from ..state import keyring
@@ -124,12 +121,12 @@ def rotate_api_key(
         else:
             if public_key is None:
                 raise KeyError_("invalid_key", f"rotating an {key.algorithm} key needs its new "
-                                               "public key")
+                                               "public key", http_status=409)
             key.previous_public_key = key.public_key
             try:
                 key.set_public_key(public_key)
             except ValueError as exc:
-                raise KeyError_("invalid_key", str(exc)) from None
+                raise KeyError_("invalid_key", str(exc), http_status=409) from None
         key.previous_valid_until = now + grace
         key.rotated_at = now
         key.save()
@@ -160,7 +157,7 @@ def extend_expiry(key: ApiKey, expires_at: datetime | None, *, actor=None, reque
     with transaction.atomic():
         key = ApiKey.objects.select_for_update().get(pk=key.pk)
         if key.revoked_at is not None:
-            raise KeyError_("key_revoked", "a revoked key cannot be extended")
+            raise KeyError_("key_revoked", "a revoked key cannot be extended", http_status=409)
         key.expires_at = expires_at
         key.save(update_fields=["expires_at"])
         events.record(
@@ -220,7 +217,8 @@ def enroll(enrollment: EnrollmentKey, *, username: str, algorithm: str = HMAC_SH
             uses_left=F("uses_left") - 1
         )
         if not spent:
-            raise KeyError_("enrollment_used_up", "this enrollment key has no uses left")
+            raise KeyError_("enrollment_used_up", "this enrollment key has no uses left",
+                          http_status=403)
         try:
             user = User._default_manager.get_by_natural_key(username)
         except User.DoesNotExist:

@@ -24,6 +24,7 @@ from ..logsafe import get_logger
 from ..models import RecoveryCode, TOTPDevice
 from .database import write_transaction
 from .endings import end_sessions_of, revoke_remember_tokens
+from .errors import SecondFactorError
 
 logger = get_logger("signed_api")  # escapes what a request put in a record
 
@@ -32,11 +33,6 @@ DIGITS = 6
 TOLERANCE = 1  # ±1 step: a code typed just as it rolls over still works
 
 
-class SecondFactorError(Exception):
-    def __init__(self, code: str, detail: str):
-        self.code = code
-        self.detail = detail
-        super().__init__(detail)
 
 
 def has_confirmed_device(user) -> bool:

@@ -31,11 +31,8 @@ from . import events, second_factor, throttle
 from . import remember as remember_me
 from .database import database_busy, retry_when_busy, write_transaction
 from .endings import end_sessions, end_sessions_of, revoke_family, revoke_remember_tokens
-from .errors import ServiceError
+from .errors import FlowError, ServiceError
 from .remember import REMEMBER_KIND
-
-#: The services' one error type (kept under this name for existing callers).
-FlowError = ServiceError
 
 __all__ = [
     "ClientInfo", "FlowError", "IssuedSession", "PendingChallenge", "ServiceError",
