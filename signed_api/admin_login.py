@@ -23,6 +23,10 @@ With the project's default ``admin.site``, ``SignedApiConfig.ready()`` installs 
 check ``signed_api.W009`` then says the admin login skips the second factor. A project with its
 own :class:`~django.contrib.admin.AdminSite` subclass adds :class:`SecondFactorAdminSiteMixin`
 (docs/admin-and-rotation.md).
+
+This module stays outside the ``signed_api.admin`` package and imports nothing from it:
+``AdminConfig.default_site`` may name :class:`SecondFactorAdminSite`, which Django imports while
+it builds ``admin.site``, before the package's model admins can be registered on it.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from ..client.auth import encode_secret
+from ..core.b64 import b64url_encode
 from ..models import SecurityEvent
 from ..services import events
 
@@ -47,7 +47,7 @@ def show_secret(request, text: str, secret: bytes) -> None:
         format_html(
             '{} <code class="signed-api-secret">{}</code> {}',
             text,
-            encode_secret(secret),
+            b64url_encode(secret),
             _("Copy it now: it is shown this once and cannot be shown again."),
         ),
     )
