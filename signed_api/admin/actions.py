@@ -5,7 +5,8 @@ message)::
     @object_action(
         "revoke_session", description=_("Revoke the selected sessions"), permissions=["manage"],
         confirm=Confirm(_("Revoke sessions"), _("Revoke these sessions? ..."), _("Yes, revoke")),
-        done=(_("Revoked %(count)d session."), _("Revoked %(count)d sessions.")),
+        done=ngettext_lazy("Revoked %(count)d session.", "Revoked %(count)d sessions.",
+                           "count"),
     )
     def revoke_sessions(self, request, session):
         if sessions.revoke_session(session.user, session.key_id):  # the service
@@ -27,13 +28,17 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
-from django.utils.translation import ngettext
 
 from .base import record
+
+#: A message with a count: ``ngettext_lazy(singular, plural, "count")``, formatted with
+#: ``% {"count": n}``, which picks the form.
+Plural = Any
 
 CONFIRM_TEMPLATE = "admin/signed_api/confirm_action.html"
 #: The attribute that marks an action built by :func:`object_action` (its options as value).
@@ -53,8 +58,8 @@ class Confirm:
 class ActionOptions:
     audit: str
     confirm: Confirm | None
-    done: tuple[str, str] | None
-    skipped: tuple[str, str] | None
+    done: Plural | None
+    skipped: Plural | None
     report_none: bool
 
 
@@ -65,14 +70,14 @@ def audited(*, user=None, key_id: str = "", **extra) -> dict:
 
 
 def object_action(audit: str, *, description: str, permissions: list[str],
-                  confirm: Confirm | None = None, done: tuple[str, str] | None = None,
-                  skipped: tuple[str, str] | None = None, report_none: bool = True):
+                  confirm: Confirm | None = None, done: Plural | None = None,
+                  skipped: Plural | None = None, report_none: bool = True):
     """An admin action from ``act(modeladmin, request, obj)``, which returns ``audited(...)``
     when it did something to ``obj`` (recorded as admin action ``audit``) and ``None`` when it
     left it alone (with a message of its own where the operator needs one).
 
-    ``done`` and ``skipped`` are the singular and plural (``%(count)d``) of the success message
-    and of the note for the objects ``act`` left alone; ``report_none=False`` says nothing when
+    ``done`` and ``skipped`` (``ngettext_lazy(singular, plural, "count")``) are the success
+    message and the note for the objects ``act`` left alone; ``report_none=False`` says nothing when
     nothing was done. Objects come with the model admin's ``list_select_related``.
     """
     options = ActionOptions(audit=audit, confirm=confirm, done=done, skipped=skipped,
@@ -94,10 +99,9 @@ def object_action(audit: str, *, description: str, permissions: list[str],
                     record(request, audit, **entry)
                     count += 1
             if done is not None and (count or report_none):
-                messages.success(request, ngettext(*done, count) % {"count": count})
+                messages.success(request, done % {"count": count})
             if skipped is not None and total > count:
-                messages.info(request, ngettext(*skipped, total - count)
-                              % {"count": total - count})
+                messages.info(request, skipped % {"count": total - count})
             return None
 
         setattr(action, ACTION_MARK, options)

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from ..conf import signed_api_settings
 from ..core import HMAC_SHA256
@@ -270,7 +271,7 @@ class ApiKeyAdmin(AddFormMixin, admin.ModelAdmin):
         description=_("Rotate the selected keys (new secret; the old one keeps working for the "
                       "grace period)"),
         permissions=["change"],
-        done=(_("Rotated %(count)d key."), _("Rotated %(count)d keys.")),
+        done=ngettext_lazy("Rotated %(count)d key.", "Rotated %(count)d keys.", "count"),
         report_none=False,
     )
     def rotate_keys(self, request, key):
@@ -310,9 +311,9 @@ class ApiKeyAdmin(AddFormMixin, admin.ModelAdmin):
                        "and a revoked key can never be used again."),
             button=_("Yes, revoke"),
         ),
-        done=(_("Revoked %(count)d key."), _("Revoked %(count)d keys.")),
-        skipped=(_("%(count)d key was revoked already."),
-                 _("%(count)d keys were revoked already.")),
+        done=ngettext_lazy("Revoked %(count)d key.", "Revoked %(count)d keys.", "count"),
+        skipped=ngettext_lazy("%(count)d key was revoked already.",
+                              "%(count)d keys were revoked already.", "count"),
     )
     def revoke_keys(self, request, key):
         if keys.revoke_api_key(key, actor=request.user, request=request, via="admin"):

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from ..models import EnrollmentKey
 from ..services import keys
@@ -94,7 +95,8 @@ class EnrollmentKeyAdmin(ManageMixin, AddFormMixin, DeleteEachMixin, admin.Model
                        "already enrolled keep working."),
             button=_("Yes, revoke"),
         ),
-        done=(_("Revoked %(count)d enrollment key."), _("Revoked %(count)d enrollment keys.")),
+        done=ngettext_lazy("Revoked %(count)d enrollment key.",
+                           "Revoked %(count)d enrollment keys.", "count"),
     )
     def revoke_enrollment_keys(self, request, enrollment):
         if keys.revoke_enrollment_key(enrollment, actor=request.user, request=request,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from ..models import RememberFamily
 from ..services import remember
@@ -43,8 +44,8 @@ class RememberFamilyAdmin(ManageMixin, ReadOnlyMixin, DeleteEachMixin, admin.Mod
                        "every session they gave is ended."),
             button=_("Yes, revoke"),
         ),
-        done=(_("Revoked %(count)d remember-me family."),
-              _("Revoked %(count)d remember-me families.")),
+        done=ngettext_lazy("Revoked %(count)d remember-me family.",
+                           "Revoked %(count)d remember-me families.", "count"),
     )
     def revoke_families(self, request, family):
         if family.revoked_at is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from ..models import Session
 from ..services import sessions as session_service
@@ -64,7 +65,8 @@ class SessionAdmin(ManageMixin, ReadOnlyMixin, DeleteEachMixin, admin.ModelAdmin
                        "have to log in again."),
             button=_("Yes, revoke"),
         ),
-        done=(_("Revoked %(count)d session."), _("Revoked %(count)d sessions.")),
+        done=ngettext_lazy("Revoked %(count)d session.", "Revoked %(count)d sessions.",
+                           "count"),
     )
     def revoke_sessions(self, request, session):
         if session_service.revoke_session(session.user, session.key_id):

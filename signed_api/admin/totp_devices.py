@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from ..models import TOTPDevice
 from ..services import second_factor
@@ -46,7 +47,7 @@ class TOTPDeviceAdmin(ManageMixin, ReadOnlyMixin, DeleteEachMixin, admin.ModelAd
                        "enrol a new device."),
             button=_("Yes, reset"),
         ),
-        done=(_("Reset %(count)d device."), _("Reset %(count)d devices.")),
+        done=ngettext_lazy("Reset %(count)d device.", "Reset %(count)d devices.", "count"),
     )
     def reset_devices(self, request, device):
         if second_factor.reset(device.user, actor=request.user):
