@@ -364,3 +364,32 @@ def check_parsers(app_configs=None, **kwargs):
             id="signed_api.W020",
         )
     ]
+
+
+@register(Tags.security)
+def check_second_factors(app_configs=None, **kwargs):
+    """Every entry of SECOND_FACTORS imports, is a SecondFactor, and has a name of its own."""
+    from django.utils.module_loading import import_string
+
+    from .second_factors.base import SecondFactor
+
+    user = getattr(settings, "SIGNED_API", {})
+    if not isinstance(user, dict):
+        return []
+    paths = user.get("SECOND_FACTORS", DEFAULTS["SECOND_FACTORS"])
+    messages, names = [], []
+    for path in paths if isinstance(paths, (list, tuple)) else [paths]:
+        try:
+            cls = import_string(path) if isinstance(path, str) else path
+        except ImportError as exc:
+            messages.append(Error(f"SIGNED_API['SECOND_FACTORS'] entry {path!r} cannot be "
+                                  f"imported: {exc}", id="signed_api.E014"))
+            continue
+        if not (isinstance(cls, type) and issubclass(cls, SecondFactor)) or not cls.name:
+            messages.append(Error(f"SIGNED_API['SECOND_FACTORS'] entry {path!r} is not a "
+                                  "SecondFactor with a name.", id="signed_api.E014"))
+            continue
+        names.append(cls.name)
+    if len(set(names)) != len(names):
+        messages.append(Error("Two SECOND_FACTORS have the same name.", id="signed_api.E014"))
+    return messages

@@ -59,6 +59,11 @@ DEFAULTS: dict[str, object] = {
     # Live sessions a user may have; a login beyond it ends the oldest (None: no limit).
     "MAX_SESSIONS_PER_USER": 50,
     # --- second factor ---
+    # Import strings of the second factors, in the order a code is tried (docs/settings.md).
+    "SECOND_FACTORS": (
+        "signed_api.second_factors.totp.TOTP",
+        "signed_api.second_factors.recovery.RecoveryCodes",
+    ),
     # Seconds a pending login (the 202 challenge) waits for its code.
     "TWO_FACTOR_TIMEOUT": 300,
     # Wrong codes a challenge accepts before it is gone.

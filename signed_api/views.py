@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from . import second_factors
 from .authentication import SignatureAuthentication, accept_signature_value
 from .core.b64 import b64url_encode
 from .core.errors import MESSAGES, SIGNATURE_MISSING
@@ -246,7 +247,7 @@ class SessionsView(LoginHooks, SessionOnly, SignedApiView):
                 "id": result.id,
                 "status": "pending",
                 "challenge_token": result.token,
-                "methods": ["totp", "recovery_code"],
+                "methods": second_factors.methods_for(result.challenge.user),
                 "expires_at": result.challenge.expires_at.isoformat(),
             }
             return Response(body, status=status.HTTP_202_ACCEPTED, headers=_NO_STORE)

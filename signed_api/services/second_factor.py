@@ -1,49 +1,44 @@
-"""The second factor: RFC 6238 TOTP devices (pyotp) and one-time recovery codes.
+"""Second-factor flows: enrolling and removing a TOTP device, checking a code at login.
 
-A small contract (django-otp's idea) so the login flow does not special-case factor types:
-``verify_code(user, code)`` accepts a current TOTP code or an unused recovery code, and never
-accepts the same one twice (the TOTP time step is recorded under ``select_for_update``).
+The factors themselves (TOTP, recovery codes, whatever ``SECOND_FACTORS`` adds) keep the
+contract of :mod:`signed_api.second_factors`, so nothing here or in the login flow
+special-cases a factor type: ``verify_code(user, code)`` accepts a code of any factor the user
+has, never the same one twice. Enrolment is TOTP's own (``totp/`` endpoints).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import io
-import secrets
-import time
 
 import pyotp
 from django.db import transaction
 from django.utils import timezone
 
+from .. import second_factors
 from ..conf import signed_api_settings
-from ..core.keyring import KeyringError
 from ..logsafe import get_logger
 from ..models import RecoveryCode, TOTPDevice
+from ..second_factors.recovery import RecoveryCodes
+from ..second_factors.totp import DIGITS, STEP, accept, normalize
 from .database import write_transaction
 from .endings import end_sessions_of, revoke_remember_tokens
 from .errors import SecondFactorError
 
 logger = get_logger("signed_api")  # escapes what a request put in a record
 
-STEP = 30  # RFC 6238 default time step, what every authenticator app uses
-DIGITS = 6
-TOLERANCE = 1  # ±1 step: a code typed just as it rolls over still works
 
 
 
 
 def has_confirmed_device(user) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
+    """A login of ``user`` needs a second factor."""
+    return second_factors.is_due(user)
 
 
 def fingerprint(user) -> str:
     """What remember tokens are bound to: the password hash and the second-factor state."""
-    device = TOTPDevice.objects.filter(user=user).values_list("confirmed_at", "created_at").first()
-    state = f"{device[0].isoformat() if device and device[0] else '-'}"
-    material = f"{user.pk}|{user.password}|{state}"
+    material = f"{user.pk}|{user.password}|{second_factors.state(user)}"
     return "sha256$" + hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
@@ -86,7 +81,7 @@ def confirm_enrolment(user, code: str, *, now: float | None = None) -> list[str]
             raise SecondFactorError("otp_invalid", "The code is not valid.")
         device.confirmed_at = timezone.now()
         device.save(update_fields=["confirmed_at", "last_t"])
-        codes = _new_recovery_codes(user)
+        codes = RecoveryCodes().issue(user)
         _end_remember_tokens(user, "second_factor_enabled")
         _record(user, "totp_enabled")
     return codes
@@ -101,7 +96,7 @@ def disable(user, code: str, *, now: float | None = None, keep_session=None) -> 
         device = TOTPDevice.objects.select_for_update().filter(user=user).first()
         if device is None or device.confirmed_at is None:
             raise SecondFactorError("totp_not_enabled", "No confirmed device.")
-        if not _accept_totp(device, code, now) and not _use_recovery_code(user, code):
+        if not _accept_totp(device, code, now) and not _verify_backup(user, code, now):
             raise SecondFactorError("otp_invalid", "The code is not valid.")
         device.delete()
         RecoveryCode.objects.filter(user=user).delete()
@@ -110,15 +105,14 @@ def disable(user, code: str, *, now: float | None = None, keep_session=None) -> 
 
 
 def reset(user, *, actor=None) -> bool:
-    """Remove a user's device and recovery codes without a code (the admin's "reset"); every
+    """Remove every second factor of a user without a code (the admin's "reset"); every
     session and remember family of the user ends."""
     with transaction.atomic():
-        deleted, _ = TOTPDevice.objects.filter(user=user).delete()
-        RecoveryCode.objects.filter(user=user).delete()
-        if deleted:
+        removed = second_factors.reset(user)
+        if removed:
             _end_sessions(user, "second_factor_reset")
             _record(user, "totp_disabled", by=actor.get_username() if actor else "")
-    return bool(deleted)
+    return removed
 
 
 def _record(user, kind: str, **detail) -> None:
@@ -142,84 +136,19 @@ def _write_transaction():
 
 # -- verification ----------------------------------------------------------------------------
 def verify_code(user, code: str, *, now: float | None = None) -> bool:
-    """A current TOTP code or an unused recovery code of ``user``; each works once."""
+    """A code of any second factor of ``user`` (a current TOTP code, an unused recovery
+    code...); each works once."""
     with transaction.atomic():
-        device = (
-            TOTPDevice.objects.select_for_update()
-            .filter(user=user, confirmed_at__isnull=False)
-            .first()
-        )
-        if device is None:
-            return False
-        if _accept_totp(device, code, now):
-            device.save(update_fields=["last_t"])
-            return True
-        return _use_recovery_code(user, code)
+        return second_factors.verify(user, code, now=now)
 
 
-def _normalize_totp(code: str) -> str | None:
-    code = "".join(str(code).split())
-    return code if len(code) == DIGITS and code.isdigit() else None
-
-
-def _accept_totp(device: TOTPDevice, code: str, now: float | None) -> bool:
-    """Check ``code`` against steps t-1, t, t+1 newer than ``device.last_t``; record the step.
-    The caller holds the row lock and saves ``last_t``."""
-    candidate = _normalize_totp(code)
-    if candidate is None:
-        return False
-    try:
-        seed = device.seed()
-    except KeyringError:
-        # The seed was sealed under a master key that is gone: no code can be right, and the
-        # user needs a reset (admin) rather than a 500.
-        logger.error("signed_api: the TOTP seed of user %s cannot be decrypted", device.user_id)
-        return False
-    totp = pyotp.TOTP(seed, digits=DIGITS, interval=STEP)
-    current = int((time.time() if now is None else now) // STEP)
-    accepted = None
-    for step in range(current - TOLERANCE, current + TOLERANCE + 1):
-        expected = totp.generate_otp(step)
-        if hmac.compare_digest(expected.encode(), candidate.encode()) and step > device.last_t:
-            accepted = step
-    if accepted is None:
-        return False
-    device.last_t = accepted
-    return True
-
-
-# -- recovery codes --------------------------------------------------------------------------
-def _normalize_recovery(code: str) -> str:
-    return "".join(ch for ch in str(code).lower() if ch.isalnum())
-
-
-def _hash_recovery(code: str) -> str:
-    return "sha256$" + hashlib.sha256(_normalize_recovery(code).encode()).hexdigest()
-
-
-def _new_recovery_codes(user) -> list[str]:
-    RecoveryCode.objects.filter(user=user).delete()
-    codes = []
-    for _ in range(int(signed_api_settings.RECOVERY_CODES)):
-        # 80 bits each, as four groups of four base32 characters.
-        raw = base64.b32encode(secrets.token_bytes(10)).decode("ascii").lower()
-        codes.append("-".join(raw[i : i + 4] for i in range(0, 16, 4)))
-    RecoveryCode.objects.bulk_create(
-        [RecoveryCode(user=user, code_hash=_hash_recovery(c)) for c in codes]
+def _verify_backup(user, code: str, now: float | None) -> bool:
+    return any(
+        not f.primary and f.is_enabled_for(user) and f.verify(user, code, now=now)
+        for f in second_factors.enabled()
     )
-    return codes
 
 
-def _use_recovery_code(user, code: str) -> bool:
-    if len(_normalize_recovery(code)) != 16:
-        return False
-    wanted = _hash_recovery(code)
-    match = None
-    for row in RecoveryCode.objects.select_for_update().filter(user=user, used_at__isnull=True):
-        if hmac.compare_digest(row.code_hash, wanted):
-            match = row
-    if match is None:
-        return False
-    match.used_at = timezone.now()
-    match.save(update_fields=["used_at"])
-    return True
+# TOTP's pieces under their former names (tests and callers of this module use them).
+_accept_totp = accept
+_normalize_totp = normalize
