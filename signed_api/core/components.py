@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import cast
 from urllib.parse import unquote_to_bytes
 
 from . import fastsf, sf
@@ -73,7 +74,7 @@ class Component:
         return cls.from_item((value, params))
 
     @classmethod
-    def from_item(cls, item) -> Component:
+    def from_item(cls, item: object) -> Component:
         """Build from an http-sf item as found in ``Signature-Input`` (value must be a String)."""
         if not (isinstance(item, tuple) and len(item) == 2):
             raise SignatureError(SIGNATURE_MALFORMED, "a covered component is not an item")
@@ -85,7 +86,7 @@ class Component:
         return cls(value, params)
 
     @classmethod
-    def trusted(cls, name: str, params: dict) -> Component:
+    def trusted(cls, name: str, params: Mapping[str, object]) -> Component:
         """From a canonical Signature-Input (see ``fastsf``): strings there need no escaping,
         so the identifier is serialized directly instead of through ``http-sf``."""
         if not name.startswith("@") and name != name.lower():
@@ -177,7 +178,7 @@ def _request_target(m: Message) -> str | None:
 
 
 # §2.2.1-§2.2.7: derived components of a request and how to read them off a Message.
-_REQUEST_DERIVED = {
+_REQUEST_DERIVED: dict[str, Callable[[Message], str | None]] = {
     "@method": lambda m: m.method,
     "@target-uri": lambda m: m.target_uri,
     "@authority": lambda m: m.authority,
@@ -214,10 +215,9 @@ def _derived_value(message: Message, component: Component) -> str:
 
 
 def _sf_reserialize(name: str, value: str) -> str:
-    types = [_KNOWN_SF_TYPES.get(name) or sf.RETROFIT_TYPES.get(name)]
-    if types[0] is None:
-        # Not a registered structured field: accept the first structure it parses as.
-        types = ["dictionary", "list", "item"]
+    known = _KNOWN_SF_TYPES.get(name) or sf.RETROFIT_TYPES.get(name)
+    # Not a registered structured field: accept the first structure it parses as.
+    types = [known] if known is not None else ["dictionary", "list", "item"]
     for tltype in types:
         try:
             return sf.ser(sf.parse_as(value, tltype))
@@ -310,7 +310,7 @@ def component_value(message: Message, component: Component | str) -> str:
     return value
 
 
-_LIST_TEXT_CACHE: dict[int, tuple[tuple, str]] = {}
+_LIST_TEXT_CACHE: dict[int, tuple[Sequence[Component], str]] = {}
 
 
 def _list_text(components: Sequence[Component]) -> str:
@@ -340,10 +340,16 @@ def serialize_signature_params(
         raise SignatureError(SIGNATURE_MALFORMED, f"signature parameters: {exc}") from exc
 
 
-def _plan(comps, is_request: bool) -> list[tuple[str, object]]:
+# One line of the base: its ``"ident": `` prefix, and the Component, or for a common derived
+# component of a request the function that reads its value.
+_Reader = Callable[[Message], str | None]
+_PlanEntry = tuple[str, "Component | _Reader"]
+
+
+def _plan(comps: Sequence[Component], is_request: bool) -> list[_PlanEntry]:
     """For each component, the ``"ident": `` prefix of its line and how to read its value;
     duplicates and ``@signature-params`` are refused here, once per component list."""
-    plan = []
+    plan: list[_PlanEntry] = []
     seen: set[str] = set()
     for component in comps:
         ident = component._serialized or component.serialize()
@@ -358,10 +364,10 @@ def _plan(comps, is_request: bool) -> list[tuple[str, object]]:
     return plan
 
 
-_PLAN_CACHE: dict[tuple[int, bool], tuple[tuple, list]] = {}
+_PLAN_CACHE: dict[tuple[int, bool], tuple[Sequence[Component], list[_PlanEntry]]] = {}
 
 
-def _cached_plan(comps, is_request: bool) -> list[tuple[str, object]]:
+def _cached_plan(comps: Sequence[Component], is_request: bool) -> list[_PlanEntry]:
     if not isinstance(comps, tuple):
         return _plan(comps, is_request)
     key = (id(comps), is_request)
@@ -388,7 +394,8 @@ def signature_base(
     ``signature_params``, when given, is their serialization already known to be canonical.
     """
     if isinstance(components, tuple) and all(type(c) is Component for c in components):
-        comps = components  # keeps its identity for the memoised plan and list text
+        # keeps its identity for the memoised plan and list text
+        comps: Sequence[Component] = cast("tuple[Component, ...]", components)
     else:
         comps = [c if isinstance(c, Component) else _as_component(c) for c in components]
     lines: list[str] = []
@@ -396,7 +403,7 @@ def signature_base(
         if type(reader) is Component:
             lines.append(prefix + component_value(message, reader))
             continue
-        value = reader(message)  # a common derived component of a request, inlined
+        value = cast(_Reader, reader)(message)  # a common derived component, inlined
         if value is None:
             raise SignatureError(COMPONENT_MISSING, f"{prefix[:-2]} is not known for this message")
         lines.append(prefix + value)

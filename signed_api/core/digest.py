@@ -42,8 +42,8 @@ def verify_content_digest(header_value: str | None, body: bytes) -> str:
     # Fast path: the usual single sha-256 member, compared whole (in constant time) with the
     # value this body must have. Anything else is parsed and checked member by member.
     if header_value.startswith("sha-256=:") and len(header_value) == 54:
-        expected = "sha-256=:" + base64.b64encode(hashlib.sha256(body).digest()).decode() + ":"
-        if hmac.compare_digest(expected, header_value):
+        field = "sha-256=:" + base64.b64encode(hashlib.sha256(body).digest()).decode() + ":"
+        if hmac.compare_digest(field, header_value):
             return "sha-256"
     members = sf.parse_byte_sequence_dictionary(header_value, what="Content-Digest")
     checked = []

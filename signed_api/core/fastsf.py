@@ -18,6 +18,8 @@ from __future__ import annotations
 import binascii
 import functools
 import re
+from collections.abc import Mapping
+from typing import Any
 
 __all__ = ["parse_signature_input", "parse_byte_sequences", "ser_item", "ser_params"]
 
@@ -37,8 +39,13 @@ _SIG_PARAM_RE = re.compile(r';([a-z]+)=([0-9]+|"[^"]*")')
 _B64 = r"[A-Za-z0-9+/]*={0,2}"
 _BYTES_MEMBER_RE = re.compile(rf"({_KEY})=:({_B64}):(?:, (?=[a-z*])|\Z)")
 
+# Types (for readers and mypy): the covered items as ``(name, params)`` pairs, and one
+# Signature-Input member as ``(items, params, inner_text, list_text)``.
+Items = tuple[tuple[str, dict[str, Any]], ...]
+Member = tuple[Items, dict[str, Any], str, str]
 
-def parse_signature_input(value: str):
+
+def parse_signature_input(value: str) -> dict[str, Member] | None:
     """``{label: (items, params, inner_text, list_text)}`` for a canonical Signature-Input,
     else ``None``.
 
@@ -46,7 +53,7 @@ def parse_signature_input(value: str):
     them; ``inner_text`` is the member's serialized inner list and ``list_text`` the part
     between its parentheses.
     """
-    result = {}
+    result: dict[str, Member] = {}
     pos = 0
     end = len(value)
     while pos < end:
@@ -59,7 +66,7 @@ def parse_signature_input(value: str):
         items = _parse_items(listed)
         if items is None:
             return None
-        params: dict = {}
+        params: dict[str, Any] = {}
         for name, text in _SIG_PARAM_RE.findall(param_text):
             if name in params:
                 return None
@@ -70,14 +77,14 @@ def parse_signature_input(value: str):
 
 
 @functools.lru_cache(maxsize=512)
-def _parse_items(listed: str):
+def _parse_items(listed: str) -> Items | None:
     # Clients cover the same few component lists over and over: parse each list once. The
     # cache is bounded, and the result is a tuple, so callers cannot alter a cached entry.
     if _LIST_RE.fullmatch(listed) is None:
         return None
-    items = []
+    items: list[tuple[str, dict[str, Any]]] = []
     for item in _ITEM_RE.finditer(listed):
-        item_params: dict = {}
+        item_params: dict[str, Any] = {}
         for pmatch in _ITEM_PARAM_RE.finditer(item.group(2)):
             name = pmatch.group(1)
             if name in item_params:
@@ -88,9 +95,9 @@ def _parse_items(listed: str):
     return tuple(items)
 
 
-def parse_byte_sequences(value: str):
+def parse_byte_sequences(value: str) -> dict[str, bytes] | None:
     """``{label: bytes}`` for a canonical dictionary of Byte Sequences, else ``None``."""
-    result = {}
+    result: dict[str, bytes] = {}
     pos = 0
     end = len(value)
     while pos < end:
@@ -115,7 +122,7 @@ _KEY_RE = re.compile(_KEY)
 _MAX_INT = 999_999_999_999_999
 
 
-def ser_params(params) -> str | None:
+def ser_params(params: Mapping[Any, object]) -> str | None:
     """RFC 8941 §4.1.1.2 for Strings without escapes, Integers and ``True``; else ``None``."""
     out = []
     for key, value in params.items():
@@ -132,7 +139,7 @@ def ser_params(params) -> str | None:
     return "".join(out)
 
 
-def ser_item(value, params) -> str | None:
+def ser_item(value: object, params: Mapping[Any, object] | None) -> str | None:
     """A String item with parameters, or ``None`` when the fast path does not apply."""
     if type(value) is not str or _SAFE_STRING.fullmatch(value) is None:
         return None

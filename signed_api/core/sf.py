@@ -9,6 +9,8 @@ fields of a request usually take :mod:`.fastsf` instead; everything else comes h
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 import http_sf
 
@@ -35,19 +37,23 @@ ser = http_sf.ser
 # implementations; 8 KiB is what common servers accept for a whole header line).
 MAX_FIELD_LENGTH = 8192
 
+#: One Signature-Input member: ``(items, params, inner_text, list_text)``, items as
+#: ``(name, params)`` pairs; the texts are ``None`` off the canonical fast path.
+SignatureInputMember = tuple[Sequence[Any], dict[str, Any], str | None, str | None]
 
-def ser_item(item) -> str:
+
+def ser_item(item: Any) -> str:
     """RFC 8941 §4.1.3: an Item, given as ``(bare_item, params)``."""
     return http_sf.ser(item)
 
 
-def ser_member(member) -> str:
+def ser_member(member: Any) -> str:
     """One member of a List or Dictionary (an Item or an Inner List, with its parameters) as
     ``sf.ser`` writes it inside that field: a one-member List is exactly that text."""
     return http_sf.ser([member])
 
 
-def ser_innerlist(inner_list) -> str:
+def ser_innerlist(inner_list: Any) -> str:
     """RFC 8941 §4.1.1.1: ``([items], params)`` as ``(a b);p``."""
     return ser_member(inner_list)
 
@@ -86,7 +92,9 @@ def _reject_duplicate(key: str, _context: str) -> None:
     raise StructuredFieldError(f"duplicate key {key!r}")
 
 
-def parse_dictionary(value: str | bytes, *, code: str = SIGNATURE_MALFORMED, what: str = "field"):
+def parse_dictionary(
+    value: str | bytes, *, code: str = SIGNATURE_MALFORMED, what: str = "field"
+) -> dict[str, Any]:
     """Parse a Dictionary field value, raising ``SignatureError(code)`` on any syntax error."""
     if isinstance(value, str):
         # Structured fields are ASCII (RFC 8941 §3); anything else is malformed, never
@@ -99,18 +107,20 @@ def parse_dictionary(value: str | bytes, *, code: str = SIGNATURE_MALFORMED, wha
     if len(data) > MAX_FIELD_LENGTH:
         raise SignatureError(code, f"{what} is longer than {MAX_FIELD_LENGTH} bytes")
     try:
-        return http_sf.parse(data, tltype="dictionary", on_duplicate_key=_reject_duplicate)
+        parsed = http_sf.parse(data, tltype="dictionary", on_duplicate_key=_reject_duplicate)
     except (ValueError, IndexError, TypeError, UnicodeError) as exc:
         # StructuredFieldError is a ValueError.
         raise SignatureError(code, f"{what} is not a valid structured dictionary: {exc}") from None
+    # tltype="dictionary" always parses to a dict (http-sf types the result as any structure)
+    return cast("dict[str, Any]", parsed)
 
 
-def parse_as(value: str, tltype: str):
+def parse_as(value: str, tltype: str) -> Any:
     """Parse ``value`` as a top-level ``dictionary``, ``list`` or ``item``; raises ValueError."""
     return http_sf.parse(value.encode("ascii"), tltype=tltype)
 
 
-def parse_signature_input(value: str) -> dict:
+def parse_signature_input(value: str) -> Mapping[str, SignatureInputMember]:
     """``{label: (items, params, inner_text, list_text)}``; the two texts are ``None`` when the
     value was not in canonical form (the caller then serializes the inner list itself)."""
     if len(value) <= MAX_FIELD_LENGTH:
@@ -118,7 +128,7 @@ def parse_signature_input(value: str) -> dict:
         if fast is not None:
             return fast
     parsed = parse_dictionary(value, what="Signature-Input")
-    result = {}
+    result: dict[str, SignatureInputMember] = {}
     for label, member in parsed.items():
         if not (isinstance(member, tuple) and len(member) == 2 and isinstance(member[0], list)):
             raise SignatureError(
@@ -128,7 +138,7 @@ def parse_signature_input(value: str) -> dict:
     return result
 
 
-def parse_byte_sequence_dictionary(value: str, *, what: str) -> dict:
+def parse_byte_sequence_dictionary(value: str, *, what: str) -> Mapping[str, bytes | None]:
     """``{key: bytes}`` for a Dictionary whose members are Byte Sequences (parameters ignored).
 
     A member of another type maps to ``None``, for the caller to refuse if it cares.
@@ -138,7 +148,7 @@ def parse_byte_sequence_dictionary(value: str, *, what: str) -> dict:
         if fast is not None:
             return fast
     parsed = parse_dictionary(value, what=what)
-    result = {}
+    result: dict[str, bytes | None] = {}
     for key, member in parsed.items():
         item = member[0] if isinstance(member, tuple) else member
         result[key] = item if isinstance(item, bytes) else None

@@ -8,10 +8,10 @@ injected nonce store, and the time from the ``now`` argument. Every failure is a
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from . import sf
 from .algorithms import SigningKey, VerifyingKey
@@ -86,8 +86,10 @@ class Policy:
     require_digest_for_body: bool = False
     tag: str | None = None
     label: str | None = None
+    if TYPE_CHECKING:  # set by __post_init__; not a field at run time
+        _required_idents: tuple[tuple[str, str], ...] = field(init=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.clock_skew is None or self.clock_skew < 0:
             raise ValueError("clock_skew must be a non-negative number of seconds")
         idents = tuple(
@@ -105,12 +107,12 @@ class VerifiedSignature:
     label: str
     keyid: str
     key: VerifyingKey
-    params: dict
-    components: list[Component]
+    params: dict[str, Any]
+    components: Sequence[Component]
     signature: bytes
     created: int | None = None
     nonce: str | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def signature_input_member(self) -> str:
         """The ``label=(...)`` member as the verifier re-serialized it."""
@@ -148,7 +150,7 @@ def sign_message(
     }
     params = {name: values[name] for name in _PARAM_ORDER if values[name] is not None}
     if isinstance(components, tuple) and all(type(c) is Component for c in components):
-        comps = components
+        comps: Sequence[Component] = cast("tuple[Component, ...]", components)
     else:
         comps = [c if isinstance(c, Component) else _component_from(c) for c in components]
     base = signature_base(message, comps, params)
@@ -165,7 +167,7 @@ def _component_from(text: str) -> Component:
     return Component.parse(text) if text.startswith('"') else Component(text)
 
 
-def _components_of(items, list_text: str | None) -> tuple[Component, ...]:
+def _components_of(items: Sequence[Any], list_text: str | None) -> tuple[Component, ...]:
     if list_text is not None:
         return _trusted_components(list_text, items)
     return tuple(Component.from_item(item) for item in items)
@@ -174,7 +176,7 @@ def _components_of(items, list_text: str | None) -> tuple[Component, ...]:
 _TRUSTED_CACHE: dict[str, tuple[Component, ...]] = {}
 
 
-def _trusted_components(list_text: str, items) -> tuple[Component, ...]:
+def _trusted_components(list_text: str, items: Sequence[Any]) -> tuple[Component, ...]:
     # Canonical input (see fastsf): each identifier's text is its own serialization. Clients
     # cover the same few lists over and over, so the Components are built once per list text;
     # the cache is bounded and simply emptied when full.
@@ -187,7 +189,7 @@ def _trusted_components(list_text: str, items) -> tuple[Component, ...]:
     return comps
 
 
-_COVERED_CACHE: dict[int, tuple[tuple, frozenset]] = {}
+_COVERED_CACHE: dict[int, tuple[tuple[Component, ...], frozenset[str]]] = {}
 
 
 def _covered_idents(comps: tuple[Component, ...]) -> frozenset[str]:
@@ -202,7 +204,7 @@ def _covered_idents(comps: tuple[Component, ...]) -> frozenset[str]:
     return idents
 
 
-def _check_param_types(label: str, params: dict) -> None:
+def _check_param_types(label: str, params: Mapping[str, object]) -> None:
     for name, expected in _PARAM_TYPES.items():
         if name in params and type(params[name]) is not expected:
             # bool is an int subclass and a Token is not a str: both are refused.
@@ -243,7 +245,7 @@ def verify_message(
         raise SignatureError(SIGNATURE_MALFORMED, "too many signatures")
 
     wanted = label or policy.label
-    candidates = []
+    candidates: list[tuple[str, tuple[Component, ...], dict[str, Any], str | None]] = []
     for name, (items, params, inner_text, list_text) in inputs.items():
         if wanted is not None and name != wanted:
             continue
@@ -284,8 +286,17 @@ def verify_message(
 
 
 def _verify_one(
-    message, label, comps, params, inner_text, key, signature, policy, now, nonce_store
-):
+    message: Message,
+    label: str,
+    comps: tuple[Component, ...],
+    params: dict[str, Any],
+    inner_text: str | None,
+    key: VerifyingKey,
+    signature: bytes | None,
+    policy: Policy,
+    now: int | float,
+    nonce_store: Callable[[str, str, int], bool] | None,
+) -> VerifiedSignature:
     if signature is None:
         raise SignatureError(SIGNATURE_MALFORMED, f"Signature {label} is not a Byte Sequence")
     keyid = params["keyid"]
@@ -366,16 +377,16 @@ class _RejoinedMessage(Message):
         self._base = base
         self._lines = lines
 
-    def field_lines(self, name: str):
+    def field_lines(self, name: str) -> list[str] | None:
         lines = self._lines.get(name)
         return lines if lines is not None else self._base.field_lines(name)
 
-    def field_value(self, name: str):
+    def field_value(self, name: str) -> str | None:
         lines = self.field_lines(name)
         return None if lines is None else ", ".join(line.strip(" \t") for line in lines)
 
 
-def _rejoined_variants(message: Message, comps):
+def _rejoined_variants(message: Message, comps: Sequence[Component]) -> Iterator[Message]:
     """The messages to try when a covered field may have been sent on several lines that the
     server joined with a bare ``","``: RFC 9421 §2.1 signs them joined with ``", "``."""
     splits: dict[str, list[str]] = {}
@@ -396,7 +407,15 @@ def _rejoined_variants(message: Message, comps):
             yield _RejoinedMessage(message, {name: splits[name] for name in chosen})
 
 
-def _verify_rejoined(message, comps, params, inner_text, key, signature, error):
+def _verify_rejoined(
+    message: Message,
+    comps: tuple[Component, ...],
+    params: dict[str, Any],
+    inner_text: str | None,
+    key: VerifyingKey,
+    signature: bytes,
+    error: SignatureError,
+) -> VerifyingKey | None:
     for variant in _rejoined_variants(message, comps):
         base = signature_base(variant, comps, params, signature_params=inner_text)
         try:
