@@ -579,7 +579,7 @@ def _report_response_signature(auth, response) -> None:
     """Say whether the server signed its answer to this very request (docs/protocol.md)."""
     if "Signature" not in response.headers:
         return
-    if auth.algorithm != "hmac-sha256":
+    if not algorithms.get(auth.algorithm).shared_secret:
         print("(response signed by the server key; verify it against the JWKS)", file=sys.stderr)
         return
     from ..core import SignatureError

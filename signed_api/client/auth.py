@@ -11,6 +11,7 @@ from ..core import (
     Message,
     Policy,
     SignatureError,
+    algorithms,
     b64url_decode,
     b64url_encode,
     content_digest,
@@ -164,7 +165,7 @@ class SignatureAuth(_AuthBase):
             status, headers=_header_lines(response.headers), body=response.content,
             request=req_message,
         )
-        if self.algorithm == "hmac-sha256":
+        if algorithms.get(self.algorithm).shared_secret:  # answered with the same secret
             by_kid, unnamed = {self.key_id: self._key}, []
         else:
             by_kid, unnamed = _server_verifying_keys(server_keys)
