@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +70,8 @@ def _invalid(detail: str) -> SignatureError:
 class VerifyingKey:
     alg: str
 
-    def verify(self, data: bytes, signature: bytes) -> None:  # pragma: no cover - interface
+    # Raises SignatureError; returns None, or for a KeyChain the member key that verified.
+    def verify(self, data: bytes, signature: bytes) -> VerifyingKey | None:  # pragma: no cover
         raise NotImplementedError
 
 
@@ -259,18 +260,18 @@ class KeyChain(VerifyingKey):
 
     __slots__ = ("keys",)
 
-    def __init__(self, keys):
-        keys = tuple(keys)
-        if not keys or len({k.alg for k in keys}) != 1:
+    def __init__(self, keys: Iterable[VerifyingKey]):
+        members = tuple(keys)
+        if not members or len({k.alg for k in members}) != 1:
             raise ValueError("a key chain needs keys of one algorithm")
-        self.keys = keys
+        self.keys = members
 
     @property
     def alg(self) -> str:  # type: ignore[override]
         return self.keys[0].alg
 
     def verify(self, data: bytes, signature: bytes) -> VerifyingKey:
-        matched = None
+        matched: VerifyingKey | None = None
         for key in self.keys:
             try:
                 key.verify(data, signature)
@@ -346,7 +347,8 @@ class Algorithm:
     ``signing_key`` and ``verifying_key`` are the key classes that sign and verify; a
     shared-secret algorithm has one class for both and ``secret_bytes`` random bytes per new
     key; a client-held one names the ``cryptography`` types of its private and public keys,
-    and ``jwk`` when a public key may arrive as a JWK. ``api_keys``: offered for the app's keys
+    ``generate`` (a new private key, as a client makes one) and ``jwk`` when a public key may
+    arrive as a JWK. ``api_keys``: offered for the app's keys
     (the ``ALGORITHMS`` setting's default), not only to the core and the client.
     """
 
@@ -360,6 +362,7 @@ class Algorithm:
     jwk: Jwk | None = None
     raw_public_key: Callable[[bytes], Any] | None = None
     raw_public_bytes: int | None = None
+    generate: Callable[[], Any] | None = None
     api_keys: bool = True
 
     @property
@@ -476,20 +479,30 @@ register(Algorithm(
     private_type=ed25519.Ed25519PrivateKey, public_type=ed25519.Ed25519PublicKey,
     jwk=Jwk("OKP", "Ed25519", _ed25519_to_jwk, _ed25519_from_jwk),
     raw_public_key=ed25519.Ed25519PublicKey.from_public_bytes, raw_public_bytes=32,
+    generate=ed25519.Ed25519PrivateKey.generate,
 ))
 register(Algorithm(
     ECDSA_P256_SHA256, CLIENT_HELD, EcdsaP256SigningKey, EcdsaP256VerifyingKey,
     private_type=ec.EllipticCurvePrivateKey, public_type=ec.EllipticCurvePublicKey,
     jwk=Jwk("EC", "P-256", _p256_to_jwk, _p256_from_jwk),
+    generate=lambda: ec.generate_private_key(ec.SECP256R1()),
 ))
+
+
+def _rsa_2048() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 # The core signs and verifies RSA (RFC 9421 B.2 vectors, other servers); the app's keys do not.
 register(Algorithm(
     RSA_PSS_SHA512, CLIENT_HELD, RsaPssSha512SigningKey, RsaPssSha512VerifyingKey,
-    private_type=rsa.RSAPrivateKey, public_type=rsa.RSAPublicKey, api_keys=False,
+    private_type=rsa.RSAPrivateKey, public_type=rsa.RSAPublicKey, generate=_rsa_2048,
+    api_keys=False,
 ))
 register(Algorithm(
     RSA_V1_5_SHA256, CLIENT_HELD, RsaV15Sha256SigningKey, RsaV15Sha256VerifyingKey,
-    private_type=rsa.RSAPrivateKey, public_type=rsa.RSAPublicKey, api_keys=False,
+    private_type=rsa.RSAPrivateKey, public_type=rsa.RSAPublicKey, generate=_rsa_2048,
+    api_keys=False,
 ))
 
 #: The built-in algorithms' names (the registry itself is :data:`REGISTRY`).
