@@ -15,6 +15,7 @@ reason goes to the ``signed_api`` logger, never to the client, and never with a 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
@@ -164,11 +165,12 @@ class SignatureAuthentication(BaseAuthentication):
     def _write_touch(credential: credentials.Credential, now: float, interval: float) -> None:
         when = datetime.fromtimestamp(now, tz=timezone.utc)
         threshold = datetime.fromtimestamp(now - interval, tz=timezone.utc)
-        rows = type(credential.auth).objects.filter(key_id=credential.key_id)
+        auth: Any = credential.auth  # an ApiKey, a Session or an EnrollmentKey
+        rows = type(auth).objects.filter(key_id=credential.key_id)
         if credential.kind == "enrollment":
             return
         if credential.is_session:
-            idle = timedelta(seconds=credential.auth.idle_timeout)
+            idle = timedelta(seconds=auth.idle_timeout)
             rows.filter(last_seen_at__lt=threshold).update(
                 last_seen_at=when, idle_expires_at=when + idle
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from .conf import DEFAULTS
 from .core import algorithms
@@ -144,7 +144,7 @@ def _store_messages(user: dict) -> list:
 
     from .stores.redis import is_redis_backend
 
-    messages = []
+    messages: list[CheckMessage] = []
     configured = user.get("STORE", DEFAULTS["STORE"])
     alias = user.get("NONCE_CACHE", DEFAULTS["NONCE_CACHE"])
     if configured:

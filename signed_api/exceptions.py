@@ -13,7 +13,7 @@ class SignatureAuthenticationFailed(exceptions.AuthenticationFailed):
     def __init__(self, code: str, detail: str | None = None):
         super().__init__(detail=detail or MESSAGES.get(code, "Authentication failed."), code=code)
         # DRF renders a dict detail as the body as is: our body has exactly these two keys.
-        self.detail = {"detail": str(detail or MESSAGES.get(code)), "code": code}
+        self.detail = {"detail": str(detail or MESSAGES.get(code)), "code": code}  # type: ignore[dict-item]  # stub: ErrorDetail only; DRF renders any dict
         self.signed_api_code = code
 
 
@@ -44,7 +44,7 @@ class ScopeMissing(exceptions.PermissionDenied):
     def __init__(self, detail: str | None = None):
         text = detail or "This key does not carry the scope this request needs."
         super().__init__(detail=text, code=self.default_code)
-        self.detail = {"detail": text, "code": self.default_code}
+        self.detail = {"detail": text, "code": self.default_code}  # type: ignore[dict-item]  # stub: ErrorDetail only; DRF renders any dict
 
 
 class SessionRequired(exceptions.PermissionDenied):
@@ -56,4 +56,4 @@ class SessionRequired(exceptions.PermissionDenied):
     def __init__(self, detail: str | None = None):
         text = detail or "This needs a signature by a session (log in): not by an API key."
         super().__init__(detail=text, code=self.default_code)
-        self.detail = {"detail": text, "code": self.default_code}
+        self.detail = {"detail": text, "code": self.default_code}  # type: ignore[dict-item]  # stub: ErrorDetail only; DRF renders any dict

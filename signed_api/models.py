@@ -12,6 +12,7 @@ What is stored how (see docs/security.md):
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -73,6 +74,9 @@ class _SealedSecretMixin:
     associated data that binds it to this model and row: ``signed_api.<Model>.secret:<key_id>``.
     """
 
+    key_id: str  # both are the model's fields
+    secret_encrypted: str
+
     @property
     def _context(self) -> str:
         return f"signed_api.{type(self).__name__}.secret:{self.key_id}"
@@ -106,7 +110,10 @@ class ApiKeyQuerySet(models.QuerySet):
         return self.active().filter(user__is_active=True)
 
 
-class ApiKeyManager(models.Manager.from_queryset(ApiKeyQuerySet)):
+_ApiKeyManagerBase = models.Manager.from_queryset(ApiKeyQuerySet)
+
+
+class ApiKeyManager(_ApiKeyManagerBase["ApiKey"]):  # subscripted for the type checker only
     def create_key(
         self,
         user,
@@ -197,7 +204,7 @@ class ApiKey(_SealedSecretMixin, _StatefulMixin, models.Model):
 
         material = public_key.encode("ascii") if isinstance(public_key, str) else public_key
         try:
-            verifying = load_verifying_key(self.algorithm, material)
+            verifying: Any = load_verifying_key(self.algorithm, material)  # has .public_key
         except (ValueError, TypeError) as exc:
             raise ValueError(f"not a valid {self.algorithm} public key: {exc}") from exc
         if b"PRIVATE" in material:

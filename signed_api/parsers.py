@@ -18,6 +18,8 @@ Use it in ``REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"]`` in place of
 from __future__ import annotations
 
 import codecs
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from rest_framework import exceptions, parsers, status
@@ -37,9 +39,11 @@ JSON_TOO_DEEP = "json_too_deep"
 PARSE_ERROR = "parse_error"
 
 
-def _with_code(exc: exceptions.APIException, detail: str, code: str):
+def _with_code(
+    exc: RequestTooLarge | ParseErrorWithCode, detail: str, code: str
+) -> RequestTooLarge | ParseErrorWithCode:
     # DRF renders a dict detail as the body as it is: {"detail", "code"}.
-    exc.detail = {"detail": detail, "code": code}
+    exc.detail = {"detail": detail, "code": code}  # type: ignore[dict-item]  # stub: ErrorDetail only; DRF renders any dict
     exc.signed_api_code = code
     return exc
 
@@ -50,6 +54,7 @@ class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = REQUEST_TOO_LARGE
     default_detail = "The request body is larger than this server accepts."
+    signed_api_code: str
 
     def __init__(self, detail: str | None = None):
         text = detail or self.default_detail
@@ -59,6 +64,8 @@ class RequestTooLarge(exceptions.APIException):
 
 class ParseErrorWithCode(exceptions.ParseError):
     """400 with ``{"detail", "code"}`` (DRF's ``ParseError`` has no code in its body)."""
+
+    signed_api_code: str
 
     def __init__(self, detail: str, code: str = PARSE_ERROR):
         super().__init__(detail=detail, code=code)
@@ -106,6 +113,7 @@ def _depth_exceeds(value, max_depth: int) -> bool:
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):

@@ -15,6 +15,8 @@ not Django's decoded ``path``. Servers hand it over differently:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote
 
 from .core import Message
@@ -76,6 +78,8 @@ class DjangoMessage(Message):
     """
 
     __slots__ = ("_meta", "_raw_lines")
+    _meta: Mapping[str, Any]  # request.META
+    _raw_lines: dict[str, list[str]] | None  # the ASGI header lines, None under WSGI
 
     def field_lines(self, name: str):
         lines = self._fields.get(name)

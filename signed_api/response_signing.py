@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from .conf import signed_api_settings
-from .core import Component, HmacSha256Key, Message, content_digest, sign_message
+from .core import Component, HmacSha256Key, Message, SigningKey, content_digest, sign_message
 from .core.jwk import public_key_to_jwk
 
 RESPONSE_LABEL = "sig1"
@@ -74,6 +74,7 @@ def sign_response(request, response, verified, *, now: float | None = None) -> N
     # A HEAD response sends no content: its digest is of the empty body the client receives.
     body = b"" if request.method == "HEAD" else bytes(response.content)
     response["Content-Digest"] = content_digest(body)
+    key: SigningKey
     if isinstance(verified.key, HmacSha256Key):
         key, keyid = verified.key, verified.keyid
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils import timezone
@@ -147,7 +148,15 @@ class SignedApiView(APIView):
         return exception_handler
 
 
-class SignedOnly:
+# The mixins below are APIViews to the type checker (their attributes keep APIView's types),
+# plain classes at run time.
+if TYPE_CHECKING:
+    _ViewMixin = APIView
+else:
+    _ViewMixin = object
+
+
+class SignedOnly(_ViewMixin):
     """Mixin: every request must be signed (API key or session)."""
 
     authentication_classes = [SignatureAuthentication]
@@ -171,7 +180,7 @@ class SessionOnly(SignedOnly):
         super().check_permissions(request)
 
 
-class LoginHooks:
+class LoginHooks(_ViewMixin):
     """knox-style hooks: adjust the bodies without copying the views."""
 
     parser_classes = DEFAULT_PARSER_CLASSES

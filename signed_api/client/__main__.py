@@ -18,6 +18,7 @@ import json
 import os
 import re
 import sys
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from ..core import algorithms
@@ -392,7 +393,7 @@ def _ask(prompt: str, what: str) -> str:
 def _code_prompt(code: str | None):
     """``login``'s ``code_prompt``: ``--code`` once (a refused code ends the command), else the
     terminal, again after a wrong code while attempts remain."""
-    given = []
+    given: list[str] = []
 
     def prompt(info: dict) -> str:
         remaining = info.get("attempts_remaining")
@@ -530,7 +531,7 @@ def request_main(argv) -> int:
     if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", args.method):
         raise UsageError(f"not an HTTP method: {args.method!r}")
     _check_url(args.url)
-    kwargs = {}
+    kwargs: dict[str, Any] = {}  # Request's data and headers
     if args.json_body is not None:
         try:
             parsed = json.loads(args.json_body)

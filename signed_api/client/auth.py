@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from ..core import (
     Component,
@@ -26,7 +27,6 @@ try:  # httpx is optional (the ``client`` extra); requests needs no base class.
 
     _AuthBase: type = httpx.Auth
 except ImportError:  # pragma: no cover - exercised only without the extra
-    httpx = None
     _AuthBase = object
 
 __all__ = ["DEFAULT_COMPONENTS", "SignatureAuth", "decode_secret", "encode_secret"]
@@ -160,11 +160,13 @@ class SignatureAuth(_AuthBase):
             request.method, str(request.url), headers=_header_lines(request.headers),
             body=req_body or b"",
         )
-        status = getattr(response, "status_code", None)
+        status: Any = getattr(response, "status_code", None)  # requests and httpx have it
         message = Message.for_response(
             status, headers=_header_lines(response.headers), body=response.content,
             request=req_message,
         )
+        by_kid: dict[str, Any]
+        unnamed: list[Any]
         if algorithms.get(self.algorithm).shared_secret:  # answered with the same secret
             by_kid, unnamed = {self.key_id: self._key}, []
         else:
