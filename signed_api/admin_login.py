@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib.admin import AdminSite
@@ -185,7 +186,15 @@ def second_factor_satisfied(request) -> bool:
     return not second_factor.has_confirmed_device(user)
 
 
-class SecondFactorAdminSiteMixin:
+# An AdminSite to the type checker (its attributes keep AdminSite's types), a plain class at
+# run time.
+if TYPE_CHECKING:
+    _SiteMixin = AdminSite
+else:
+    _SiteMixin = object
+
+
+class SecondFactorAdminSiteMixin(_SiteMixin):
     """For a project's own ``AdminSite`` subclass: the login form and template above, and
     ``has_permission`` refusing a session in which a user with a second factor gave no code::
 

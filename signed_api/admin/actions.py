@@ -28,13 +28,16 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
 from .base import record
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # a str or a gettext_lazy() string
 
 #: A message with a count: ``ngettext_lazy(singular, plural, "count")``, formatted with
 #: ``% {"count": n}``, which picks the form.
@@ -49,9 +52,9 @@ ACTION_MARK = "signed_api_action"
 class Confirm:
     """The confirmation page of an irreversible action."""
 
-    title: str
-    question: str
-    button: str
+    title: StrOrPromise
+    question: StrOrPromise
+    button: StrOrPromise
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def audited(*, user=None, key_id: str = "", **extra) -> dict:
     return {"user": user, "key_id": key_id, **extra}
 
 
-def object_action(audit: str, *, description: str, permissions: list[str],
+def object_action(audit: str, *, description: StrOrPromise, permissions: list[str],
                   confirm: Confirm | None = None, done: Plural | None = None,
                   skipped: Plural | None = None, report_none: bool = True):
     """An admin action from ``act(modeladmin, request, obj)``, which returns ``audited(...)``

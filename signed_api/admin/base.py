@@ -8,7 +8,10 @@ column, a form field or a change page.
 
 from __future__ import annotations
 
-from django.contrib import messages
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename, get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -61,18 +64,25 @@ def adopt(obj, created) -> None:
     obj._state.adding = False
 
 
-class AddFormMixin:
+# The mixins below are model admins to the type checker, plain classes at run time.
+if TYPE_CHECKING:
+    _ModelAdminMixin = admin.ModelAdmin[Any]
+else:
+    _ModelAdminMixin = object
+
+
+class AddFormMixin(_ModelAdminMixin):
     """``add_form`` on the add page, ``form`` on the change page."""
 
-    add_form = None
+    add_form: type[forms.ModelForm[Any]] | None = None
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
             kwargs["form"] = self.add_form
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change, **kwargs)
 
 
-class ManageMixin:
+class ManageMixin(_ModelAdminMixin):
     """``permissions=["manage"]`` on an action: the model's change permission, even where the
     change page itself is read only."""
 
