@@ -40,6 +40,7 @@ from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
+from django.db import OperationalError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
@@ -122,6 +123,12 @@ class SecondFactorAdminAuthenticationForm(AdminAuthenticationForm):
         except throttle.StoreUnavailable:
             logger.error("signed_api: an admin login attempt could not be counted (the shared "
                          "store is unavailable); nobody was logged in")
+            raise ValidationError(self.error_messages["unavailable"],
+                                  code="unavailable") from None
+        except OperationalError as exc:
+            # SQLite stayed locked past its timeout (many logins at once): nobody logged in,
+            # and the attempt stays counted.
+            logger.error("signed_api: an admin login could not be checked: %s", exc)
             raise ValidationError(self.error_messages["unavailable"],
                                   code="unavailable") from None
         events.record(

@@ -138,7 +138,9 @@ def _write_transaction():
 def verify_code(user, code: str, *, now: float | None = None) -> bool:
     """A code of any second factor of ``user`` (a current TOTP code, an unused recovery
     code...); each works once."""
-    with transaction.atomic():
+    # The write lock first: parallel checks of one code on SQLite take turns instead of one
+    # failing with "database is locked" (the code is used up by whichever runs first).
+    with write_transaction():
         return second_factors.verify(user, code, now=now)
 
 
