@@ -147,15 +147,3 @@ def charge(username: str | None, address: str | None) -> Attempt:
 def attempt(username: str | None, address: str | None) -> Iterator[Attempt]:
     yield charge(username, address)
 
-
-# -- the older two-step interface ---------------------------------------------------------------
-# check() then record_failure() counts after the evaluation, so parallel attempts can all pass
-# check() first. Kept only until every caller uses attempt(); do not use in new code.
-def check(username: str | None, address: str | None) -> None:
-    charge(username, address).succeeded()
-
-
-def record_failure(username: str | None, address: str | None) -> None:
-    store = get_store()
-    for key, _limit in _budgets(username, address):
-        store.incr(key, int(signed_api_settings.LOGIN_FAILURE_WINDOW))
