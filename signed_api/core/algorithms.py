@@ -13,7 +13,7 @@ import hmac
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -69,6 +69,8 @@ def _invalid(detail: str) -> SignatureError:
 
 class VerifyingKey:
     alg: str
+    if TYPE_CHECKING:  # every concrete key class is built from its one key material
+        def __init__(self, material: Any, /) -> None: ...
 
     # Raises SignatureError; returns None, or for a KeyChain the member key that verified.
     def verify(self, data: bytes, signature: bytes) -> VerifyingKey | None:  # pragma: no cover
@@ -205,7 +207,7 @@ class _RsaVerifyingKey(VerifyingKey):
 
 class RsaPssSha512VerifyingKey(_RsaVerifyingKey):
     alg = RSA_PSS_SHA512
-    _hash = hashes.SHA512
+    _hash: type[hashes.HashAlgorithm] = hashes.SHA512
 
     def _padding(self) -> padding.AsymmetricPadding:
         # §3.3.1: MGF1 with SHA-512 and a 64-byte salt.
@@ -214,7 +216,7 @@ class RsaPssSha512VerifyingKey(_RsaVerifyingKey):
 
 class RsaV15Sha256VerifyingKey(_RsaVerifyingKey):
     alg = RSA_V1_5_SHA256
-    _hash = hashes.SHA256
+    _hash: type[hashes.HashAlgorithm] = hashes.SHA256
 
     def _padding(self) -> padding.AsymmetricPadding:
         return padding.PKCS1v15()
@@ -222,9 +224,12 @@ class RsaV15Sha256VerifyingKey(_RsaVerifyingKey):
 
 class _RsaSigningMixin(SigningKey):
     private_key: rsa.RSAPrivateKey
+    if TYPE_CHECKING:  # from the _RsaVerifyingKey it is combined with
+        _hash: type[hashes.HashAlgorithm]
+        def _padding(self) -> padding.AsymmetricPadding: ...
 
     def sign(self, data: bytes) -> bytes:
-        return self.private_key.sign(data, self._padding(), self._hash())  # type: ignore[attr-defined]
+        return self.private_key.sign(data, self._padding(), self._hash())
 
 
 class RsaPssSha512SigningKey(_RsaSigningMixin, RsaPssSha512VerifyingKey):
@@ -267,7 +272,7 @@ class KeyChain(VerifyingKey):
         self.keys = members
 
     @property
-    def alg(self) -> str:  # type: ignore[override]
+    def alg(self) -> str:  # type: ignore[override]  # mypy: a property for an attribute
         return self.keys[0].alg
 
     def verify(self, data: bytes, signature: bytes) -> VerifyingKey:
@@ -383,7 +388,7 @@ class Algorithm:
     def load_signing_key(self, material: Any) -> SigningKey:
         """A key that signs: the secret (bytes), or a private key as PEM bytes or object."""
         if self.shared_secret:
-            return self.signing_key(material)  # type: ignore[call-arg]
+            return self.signing_key(material)
         assert self.private_type is not None
         if isinstance(material, str):
             material = material.encode("ascii")
@@ -393,7 +398,7 @@ class Algorithm:
             raise ValueError(
                 f"{self.name} needs a {self.private_type.__name__}, got {type(material).__name__}"
             )
-        return self.signing_key(material)  # type: ignore[call-arg]
+        return self.signing_key(material)
 
     def load_verifying_key(self, material: Any) -> VerifyingKey:
         """A key that verifies: the secret, or a public key as PEM, raw bytes or object.
@@ -401,7 +406,7 @@ class Algorithm:
         A private key is accepted too; only its public half is kept.
         """
         if self.shared_secret:
-            return self.verifying_key(material)  # type: ignore[call-arg]
+            return self.verifying_key(material)
         assert self.public_type is not None
         if isinstance(material, str):
             material = material.encode("ascii")
@@ -419,16 +424,17 @@ class Algorithm:
             raise ValueError(
                 f"{self.name} needs a {self.public_type.__name__}, got {type(material).__name__}"
             )
-        return self.verifying_key(material)  # type: ignore[call-arg]
+        return self.verifying_key(material)
 
     # -- PEM (SubjectPublicKeyInfo) and JWK, in and out --------------------------------------
     def public_key_from_pem(self, pem: bytes) -> Any:
         return serialization.load_pem_public_key(pem)
 
     def public_key_to_pem(self, public_key: Any) -> bytes:
-        return public_key.public_bytes(  # type: ignore[no-any-return]
+        pem: bytes = public_key.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
+        return pem
 
     def public_key_from_jwk(self, jwk: dict[str, Any]) -> Any:
         if self.jwk is None:
