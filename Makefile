@@ -68,10 +68,10 @@ test-sqlite: $(STAMP)
 	env -u DATABASE_URL -u REDIS_URL $(PYTEST) $(PYTEST_ARGS)
 
 # Pass 2: the same suite with Django on a real PostgreSQL and the nonce cache on a real Redis,
-# both started (and stopped) by tests/services.py. tests/unit is pure protocol code that never
+# both started (and stopped) by tests/servers.py. tests/unit is pure protocol code that never
 # touches a database or cache, so it runs in pass 1 only.
 test-services: $(STAMP)
-	$(PY) -m tests.services run -- $(PYTEST) --ignore=tests/unit $(PYTEST_ARGS); \
+	$(PY) -m tests.servers run -- $(PYTEST) --ignore=tests/unit $(PYTEST_ARGS); \
 	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "test-services: no tests collected, nothing to do"; \
 	else exit $$status; fi

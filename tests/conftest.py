@@ -1,4 +1,9 @@
-"""Fixtures shared by the whole suite.
+"""Fixtures shared by the whole suite: a cold start for every test, the users, keys and clients
+every folder uses, and real servers.
+
+``user`` is alice (password ``tests.accounts.PASSWORD``), ``other_user`` is bob
+(``OTHER_PASSWORD``), ``hmac_key`` an hmac-sha256 key of alice made by the key service,
+``signed_client`` a test client signing with it and ``api_client`` an unsigned DRF client.
 
 ``redis_url`` and ``postgres_url`` give a URL of a real server. When ``REDIS_URL`` /
 ``DATABASE_URL`` (``postgres://``) are already set, as in the second pass of ``make test``, those
@@ -14,14 +19,15 @@ import os
 import pytest
 
 from example_project.dburl import POSTGRES_SCHEMES
-from tests import services
+from tests import servers
+from tests.accounts import OTHER_PASSWORD, PASSWORD
 
 
 def _under_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
 
-def _unavailable(exc: services.ServiceUnavailable):
+def _unavailable(exc: servers.ServerUnavailable):
     if _under_ci():
         pytest.fail(f"CI=true and {exc}", pytrace=False)
     pytest.skip(str(exc))
@@ -34,7 +40,7 @@ def _service_url(request, env_var: str, schemes: set[str], start) -> str:
     stack = contextlib.ExitStack()
     try:
         url = stack.enter_context(start())
-    except services.ServiceUnavailable as exc:
+    except servers.ServerUnavailable as exc:
         stack.close()
         _unavailable(exc)
     request.addfinalizer(stack.close)
@@ -44,7 +50,7 @@ def _service_url(request, env_var: str, schemes: set[str], start) -> str:
 @pytest.fixture(scope="session")
 def redis_url(request) -> str:
     """``redis://127.0.0.1:PORT/0`` of a real Redis server for this session."""
-    return _service_url(request, "REDIS_URL", {"redis", "rediss"}, services.redis_server)
+    return _service_url(request, "REDIS_URL", {"redis", "rediss"}, servers.redis_server)
 
 
 @pytest.fixture(scope="session")
@@ -54,19 +60,58 @@ def postgres_url(request) -> str:
     This is a database to connect to directly (psycopg, threads, dumps). Django's own test
     database is on PostgreSQL only when DATABASE_URL is set (the second pass of ``make test``).
     """
-    return _service_url(request, "DATABASE_URL", POSTGRES_SCHEMES, services.postgres_server)
+    return _service_url(request, "DATABASE_URL", POSTGRES_SCHEMES, servers.postgres_server)
 
 
 @pytest.fixture(scope="session")
 def service_binaries() -> None:
     """Skip (or under CI fail) unless redis-server and the PostgreSQL binaries are installed."""
     try:
-        services.find_redis_server()
-        services.find_postgres_bindir()
-    except services.ServiceUnavailable as exc:
+        servers.find_redis_server()
+        servers.find_postgres_bindir()
+    except servers.ServerUnavailable as exc:
         _unavailable(exc)
 
 
+# -- users, keys and clients ---------------------------------------------------------------------
+@pytest.fixture
+def user(django_user_model):
+    """alice, with the password ``PASSWORD``."""
+    return django_user_model.objects.create_user("alice", password=PASSWORD)
+
+
+@pytest.fixture
+def other_user(django_user_model):
+    """bob, with the password ``OTHER_PASSWORD``."""
+    return django_user_model.objects.create_user("bob", password=OTHER_PASSWORD)
+
+
+@pytest.fixture
+def hmac_key(user):
+    """``(ApiKey, secret)``: an hmac-sha256 key of alice, made by the service (and audited)."""
+    from signed_api.services import keys as key_services
+
+    return key_services.create_api_key(user, name="laptop", via="test")
+
+
+@pytest.fixture
+def signed_client(hmac_key):
+    """A test client signing every request with ``hmac_key``."""
+    from signed_api.test import SignedAPIClient
+
+    key, secret = hmac_key
+    return SignedAPIClient(key_id=key.key_id, key=secret)
+
+
+@pytest.fixture
+def api_client():
+    """An unsigned DRF test client."""
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+# -- a cold start --------------------------------------------------------------------------------
 @pytest.fixture(autouse=True)
 def _fresh_signed_api_state():
     """Every test starts and ends cold: no key cached in this process, nothing in the shared

@@ -4,19 +4,32 @@ from __future__ import annotations
 
 import json
 
+FAILURE_KEYS = {"detail", "code"}
+
 
 def body(response) -> dict:
     return json.loads(response.content)
 
 
-def assert_error(response, code: str, status: int = 401) -> dict:
+def assert_error(
+    response, code: str, status: int = 401, *, exact: bool = False,
+    accept_signature: bool = False,
+) -> dict:
     """A failure of docs/protocol.md: the status and ``{"detail": <sentence>, "code": code, ...}``;
-    a 401 also carries ``WWW-Authenticate: Signature``."""
+    a 401 also carries ``WWW-Authenticate: Signature``. Returns the body.
+
+    ``exact``: the body has ``detail`` and ``code`` and nothing else. ``accept_signature``: a 401
+    also carries an ``Accept-Signature`` header (what the server asks a client to sign).
+    """
     assert response.status_code == status, (response.status_code, response.content[:400])
     data = body(response)
+    if exact:
+        assert set(data) == FAILURE_KEYS, data
     assert data["code"] == code, data
     assert isinstance(data["detail"], str)
     assert data["detail"]
     if status == 401:
         assert response["WWW-Authenticate"] == "Signature"
+        if accept_signature:
+            assert response.has_header("Accept-Signature")
     return data

@@ -6,7 +6,7 @@ Two environment variables pick the backends, so one suite runs twice in ``make t
 - ``REDIS_URL``: unset means the shared store is the database table (the default a project
   gets); set, it is Redis through the django-redis ``nonces`` alias.
 
-``tests/services.py`` starts throw-away servers and sets both for the second pass.
+``tests/servers.py`` starts throw-away servers and sets both for the second pass.
 """
 
 import os

@@ -1,16 +1,12 @@
-"""Fixtures of the admin tests: a logged-in superuser (pytest-django's ``admin_client``), a key
-owner, and staff users for the login tests (the suite's own conftest starts every test cold)."""
+"""Fixtures of the admin tests: staff users for the login tests. The logged-in superuser is
+pytest-django's ``admin_client``; the key owner is the suite's ``user`` (alice, in
+tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.admin.support import STAFF_PASSWORD, enrol_device
-
-
-@pytest.fixture
-def owner(django_user_model):
-    return django_user_model.objects.create_user("alice", password="alice-pw")
 
 
 @pytest.fixture

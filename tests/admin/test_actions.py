@@ -25,6 +25,7 @@ from signed_api.models import (
     TOTPDevice,
 )
 from signed_api.services import keys, sessions
+from tests.accounts import PASSWORD
 from tests.admin.support import enrol_device, html, run_action, url
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -70,26 +71,26 @@ def _request():
                                  HTTP_USER_AGENT="pytest")
 
 
-def _api_key(owner):
-    key, _secret = keys.create_api_key(owner, name="k")
+def _api_key(user):
+    key, _secret = keys.create_api_key(user, name="k")
     return key
 
 
-def _session(owner):
-    return sessions.login_with_password(_request(), "alice", "alice-pw", remember=False).session
+def _session(user):
+    return sessions.login_with_password(_request(), "alice", PASSWORD, remember=False).session
 
 
-def _family(owner):
-    sessions.login_with_password(_request(), "alice", "alice-pw", remember=True)
-    return RememberFamily.objects.get(user=owner)
+def _family(user):
+    sessions.login_with_password(_request(), "alice", PASSWORD, remember=True)
+    return RememberFamily.objects.get(user=user)
 
 
-def _device(owner):
-    enrol_device(owner)
-    return TOTPDevice.objects.get(user=owner)
+def _device(user):
+    enrol_device(user)
+    return TOTPDevice.objects.get(user=user)
 
 
-def _enrollment(owner):
+def _enrollment(user):
     enrollment, _secret = keys.create_enrollment_key(name="workshop", uses=2)
     return enrollment
 
@@ -126,10 +127,10 @@ def _everything() -> list[str]:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_a_get_or_the_confirmation_page_changes_nothing_and_the_post_acts(
-    name, admin_client, admin_user, owner
+    name, admin_client, admin_user, user
 ):
     model, make, done = CASES[name]
-    obj = make(owner)
+    obj = make(user)
     changelist = url(model, "changelist")
     before = _everything()
 

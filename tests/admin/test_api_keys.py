@@ -51,9 +51,9 @@ def _public_pem() -> str:
 
 
 @pytest.fixture
-def created(admin_client, owner):
+def created(admin_client, user):
     """``(key, secret, response)`` of an hmac key made through the add form."""
-    response = add_api_key(admin_client, owner, name="laptop")
+    response = add_api_key(admin_client, user, name="laptop")
     assert response.status_code == 200
     text, secret = the_secret(response)
     key = ApiKey.objects.get(name="laptop")
@@ -99,9 +99,9 @@ def test_add_goes_through_the_service_and_the_audit_log(admin_client, admin_user
     assert action.detail["by"] == admin_user.get_username()
 
 
-def test_add_public_key_registers_it_without_a_secret(admin_client, owner):
+def test_add_public_key_registers_it_without_a_secret(admin_client, user):
     pem = _public_pem()
-    response = add_api_key(admin_client, owner, name="phone", algorithm="ed25519",
+    response = add_api_key(admin_client, user, name="phone", algorithm="ed25519",
                            public_key=pem)
     assert response.status_code == 200
     assert shown_secrets(response) == []
@@ -120,33 +120,33 @@ def test_add_public_key_registers_it_without_a_secret(admin_client, owner):
         ("ed25519", "-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----", "valid"),
     ],
 )
-def test_add_refuses_a_public_key_mismatch(admin_client, owner, algorithm, public_key, message):
+def test_add_refuses_a_public_key_mismatch(admin_client, user, algorithm, public_key, message):
     if public_key == "PEM":
         public_key = _public_pem()
-    response = add_api_key(admin_client, owner, algorithm=algorithm, public_key=public_key)
+    response = add_api_key(admin_client, user, algorithm=algorithm, public_key=public_key)
     assert response.status_code == 200
     assert message in html(response)
     assert not ApiKey.objects.exists()
     assert shown_secrets(response) == []
 
 
-def test_add_without_scopes_gives_the_default_scopes(admin_client, owner, settings):
+def test_add_without_scopes_gives_the_default_scopes(admin_client, user, settings):
     settings.SIGNED_API = {**settings.SIGNED_API, "DEFAULT_KEY_SCOPES": ["notes:read"]}
-    response = add_api_key(admin_client, owner, name="defaults", scopes="")
+    response = add_api_key(admin_client, user, name="defaults", scopes="")
     assert response.status_code == 200
     assert ApiKey.objects.get(name="defaults").scopes == ["notes:read"]
     assert "notes:read" in html(admin_client.get(url(ApiKey, "add")))
 
 
-def test_add_refuses_a_bad_scope(admin_client, owner):
-    response = add_api_key(admin_client, owner, scopes="notes:read " + "x" * 65)
+def test_add_refuses_a_bad_scope(admin_client, user):
+    response = add_api_key(admin_client, user, scopes="notes:read " + "x" * 65)
     assert "not a scope" in html(response)
     assert not ApiKey.objects.exists()
 
 
-def test_add_with_an_expiry(admin_client, owner):
+def test_add_with_an_expiry(admin_client, user):
     when = timezone.now() + timedelta(days=3)
-    response = add_api_key(admin_client, owner, name="temp",
+    response = add_api_key(admin_client, user, name="temp",
                            expires=(when.strftime("%Y-%m-%d"), when.strftime("%H:%M:%S")))
     assert response.status_code == 200
     key = ApiKey.objects.get(name="temp")
@@ -154,9 +154,9 @@ def test_add_with_an_expiry(admin_client, owner):
 
 
 # -- the list ----------------------------------------------------------------------------------
-def test_changelist_columns_filters_and_search(admin_client, owner, django_user_model):
+def test_changelist_columns_filters_and_search(admin_client, user, django_user_model):
     other = django_user_model.objects.create_user("bob", password="x")
-    active, _ = ApiKey.objects.create_key(owner, name="one")
+    active, _ = ApiKey.objects.create_key(user, name="one")
     revoked, _ = ApiKey.objects.create_key(other, name="two")
     revoked.revoke()
     page = html(admin_client.get(url(ApiKey, "changelist")))
@@ -207,8 +207,8 @@ def test_rotate_shows_the_new_secret_once_and_keeps_the_old_one_working(
     assert action.key_id == key.key_id and action.detail["by"] == admin_user.get_username()
 
 
-def test_rotate_public_key_keys_says_it_needs_a_new_public_key(admin_client, owner):
-    key, _ = ApiKey.objects.create_key(owner, algorithm="ed25519", public_key=_public_pem())
+def test_rotate_public_key_keys_says_it_needs_a_new_public_key(admin_client, user):
+    key, _ = ApiKey.objects.create_key(user, algorithm="ed25519", public_key=_public_pem())
     before = key.public_key
     response = run_action(admin_client, ApiKey, "rotate_keys", [key])
     page = html(response)
@@ -266,8 +266,8 @@ def test_revoke_asks_first_then_refuses_the_key_and_locks_the_page(
                                         key_id=key.key_id).count() == 1
 
 
-def test_revoke_twice_counts_once(admin_client, owner):
-    key, _ = ApiKey.objects.create_key(owner)
+def test_revoke_twice_counts_once(admin_client, user):
+    key, _ = ApiKey.objects.create_key(user)
     run_action(admin_client, ApiKey, "revoke_keys", [key], confirm=True)
     response = run_action(admin_client, ApiKey, "revoke_keys", [key], confirm=True)
     assert "revoked already" in html(response)
@@ -275,13 +275,13 @@ def test_revoke_twice_counts_once(admin_client, owner):
 
 
 # -- expiry and editing --------------------------------------------------------------------------
-def test_extend_expiry_by_30_days(admin_client, owner):
+def test_extend_expiry_by_30_days(admin_client, user):
     soon = timezone.now() + timedelta(days=2)
-    expiring, _ = ApiKey.objects.create_key(owner, name="expiring", expires_at=soon)
+    expiring, _ = ApiKey.objects.create_key(user, name="expiring", expires_at=soon)
     expired, secret = ApiKey.objects.create_key(
-        owner, name="expired", expires_at=timezone.now() - timedelta(days=1)
+        user, name="expired", expires_at=timezone.now() - timedelta(days=1)
     )
-    forever, _ = ApiKey.objects.create_key(owner, name="forever")
+    forever, _ = ApiKey.objects.create_key(user, name="forever")
     expired.scopes = ["notes:read"]
     expired.save()
     assert _signing(expired, secret).get(NOTES).status_code == 401
@@ -301,8 +301,8 @@ def test_extend_expiry_by_30_days(admin_client, owner):
     assert SecurityEvent.objects.filter(kind=SecurityEvent.KEY_EXPIRY_CHANGED).count() == 2
 
 
-def test_change_page_edits_name_scopes_and_expiry_while_active(admin_client, owner):
-    key, secret = ApiKey.objects.create_key(owner, name="old", scopes=[])
+def test_change_page_edits_name_scopes_and_expiry_while_active(admin_client, user):
+    key, secret = ApiKey.objects.create_key(user, name="old", scopes=[])
     change_url = url(ApiKey, "change", key.pk)
     page = html(admin_client.get(change_url))
     assert 'name="name"' in page and 'name="scopes"' in page and 'name="expires_at_0"' in page
@@ -329,8 +329,8 @@ def test_change_page_edits_name_scopes_and_expiry_while_active(admin_client, own
                                         key_id=key.key_id).exists()
 
 
-def test_scopes_removed_in_the_admin_apply_at_once(admin_client, owner):
-    key, secret = ApiKey.objects.create_key(owner, name="k")
+def test_scopes_removed_in_the_admin_apply_at_once(admin_client, user):
+    key, secret = ApiKey.objects.create_key(user, name="k")
     key.scopes = ["notes:read", "notes:write"]
     key.save()
     signer = _signing(key, secret)

@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from signed_api.conf import signed_api_settings
 from signed_api.models import RecoveryCode, SecurityEvent, TOTPDevice
 from signed_api.services import throttle
+from tests.accounts import PASSWORD
 from tests.admin.support import (
     INVALID,
     LOGIN,
@@ -132,7 +133,7 @@ def test_the_page_never_shows_the_typed_code(staff_2fa):
     assert STAFF_PASSWORD not in html(response)
 
 
-def test_every_failure_reads_the_same(staff_2fa, owner, django_user_model):
+def test_every_failure_reads_the_same(staff_2fa, user, django_user_model):
     """Unknown user, wrong password, right password without or with a wrong code, an account
     that may not use the admin: one message, so a guesser learns neither that a username exists
     nor that a password was right."""
@@ -148,7 +149,7 @@ def test_every_failure_reads_the_same(staff_2fa, owner, django_user_model):
         ("dora", STAFF_PASSWORD, ""),
         ("dora", STAFF_PASSWORD, wrong_code(authenticator)),
         ("dora", STAFF_PASSWORD, "aaaa-bbbb-cccc-dddd"),
-        ("alice", "alice-pw", ""),  # right password, not staff
+        ("alice", PASSWORD, ""),  # right password, not staff
         ("ivy", STAFF_PASSWORD, ""),  # right password, inactive
     ]
     answers = set()

@@ -29,6 +29,7 @@ from signed_api.models import (
     TOTPDevice,
 )
 from signed_api.services import keys, second_factor, sessions
+from tests.accounts import PASSWORD
 from tests.admin.support import html, url
 
 pytestmark = pytest.mark.django_db
@@ -54,19 +55,19 @@ def _hash_part(tagged: str) -> str:
 
 
 @pytest.fixture
-def everything(owner, django_user_model, admin_user):
+def everything(user, django_user_model, admin_user):
     """Create one of every credential; return every string that must never be displayed."""
     needles: list[str] = []
 
-    key, secret = keys.create_api_key(owner, name="plain", scopes="notes:read")
+    key, secret = keys.create_api_key(user, name="plain", scopes="notes:read")
     needles += _needles_of(secret)
-    rotated, first = keys.create_api_key(owner, name="rotated")
+    rotated, first = keys.create_api_key(user, name="rotated")
     second = keys.rotate_api_key(rotated)
     needles += _needles_of(first) + _needles_of(second)
-    keys.create_api_key(owner, name="revoked")
+    keys.create_api_key(user, name="revoked")
     keys.revoke_api_key(ApiKey.objects.get(name="revoked"))
 
-    issued = sessions.login_with_password(_request(), "alice", "alice-pw", remember=True,
+    issued = sessions.login_with_password(_request(), "alice", PASSWORD, remember=True,
                                           device_name="laptop")
     needles += _needles_of(issued.secret) + [issued.remember_token,
                                              *tokens.split("rmb", issued.remember_token)]

@@ -19,6 +19,7 @@ from signed_api.models import (
 from signed_api.services import keys, second_factor, sessions
 from signed_api.state import keyring
 from signed_api.test import SignedAPIClient
+from tests.accounts import PASSWORD
 from tests.admin.support import NOTES, body, html, run_action, shown_secrets, spellings, url
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,13 +35,13 @@ def _admin_actions(action: str) -> list[SecurityEvent]:
             if event.detail.get("action") == action]
 
 
-def _login(username="alice", password="alice-pw", remember=False):
+def _login(username="alice", password=PASSWORD, remember=False):
     return sessions.login_with_password(_request(), username, password, remember=remember,
                                         device_name="laptop")
 
 
 # -- sessions ------------------------------------------------------------------------------------
-def test_session_list_and_revoke(admin_client, admin_user, owner):
+def test_session_list_and_revoke(admin_client, admin_user, user):
     issued = _login()
     session = issued.session
     signer = SignedAPIClient(key_id=session.key_id, key=issued.secret)
@@ -72,7 +73,7 @@ def test_session_list_and_revoke(admin_client, admin_user, owner):
 
 
 # -- remember-me families --------------------------------------------------------------------------
-def test_remember_family_revoke_ends_its_tokens_and_sessions(admin_client, owner):
+def test_remember_family_revoke_ends_its_tokens_and_sessions(admin_client, user):
     issued = _login(remember=True)
     family = RememberFamily.objects.get()
     page = html(admin_client.get(url(RememberFamily, "changelist")))
@@ -90,11 +91,11 @@ def test_remember_family_revoke_ends_its_tokens_and_sessions(admin_client, owner
 
 
 # -- TOTP devices ----------------------------------------------------------------------------------
-def test_totp_reset(admin_client, owner):
-    uri, _ = second_factor.begin_enrolment(owner)
+def test_totp_reset(admin_client, user):
+    uri, _ = second_factor.begin_enrolment(user)
     seed = re.search(r"secret=([A-Z2-7]+)", uri).group(1)
-    second_factor.confirm_enrolment(owner, pyotp.TOTP(seed).now())
-    device = TOTPDevice.objects.get(user=owner)
+    second_factor.confirm_enrolment(user, pyotp.TOTP(seed).now())
+    device = TOTPDevice.objects.get(user=user)
     assert isinstance(_login(), sessions.PendingChallenge)
 
     page = html(admin_client.get(url(TOTPDevice, "changelist")))
@@ -103,8 +104,8 @@ def test_totp_reset(admin_client, owner):
     assert "Yes, reset" in html(run_action(admin_client, TOTPDevice, "reset_devices", [device]))
     run_action(admin_client, TOTPDevice, "reset_devices", [device], confirm=True)
 
-    assert not TOTPDevice.objects.filter(user=owner).exists()
-    assert not RecoveryCode.objects.filter(user=owner).exists()
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    assert not RecoveryCode.objects.filter(user=user).exists()
     assert isinstance(_login(), sessions.IssuedSession)  # password alone again
     assert len(_admin_actions("reset_second_factor")) == 1
     assert SecurityEvent.objects.filter(kind="totp_disabled").exists()
@@ -154,8 +155,8 @@ def test_enrollment_key_needs_a_use(admin_client):
 
 
 # -- the audit log ---------------------------------------------------------------------------------
-def test_security_events_are_read_only(admin_client, owner):
-    key, _ = keys.create_api_key(owner, name="k")
+def test_security_events_are_read_only(admin_client, user):
+    key, _ = keys.create_api_key(user, name="k")
     keys.revoke_api_key(key)
     event = SecurityEvent.objects.filter(kind=SecurityEvent.KEY_REVOKED).get()
 
@@ -174,9 +175,9 @@ def test_security_events_are_read_only(admin_client, owner):
     assert SecurityEvent.objects.filter(pk=event.pk, kind=SecurityEvent.KEY_REVOKED).exists()
 
 
-def test_security_event_filters_and_search(admin_client, owner, django_user_model):
+def test_security_event_filters_and_search(admin_client, user, django_user_model):
     bob = django_user_model.objects.create_user("bob", password="x")
-    alice_key, _ = keys.create_api_key(owner, name="a")
+    alice_key, _ = keys.create_api_key(user, name="a")
     bob_key, _ = keys.create_api_key(bob, name="b")
     keys.revoke_api_key(bob_key)
     base = url(SecurityEvent, "changelist")

@@ -8,31 +8,13 @@ milliseconds a request takes.
 
 from __future__ import annotations
 
-import json
 import math
 import socket
 import time
 
 from signed_api.client import SignatureAuth
 
-FAILURE_KEYS = {"detail", "code"}
 NOTES = "/api/notes/"
-
-
-def assert_refused(response, code: str, status: int = 401) -> dict:
-    """A failure (docs/protocol.md): the status, a body of exactly ``detail`` and ``code``, and on
-    a 401 ``WWW-Authenticate: Signature`` plus an ``Accept-Signature`` header."""
-    content = response.content
-    assert response.status_code == status, (response.status_code, content[:300])
-    body = json.loads(content)
-    assert set(body) == FAILURE_KEYS, body
-    assert body["code"] == code, body
-    assert isinstance(body["detail"], str)
-    assert body["detail"]
-    if status == 401:
-        assert response["WWW-Authenticate"] == "Signature"
-        assert response.has_header("Accept-Signature")
-    return body
 
 
 def meta_from_headers(headers: dict[str, str]) -> dict[str, str]:

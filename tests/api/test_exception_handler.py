@@ -10,7 +10,8 @@ from rest_framework import exceptions
 
 from signed_api.client import SignatureAuth
 from signed_api.views import exception_handler
-from tests.api.support import NOTES, assert_refused, signed_meta
+from tests.api.support import NOTES, signed_meta
+from tests.http import assert_error
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.api.urls")]
 
@@ -51,7 +52,10 @@ def test_403_of_a_signature_view_has_no_accept_signature(signed_client, api_clie
     assert forbidden.status_code == 403
     assert not forbidden.has_header("Accept-Signature")
     # Unsigned, the same view is a 401 with the challenge.
-    assert_refused(api_client.get("/test/signed-forbidden/"), "signature_missing")
+    assert_error(
+        api_client.get("/test/signed-forbidden/"), "signature_missing",
+        exact=True, accept_signature=True
+    )
 
 
 def test_404_and_405_of_a_signature_view_have_no_accept_signature(signed_client):
@@ -70,7 +74,9 @@ def test_open_view_is_untouched(api_client):
 def test_refused_signature_has_accept_signature(api_client, hmac_key):
     key, _ = hmac_key
     meta = signed_meta(SignatureAuth(key.key_id, b"w" * 32), "GET", "http://testserver" + NOTES)
-    assert_refused(api_client.get(NOTES, **meta), "signature_invalid")
+    assert_error(
+        api_client.get(NOTES, **meta), "signature_invalid", exact=True, accept_signature=True
+    )
 
 
 def test_handler_without_a_view_is_drf_s():

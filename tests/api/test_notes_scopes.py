@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from signed_api.models import ApiKey
 from signed_api.services.sessions import ClientInfo, create_session
@@ -12,11 +11,6 @@ from signed_api.test import SignedAPIClient
 pytestmark = pytest.mark.django_db
 
 NOTES = "/api/notes/"
-
-
-@pytest.fixture
-def user():
-    return get_user_model().objects.create_user("dana", password="dana-pass-123")
 
 
 def _client(user, scopes):

@@ -15,7 +15,8 @@ from django.db import connection
 from signed_api.client import encode_secret
 from signed_api.models import ApiKey
 from signed_api.test import SignedAPIClient
-from tests.api.support import NOTES, assert_refused
+from tests.api.support import NOTES
+from tests.http import assert_error
 
 pytestmark = pytest.mark.django_db
 
@@ -87,8 +88,12 @@ def test_secret_copied_into_another_row_does_not_open(user, api_client):
         secret_encrypted=ApiKey.objects.get(pk=key_a.pk).secret_encrypted
     )
 
-    assert_refused(_client(key_b, secret_a).get(NOTES), "unknown_key")
-    assert_refused(_client(key_b, secret_b).get(NOTES), "unknown_key")
+    assert_error(
+        _client(key_b, secret_a).get(NOTES), "unknown_key", exact=True, accept_signature=True
+    )
+    assert_error(
+        _client(key_b, secret_b).get(NOTES), "unknown_key", exact=True, accept_signature=True
+    )
     assert _client(key_a, secret_a).get(NOTES).status_code == 200
 
 
@@ -107,7 +112,7 @@ def test_tampered_sealed_secret_is_401_not_500(user, tamper):
     stored = ApiKey.objects.get(pk=key.pk).secret_encrypted
     ApiKey.objects.filter(pk=key.pk).update(secret_encrypted=tamper(stored))
 
-    assert_refused(_client(key, secret).get(NOTES), "unknown_key")
+    assert_error(_client(key, secret).get(NOTES), "unknown_key", exact=True, accept_signature=True)
 
 
 # -- MASTER_KEYS rotation ------------------------------------------------------------------------
@@ -123,7 +128,7 @@ def test_master_key_rotation_old_keys_still_decrypt(settings, user):
     new_key, new_secret = ApiKey.objects.create_key(user)  # sealed under B
 
     _signed_api(settings, MASTER_KEYS=[MASTER_B])  # A dropped too early
-    assert_refused(_client(key, secret).get(NOTES), "unknown_key")
+    assert_error(_client(key, secret).get(NOTES), "unknown_key", exact=True, accept_signature=True)
     assert _client(new_key, new_secret).get(NOTES).status_code == 200
 
 
@@ -133,7 +138,7 @@ def test_keys_sealed_under_derived_key_need_it_in_master_keys(settings, user):
     key, secret = ApiKey.objects.create_key(user)
 
     _signed_api(settings, MASTER_KEYS=[MASTER_A])
-    assert_refused(_client(key, secret).get(NOTES), "unknown_key")
+    assert_error(_client(key, secret).get(NOTES), "unknown_key", exact=True, accept_signature=True)
 
 
 # -- derived from SECRET_KEY ---------------------------------------------------------------------
@@ -149,7 +154,7 @@ def test_secret_key_rotation_with_fallback_still_decrypts(settings, user):
     assert _client(key, secret).get(NOTES).status_code == 200
 
     settings.SECRET_KEY_FALLBACKS = []
-    assert_refused(_client(key, secret).get(NOTES), "unknown_key")
+    assert_error(_client(key, secret).get(NOTES), "unknown_key", exact=True, accept_signature=True)
 
 
 def test_secret_key_change_seals_new_keys_under_the_new_key(settings, user):

@@ -16,11 +16,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 NOTES = "/api/notes/"
 
 
-@pytest.fixture
-def user():
-    return get_user_model().objects.create_user("carol", password="carol-pass-123")
-
-
 def _session_client(user):
     issued = create_session(user, ClientInfo("127.0.0.1", "tests", "tests"), via="tests")
     return issued.session, SignedAPIClient(key_id=issued.session.key_id, key=issued.secret)

@@ -3,7 +3,7 @@
 Every request goes through ``django.test.Client``: WSGI handler, the full middleware stack of
 ``tests/settings.py``, URL resolution, DRF's ``APIView`` dispatch, authentication, permission,
 JSON parsing of a ~230-byte body and JSON rendering of the answer. The database is SQLite
-(autocommit, as a server runs) and nonces go to a real Redis (``tests/services.py``). Five
+(autocommit, as a server runs) and nonces go to a real Redis (``tests/servers.py``). Five
 variants of one view differ only in their authentication class (see ``bench_urls``): no auth,
 DRF ``TokenAuthentication``, simplejwt, a DRF class around ``http-message-signatures``, and ours.
 

@@ -1,43 +1,27 @@
-"""Fixtures of the integration tests: real keys, a real Redis, a live WSGI server, all logs.
+"""Fixtures of the integration tests: an ed25519 key, a real Redis, a live WSGI server, all logs
+(the users, the hmac key and the clients are the suite's, in tests/conftest.py; the plain
+helpers are in tests/integration/support.py).
 
 Everything here runs the real components: the Django + DRF stack with ``SignatureAuthentication``
-in front of ``tests.integration.urls``, a Redis server started by ``tests/services.py`` (or the one
+in front of ``tests.integration.urls``, a Redis server started by ``tests/servers.py`` (or the one
 ``REDIS_URL`` names in the second pass of ``make test``), and the database pytest-django set up
 (SQLite in memory, or PostgreSQL in the second pass).
 """
 
 from __future__ import annotations
 
-import base64
 import logging
 import threading
 import time
-import traceback
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-ECHO_URLS = "tests.integration.urls"
 
-
-# -- keys ----------------------------------------------------------------------------------------
+# -- an ed25519 key --------------------------------------------------------------------------------
 @pytest.fixture
-def alice(django_user_model):
-    return django_user_model.objects.create_user("alice", password="not-used-here")
-
-
-@pytest.fixture
-def hmac_key(alice):
-    """``(api_key, secret_bytes)`` of a fresh hmac-sha256 key owned by alice."""
-    from signed_api.models import ApiKey
-
-    return ApiKey.objects.create_key(alice, name="integration hmac")
-
-
-@pytest.fixture
-def ed25519_key(alice):
+def ed25519_key(user):
     """``(api_key, private_key)``: the server stores only the public half."""
     from signed_api.models import ApiKey
 
@@ -46,19 +30,13 @@ def ed25519_key(alice):
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     key, secret = ApiKey.objects.create_key(
-        alice, name="integration ed25519", algorithm="ed25519", public_key=public_pem
+        user, name="integration ed25519", algorithm="ed25519", public_key=public_pem
     )
     assert secret is None
     return key, private
 
 
 # -- Redis ---------------------------------------------------------------------------------------
-def redis_url_with_db(url: str, db: int) -> str:
-    """``url`` pointing at database number ``db`` of the same server."""
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{db}"))
-
-
 @pytest.fixture
 def redis_nonces(redis_nonce_cache):
     """The ``nonces`` alias (the ``NONCE_CACHE``) on the real Redis, flushed before and after."""
@@ -121,18 +99,6 @@ class _Collector(logging.Handler):
         self.records.append(record)
 
 
-def record_text(record: logging.LogRecord) -> str:
-    """Everything a handler could write for ``record``: message, arguments, extras, traceback."""
-    parts = [record.getMessage(), repr(record.args), repr(vars(record))]
-    if record.exc_info:
-        parts.append("".join(traceback.format_exception(*record.exc_info)))
-    if record.exc_text:
-        parts.append(record.exc_text)
-    if record.stack_info:
-        parts.append(record.stack_info)
-    return "\n".join(parts)
-
-
 @pytest.fixture
 def all_logs(caplog):
     """Every log record of every logger at DEBUG, including loggers that do not propagate
@@ -156,33 +122,3 @@ def all_logs(caplog):
         for lg, level, disabled in saved:
             lg.setLevel(level)
             lg.disabled = disabled
-
-
-# -- what a leaked secret looks like -------------------------------------------------------------
-def secret_forms(secret: bytes) -> list[str]:
-    """The printable spellings of ``secret`` someone could log or store."""
-    b64 = base64.b64encode(secret).decode("ascii")
-    b64url = base64.urlsafe_b64encode(secret).decode("ascii")
-    forms = {
-        b64,
-        b64.rstrip("="),
-        b64url,
-        b64url.rstrip("="),
-        secret.hex(),
-        secret.hex().upper(),
-        repr(secret)[2:-1],  # b'...' with escapes, as %r would print it
-    }
-    return sorted(forms)
-
-
-def find_secret(data: str | bytes, secret: bytes) -> list[str]:
-    """The forms of ``secret`` found in ``data`` (text, or a binary dump)."""
-    found = []
-    if isinstance(data, bytes):
-        if secret in data:
-            found.append("raw bytes")
-        for form in secret_forms(secret):
-            if form.encode("latin-1", "replace") in data:
-                found.append(form)
-        return found
-    return [form for form in secret_forms(secret) if form in data]

@@ -33,9 +33,9 @@ import pytest
 import requests
 
 from signed_api.client import SignatureAuth, decode_secret
-from tests import services
+from tests import servers
 
-from .conftest import find_secret, redis_url_with_db
+from .support import find_secret, redis_url_with_db
 
 REPO = Path(__file__).resolve().parents[2]
 STEP_TIMEOUT = 120  # seconds for one manage.py / client command
@@ -116,7 +116,7 @@ class ExampleDeployment:
             self.process = subprocess.Popen(
                 command, cwd=REPO, env=self.env, stdin=subprocess.DEVNULL,
                 stdout=stderr, stderr=subprocess.STDOUT, start_new_session=True,
-                preexec_fn=services._die_with_parent,  # no orphan if pytest is killed
+                preexec_fn=servers._die_with_parent,  # no orphan if pytest is killed
             )  # fmt: skip
         deadline = time.monotonic() + START_TIMEOUT
         while True:
@@ -446,7 +446,7 @@ def _database_dump(example) -> bytes:
 def pg_dump(database_url: str) -> bytes:
     """A plain-text ``pg_dump`` by the binary next to the server's (same major version)."""
     url = urlsplit(database_url)
-    binary = services.find_postgres_bindir() / "pg_dump"
+    binary = servers.find_postgres_bindir() / "pg_dump"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     if url.password:
         env["PGPASSWORD"] = url.password

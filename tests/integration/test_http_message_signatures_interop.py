@@ -17,7 +17,7 @@ import pytest
 import requests
 from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algorithms
 
-from .conftest import ECHO_URLS
+from .support import ECHO_URLS
 
 TIMEOUT = 30
 COMPONENTS = ("@method", "@authority", "@path", "@query")

@@ -20,7 +20,7 @@ from django.test import Client
 from signed_api import credentials
 from signed_api.client import SignatureAuth
 
-from .conftest import ECHO_URLS, redis_url_with_db
+from .support import ECHO_URLS, redis_url_with_db
 
 THREADS = 16
 WAIT = 30  # seconds: the most any thread or request may take

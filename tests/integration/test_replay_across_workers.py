@@ -27,7 +27,7 @@ import requests
 
 from signed_api.client import SignatureAuth, decode_secret
 
-from .conftest import redis_url_with_db
+from .support import redis_url_with_db
 from .test_gunicorn_example import REQUEST_TIMEOUT, ExampleDeployment
 
 REDIS_DB = 10  # a Redis database of this module's own

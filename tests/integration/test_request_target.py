@@ -16,7 +16,7 @@ from django.test import Client
 
 from signed_api.client import SignatureAuth
 
-from .conftest import ECHO_URLS
+from .support import ECHO_URLS
 
 pytestmark = pytest.mark.urls(ECHO_URLS)
 

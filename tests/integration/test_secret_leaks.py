@@ -28,7 +28,7 @@ from django.test import Client
 from signed_api.client import SignatureAuth, decode_secret
 from signed_api.models import ApiKey
 
-from .conftest import ECHO_URLS, find_secret, record_text
+from .support import ECHO_URLS, find_secret, record_text
 from .test_gunicorn_example import pg_dump
 
 pytestmark = [pytest.mark.urls(ECHO_URLS), pytest.mark.django_db(transaction=True)]
@@ -36,8 +36,8 @@ pytestmark = [pytest.mark.urls(ECHO_URLS), pytest.mark.django_db(transaction=Tru
 BODY = json.dumps({"text": "a body to digest"}).encode()
 
 
-def _created_keys(alice) -> list[tuple[str, bytes]]:
-    key, secret = ApiKey.objects.create_key(alice, name="model")
+def _created_keys(user) -> list[tuple[str, bytes]]:
+    key, secret = ApiKey.objects.create_key(user, name="model")
     keys = [(key.key_id, secret)]
     out = io.StringIO()
     call_command("signed_api_createkey", "--user", "alice", "--json", stdout=out)
@@ -87,10 +87,10 @@ def _exercise(keys, live_url):
 
 
 def test_no_secret_in_logs_database_dump_or_nonce_store(
-    all_logs, settings, redis_nonces, redis_client, alice, live_server_ip, tmp_path
+    all_logs, settings, redis_nonces, redis_client, user, live_server_ip, tmp_path
 ):
     settings.DEBUG = True  # django.db.backends logs every statement with its parameters
-    keys = _created_keys(alice)
+    keys = _created_keys(user)
     codes = _exercise(keys, live_server_ip.url)
 
     revoked_id, revoked_secret = keys[0]

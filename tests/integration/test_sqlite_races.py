@@ -31,7 +31,7 @@ import pytest
 import requests
 
 from signed_api.client import SignatureAuth, decode_secret
-from tests import services
+from tests import servers
 
 REPO = Path(__file__).resolve().parents[2]
 THREADS = 8
@@ -73,7 +73,7 @@ class Deployment:
             self.process = subprocess.Popen(
                 command, cwd=REPO, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True,
-                preexec_fn=services._die_with_parent,
+                preexec_fn=servers._die_with_parent,
             )  # fmt: skip
         deadline = time.monotonic() + 60
         while True:

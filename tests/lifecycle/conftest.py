@@ -1,4 +1,5 @@
-"""Fixtures of the key-lifecycle tests: users, keys, a logged-in session, a cold cache.
+"""Fixtures of the key-lifecycle tests: a logged-in session of alice (the users, keys and
+clients are the suite's, in tests/conftest.py).
 
 Most tests run with ``django_db(transaction=True)``: a revocation or rotation publishes the
 key's new state after the commit (``transaction.on_commit``), exactly as in production, and
@@ -8,27 +9,10 @@ the races need rows that are really committed.
 from __future__ import annotations
 
 import pytest
-from rest_framework.test import APIClient
 
-from signed_api.services import keys as key_services
+from tests.accounts import PASSWORD
 
-from .support import OTHER_PASSWORD, PASSWORD, login, session_client
-
-
-@pytest.fixture
-def user(django_user_model):
-    return django_user_model.objects.create_user("alice", password=PASSWORD)
-
-
-@pytest.fixture
-def other_user(django_user_model):
-    return django_user_model.objects.create_user("bob", password=OTHER_PASSWORD)
-
-
-@pytest.fixture
-def hmac_key(user):
-    """``(ApiKey, secret)``: an hmac-sha256 key of alice, made by the service."""
-    return key_services.create_api_key(user, name="laptop", via="test")
+from .support import login, session_client
 
 
 @pytest.fixture
@@ -41,9 +25,3 @@ def session(user) -> dict:
 def session_signed(session):
     """A client signing with alice's session."""
     return session_client(session)
-
-
-@pytest.fixture
-def api_client():
-    """An unsigned DRF test client."""
-    return APIClient()

@@ -21,11 +21,9 @@ from rest_framework.test import APIClient
 from signed_api.client import SignatureAuth, decode_secret
 from signed_api.models import TOTPDevice
 from signed_api.test import SignedAPIClient
+from tests.accounts import OTHER_PASSWORD, PASSWORD  # noqa: F401 - re-exported for the tests
 from tests.http import assert_error, body  # noqa: F401 - re-exported for the tests
 from tests.threads import race  # noqa: F401 - re-exported for the tests
-
-PASSWORD = "correct horse battery staple"
-OTHER_PASSWORD = "bob's own password"
 
 AUTH = "/api/auth/"
 SESSIONS = AUTH + "sessions/"
@@ -43,13 +41,6 @@ def key_url(key_id: str) -> str:
 
 def rotate_url(key_id: str) -> str:
     return f"{KEYS}{key_id}/rotate/"
-
-
-def assert_exact_error(response, code: str, status: int = 401) -> dict:
-    """As :func:`assert_error`, and the body has exactly ``detail`` and ``code``."""
-    data = assert_error(response, code, status)
-    assert set(data) == {"detail", "code"}, data
-    return data
 
 
 # -- sessions and clients --------------------------------------------------------------------------

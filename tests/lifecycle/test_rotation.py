@@ -25,7 +25,7 @@ from tests.store import cold_process
 
 from .support import (
     NOTES,
-    assert_exact_error,
+    assert_error,
     get_signed,
     key_client,
     new_ed25519,
@@ -46,7 +46,7 @@ def _ok(client) -> None:
 
 
 def _refused(client, code: str) -> None:
-    assert_exact_error(client.get(NOTES), code)
+    assert_error(client.get(NOTES), code, exact=True)
 
 
 def _close_to(when: datetime, expected: datetime, slack: float = 30.0) -> bool:

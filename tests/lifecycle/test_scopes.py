@@ -13,7 +13,7 @@ from signed_api.models import ApiKey
 from signed_api.services import keys as key_services
 from signed_api.services.keys import KeyError_
 
-from .support import NOTES, assert_exact_error, body, key_client
+from .support import NOTES, assert_error, body, key_client
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.lifecycle.urls")]
 
@@ -38,7 +38,7 @@ def _allowed(response) -> None:
 
 
 def _missing(response) -> None:
-    data = assert_exact_error(response, "scope_missing", 403)
+    data = assert_error(response, "scope_missing", 403, exact=True)
     assert "scope" in data["detail"]
 
 
@@ -116,7 +116,7 @@ def test_a_request_authenticated_another_way_is_refused(user):
 
 
 def test_unsigned_is_still_a_401_not_a_403(api_client):
-    assert_exact_error(api_client.get(BY_METHOD), "signature_missing", 401)
+    assert_error(api_client.get(BY_METHOD), "signature_missing", 401, exact=True)
 
 
 def test_has_scope_alone_lets_a_key_with_the_scope_in(user):
@@ -125,7 +125,7 @@ def test_has_scope_alone_lets_a_key_with_the_scope_in(user):
 
 
 def test_has_scope_alone_answers_an_unsigned_request_with_401(api_client):
-    assert_exact_error(api_client.get(ONLY_HAS_SCOPE), "signature_missing", 401)
+    assert_error(api_client.get(ONLY_HAS_SCOPE), "signature_missing", 401, exact=True)
 
 
 def test_scopes_given_as_text_are_split_and_deduplicated(user):

@@ -8,7 +8,6 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from django.contrib.auth import get_user_model
 from django.core import checks
 from django.test import override_settings
 
@@ -26,16 +25,6 @@ REQUIRED = (
     '"@path";req',
     '"signature";req;key="sig1"',
 )
-
-
-@pytest.fixture
-def user():
-    return get_user_model().objects.create_user("resp-owner", password="unused-pass-1")
-
-
-@pytest.fixture
-def hmac_key(user):
-    return ApiKey.objects.create_key(user, name="resp")
 
 
 def test_hmac_response_is_signed_and_verifies(live_server, hmac_key):

@@ -20,7 +20,6 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from django.contrib.auth import get_user_model
 
 from signed_api.client import SignatureAuth
 from signed_api.core import Message, SignatureError, content_digest
@@ -29,11 +28,6 @@ from signed_api.models import ApiKey
 pytestmark = pytest.mark.django_db(transaction=True)
 
 JWKS_PATH = "/.well-known/signed-api/keys"
-
-
-@pytest.fixture
-def user():
-    return get_user_model().objects.create_user("resp-kid", password="unused-pass-1")
 
 
 def _pem(private) -> bytes:

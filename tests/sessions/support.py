@@ -2,7 +2,12 @@
 
 Everything goes over HTTP: an unsigned ``APIClient`` for the login endpoints, a
 ``SignedAPIClient`` signing with a session's id and secret for the rest. pyotp is the
-independent judge of TOTP codes; time steps are computed here from the wall clock.
+independent judge of TOTP codes; time steps are computed here from the wall clock. The users
+are the suite's (tests/conftest.py): alice with ``tests.accounts.PASSWORD``, bob.
+
+Most tests here run with ``django_db(transaction=True)``: ending a session publishes its new
+state after the commit (``transaction.on_commit``), exactly as in production, and threads need
+rows that are really committed.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from signed_api.models import LoginChallenge, RememberFamily, RememberToken, Session
+from tests.accounts import OTHER_PASSWORD, PASSWORD
 
-from .conftest import OTHER_PASSWORD, PASSWORD
 from .support import NOTES, body, enrol, login, post_login, session_client
 
 pytestmark = pytest.mark.django_db(transaction=True)

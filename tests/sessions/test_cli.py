@@ -10,8 +10,8 @@ import requests
 
 from signed_api.client import encode_secret
 from signed_api.models import ApiKey, Session, TOTPDevice
+from tests.accounts import PASSWORD
 
-from .conftest import PASSWORD
 from .support import enrol, fresh_code, session_client, wrong_code
 from .support import login as http_login
 from .test_client import cli, exports

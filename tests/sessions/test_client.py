@@ -13,8 +13,8 @@ import requests
 
 from signed_api.client import LoginError, SessionCredentials, encode_secret, login, logout
 from signed_api.models import Session
+from tests.accounts import PASSWORD
 
-from .conftest import PASSWORD
 from .support import enrol, fresh_code, session_client, wrong_code
 from .support import login as http_login
 

@@ -15,8 +15,8 @@ from signed_api.client import decode_secret
 from signed_api.conf import signed_api_settings
 from signed_api.models import ApiKey, Session
 from signed_api.test import SignedAPIClient
+from tests.accounts import OTHER_PASSWORD, PASSWORD
 
-from .conftest import OTHER_PASSWORD, PASSWORD
 from .support import (
     NOTES,
     SESSION_KEYS,

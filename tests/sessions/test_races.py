@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 
 from signed_api.models import Session, TOTPDevice
 from signed_api.services import second_factor
+from tests.accounts import PASSWORD
 
-from .conftest import PASSWORD
 from .support import STEP, body, enrol, login, post_login, race, session_client, verify
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 from signed_api import signals
 from signed_api.conf import signed_api_settings
 from signed_api.models import RememberFamily, RememberToken, Session
+from tests.accounts import PASSWORD
 
-from .conftest import PASSWORD
 from .support import (
     NOTES,
     SESSION_KEYS,

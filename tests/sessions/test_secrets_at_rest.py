@@ -13,8 +13,8 @@ from django.db import connection
 
 from signed_api.client import decode_secret
 from signed_api.models import LoginChallenge, RememberToken, Session
+from tests.accounts import PASSWORD
 
-from .conftest import PASSWORD
 from .support import (
     NOTES,
     SESSIONS,

@@ -6,8 +6,8 @@ import pytest
 
 from signed_api import signals
 from signed_api.models import LoginChallenge, Session
+from tests.accounts import PASSWORD
 
-from .conftest import PASSWORD
 from .support import (
     body,
     detail_url,

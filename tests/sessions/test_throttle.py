@@ -12,9 +12,9 @@ from rest_framework.test import APIClient
 
 from signed_api.conf import signed_api_settings
 from signed_api.stores import get_store
+from tests.accounts import OTHER_PASSWORD, PASSWORD
 from tests.store import store_keys
 
-from .conftest import OTHER_PASSWORD, PASSWORD
 from .support import (
     TOTP,
     assert_error,
@@ -52,8 +52,7 @@ def attempt(username: str, password: str, address: str = "127.0.0.1"):
 
 
 def assert_throttled(response) -> int:
-    data = assert_error(response, "throttled", status=429)
-    assert set(data) == {"detail", "code"}
+    assert_error(response, "throttled", status=429, exact=True)
     wait = int(response["Retry-After"])
     assert 0 < wait <= signed_api_settings.LOGIN_FAILURE_WINDOW
     return wait

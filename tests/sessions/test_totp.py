@@ -15,8 +15,8 @@ from signed_api.conf import signed_api_settings
 from signed_api.models import LoginChallenge, RecoveryCode, Session, TOTPDevice
 from signed_api.services import second_factor
 from signed_api.test import SignedAPIClient
+from tests.accounts import PASSWORD
 
-from .conftest import PASSWORD
 from .support import (
     NOTES,
     PENDING_KEYS,
@@ -312,7 +312,7 @@ def test_a_recovery_code_is_accepted_without_dashes_and_in_capitals(user, enroll
 
 
 def test_another_users_recovery_code_is_refused(user, other_user, enrolled):
-    from .conftest import OTHER_PASSWORD
+    from tests.accounts import OTHER_PASSWORD
 
     _authenticator, alices_codes = enrolled
     bob = session_client(login("bob", OTHER_PASSWORD))

@@ -12,8 +12,8 @@ import pyotp
 import pytest
 
 from signed_api.models import TOTPDevice
+from tests.accounts import PASSWORD
 
-from .conftest import PASSWORD
 from .support import TOTP, TOTP_CONFIRM, body, login, session_client
 
 pytestmark = pytest.mark.django_db(transaction=True)

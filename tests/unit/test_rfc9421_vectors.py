@@ -20,7 +20,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
 
-from tests.unit.conftest import (
+from tests.unit.rfc_vectors import (
     key_material,
     keys,
     load,

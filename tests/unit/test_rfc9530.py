@@ -12,7 +12,7 @@ import hashlib
 
 import pytest
 
-from tests.unit.conftest import load
+from tests.unit.rfc_vectors import load
 
 DIGESTS = load("rfc9530_digests")
 HASHES = {"sha-256": hashlib.sha256, "sha-512": hashlib.sha512}

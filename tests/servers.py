@@ -12,12 +12,12 @@ account exists (Debian's package creates it), else ``nobody``. The data director
 temporary folder owned by that user.
 
 Binaries are looked up in ``$PG_BINDIR``, on ``PATH``, then in the usual distribution folders
-(``/usr/lib/postgresql/*/bin`` on Debian). A missing binary raises :class:`ServiceUnavailable`;
-any other failure to start raises :class:`ServiceError` with the tail of the server log.
+(``/usr/lib/postgresql/*/bin`` on Debian). A missing binary raises :class:`ServerUnavailable`;
+any other failure to start raises :class:`ServerError` with the tail of the server log.
 
 From the command line, start both servers around a command and exit with its status::
 
-    python -m tests.services run -- pytest -q
+    python -m tests.servers run -- pytest -q
 
 The command sees ``DATABASE_URL`` and ``REDIS_URL``.
 """
@@ -40,8 +40,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 __all__ = [
-    "ServiceError",
-    "ServiceUnavailable",
+    "ServerError",
+    "ServerUnavailable",
     "find_postgres_bindir",
     "find_redis_server",
     "postgres_server",
@@ -54,11 +54,11 @@ PG_DATABASE = "signed_api"
 PG_SUPERUSER = "postgres"
 
 
-class ServiceError(RuntimeError):
+class ServerError(RuntimeError):
     """A server binary was found but the server could not be started."""
 
 
-class ServiceUnavailable(ServiceError):
+class ServerUnavailable(ServerError):
     """The binary a server needs is not installed on this machine."""
 
 
@@ -69,7 +69,7 @@ def find_redis_server() -> str:
     """Path of ``redis-server`` (``$REDIS_SERVER`` or ``PATH``)."""
     candidate = os.environ.get("REDIS_SERVER") or shutil.which("redis-server")
     if not candidate or not os.access(candidate, os.X_OK):
-        raise ServiceUnavailable(
+        raise ServerUnavailable(
             "redis-server not found: install Redis (Debian: apt-get install redis-server) "
             "or set REDIS_SERVER to the binary"
         )
@@ -94,7 +94,7 @@ def find_postgres_bindir() -> Path:
         bindir = Path(directory)
         if all(os.access(bindir / name, os.X_OK) for name in ("initdb", "postgres")):
             return bindir
-    raise ServiceUnavailable(
+    raise ServerUnavailable(
         "PostgreSQL server binaries (initdb, postgres) not found on PATH or in "
         "/usr/lib/postgresql/*/bin: install them (Debian: apt-get install postgresql) "
         "or set PG_BINDIR"
@@ -168,7 +168,7 @@ def _unprivileged_account() -> tuple[int, int] | None:
             continue
         if entry.pw_uid != 0:
             return entry.pw_uid, entry.pw_gid
-    raise ServiceError(
+    raise ServerError(
         "running as root and no unprivileged account for PostgreSQL was found: "
         "create one or set SIGNED_API_TEST_PG_USER"
     )
@@ -204,7 +204,7 @@ def redis_server() -> Iterator[str]:
             deadline = time.monotonic() + START_TIMEOUT
             while not _redis_ping(port):
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise ServiceError(f"redis-server did not start:\n{_log_tail(log)}")
+                    raise ServerError(f"redis-server did not start:\n{_log_tail(log)}")
                 time.sleep(0.05)
             yield f"redis://127.0.0.1:{port}/0"
         finally:
@@ -254,7 +254,7 @@ def postgres_server() -> Iterator[str]:
             cwd=root, env=env, capture_output=True, text=True, check=False, **as_user,
         )  # fmt: skip
         if initdb.returncode != 0:
-            raise ServiceError(f"initdb failed:\n{initdb.stdout}\n{initdb.stderr}")
+            raise ServerError(f"initdb failed:\n{initdb.stdout}\n{initdb.stderr}")
         port = free_port()
         with log.open("wb") as log_file:
             proc = subprocess.Popen(
@@ -270,7 +270,7 @@ def postgres_server() -> Iterator[str]:
             deadline = time.monotonic() + START_TIMEOUT
             while not _postgres_ready(data):
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise ServiceError(f"postgres did not start:\n{_log_tail(log)}")
+                    raise ServerError(f"postgres did not start:\n{_log_tail(log)}")
                 time.sleep(0.05)
             database = "postgres"
             createdb = bindir / "createdb"
@@ -301,7 +301,7 @@ def run(command: Sequence[str]) -> int:
 
     signal.signal(signal.SIGTERM, _terminate)
     with postgres_server() as database_url, redis_server() as redis_url:
-        print(f"services: DATABASE_URL={database_url} REDIS_URL={redis_url}", file=sys.stderr)
+        print(f"servers: DATABASE_URL={database_url} REDIS_URL={redis_url}", file=sys.stderr)
         env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url)
         try:
             return _exit_status(subprocess.call(list(command), env=env))
@@ -311,7 +311,7 @@ def run(command: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tests.services",
+        prog="python -m tests.servers",
         description="Run a command with throw-away PostgreSQL and Redis servers.",
     )
     sub = parser.add_subparsers(dest="action", required=True)
@@ -320,11 +320,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
-        parser.error("run: no command given (python -m tests.services run -- CMD ...)")
+        parser.error("run: no command given (python -m tests.servers run -- CMD ...)")
     try:
         return run(command)
-    except ServiceError as exc:
-        print(f"services: {exc}", file=sys.stderr)
+    except ServerError as exc:
+        print(f"servers: {exc}", file=sys.stderr)
         return 2
 
 

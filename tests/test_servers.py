@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 
 from example_project.dburl import parse_database_url
-from tests import services
+from tests import servers
 
 
 def _psycopg_kwargs(url):
@@ -46,16 +46,16 @@ def test_postgres_url_is_a_working_postgres(postgres_url):
 
 def test_missing_binary_is_service_unavailable(monkeypatch):
     monkeypatch.setenv("REDIS_SERVER", "/nonexistent/redis-server")
-    with pytest.raises(services.ServiceUnavailable, match="redis-server not found"):
-        services.find_redis_server()
+    with pytest.raises(servers.ServerUnavailable, match="redis-server not found"):
+        servers.find_redis_server()
 
 
 def test_missing_postgres_binaries_are_service_unavailable(monkeypatch, tmp_path):
     monkeypatch.setenv("PG_BINDIR", str(tmp_path))
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr(services.glob, "glob", lambda pattern: [])
-    with pytest.raises(services.ServiceUnavailable, match="initdb"):
-        services.find_postgres_bindir()
+    monkeypatch.setattr(servers.glob, "glob", lambda pattern: [])
+    with pytest.raises(servers.ServerUnavailable, match="initdb"):
+        servers.find_postgres_bindir()
 
 
 def test_run_exports_urls_and_returns_the_command_status(service_binaries):
@@ -65,7 +65,7 @@ def test_run_exports_urls_and_returns_the_command_status(service_binaries):
         "assert os.environ['REDIS_URL'].startswith('redis://127.0.0.1:'); "
         "sys.exit(7)"
     )
-    assert services.main(["run", "--", sys.executable, "-c", script]) == 7
+    assert servers.main(["run", "--", sys.executable, "-c", script]) == 7
 
 
 # --- DATABASE_URL parsing ---------------------------------------------------------------------
