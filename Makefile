@@ -1,7 +1,7 @@
 # Two commands for newcomers (see README.md):
 #   make demo   serve the example project on http://127.0.0.1:8000/
-#   make test   lint, the test suite on SQLite, again on real PostgreSQL + Redis, again on the
-#               oldest supported Django and DRF, docs
+#   make test   lint, type check, the test suite on SQLite, again on real PostgreSQL + Redis,
+#               again on the oldest supported Django and DRF, docs
 # Both create .venv and install the project into it first; nothing else needs installing by hand
 # (make test wants redis-server and the PostgreSQL server binaries; .ci/run installs them).
 
@@ -18,12 +18,13 @@ PYTEST_ARGS ?=
 DEMO_SETUP_COMMAND ?= signed_api_demo
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo demo-setup migrate test lint test-sqlite test-services test-oldest docs \
-	bench compat clean
+.PHONY: help install demo demo-setup migrate test lint typecheck test-sqlite test-services \
+	test-oldest docs bench compat clean
 
 help:
 	@echo "make demo    serve the example project on http://127.0.0.1:8000/"
-	@echo "make test    ruff, pytest on SQLite, on PostgreSQL+Redis, on the oldest Django+DRF, mkdocs"
+	@echo "make test    ruff, mypy, pytest on SQLite, on PostgreSQL+Redis, on the oldest Django+DRF,"
+	@echo "             mkdocs"
 	@echo "make bench   the benchmarks in tests/benchmarks"
 
 $(PY):
@@ -57,10 +58,16 @@ demo: demo-setup
 # that means the suite is broken, so it fails. In the second pass it only means nothing there needs
 # a real server, which is fine.
 
-test: lint test-sqlite test-services test-oldest docs
+test: lint typecheck test-sqlite test-services test-oldest docs
 
 lint: $(STAMP)
 	$(BIN)/ruff check signed_api tests example_project
+
+# mypy --strict's flags on signed_api/core; the rest of signed_api with django-stubs and
+# djangorestframework-stubs (settings: tests.settings). Configuration and cache directory:
+# [tool.mypy] in pyproject.toml. `python -m` puts this directory on sys.path for the plugin.
+typecheck: $(STAMP)
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m mypy
 
 # Pass 1: SQLite in memory and locmem caches (tests/settings.py defaults, whatever the caller's
 # environment says). Tests that ask for the redis_url / postgres_url fixtures start their own.
