@@ -15,7 +15,7 @@ reason goes to the ``signed_api`` logger, never to the client, and never with a 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
@@ -30,6 +30,9 @@ from .exceptions import ScopeMissing, from_signature_error
 from .logsafe import get_logger
 from .parsers import ParseErrorWithCode, RequestTooLarge
 from .request_message import message_from_request
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
 
 logger = get_logger("signed_api")  # escapes what a request put in a record
 
@@ -51,8 +54,8 @@ def accept_signature_value() -> str:
 class SignatureAuthentication(BaseAuthentication):
     """Verify an RFC 9421 signature made with an API key, a session or an enrollment key."""
 
-    def authenticate(self, request):
-        django_request = request._request
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        django_request: Any = request._request  # gains signed_api_signature and _message
         meta = django_request.META
         if "HTTP_SIGNATURE_INPUT" not in meta and "HTTP_SIGNATURE" not in meta:
             return None

@@ -129,7 +129,7 @@ class Credential:
 
 
 class KeyCache:
-    def __init__(self):
+    def __init__(self) -> None:
         self._entries: dict[str, Credential] = {}
         self._last_used: dict[str, float] = {}
         self._touch_lock = threading.Lock()

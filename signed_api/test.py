@@ -24,7 +24,7 @@ __all__ = ["SignedAPIClient"]
 
 
 class SignedAPIClient(APIClient):
-    def __init__(self, *args, key_id=None, key=None, algorithm="hmac-sha256", **kwargs):
+    def __init__(self, *args, key_id=None, key=None, algorithm="hmac-sha256", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.signature_auth: SignatureAuth | None = None
         if key_id is not None:

@@ -17,7 +17,7 @@ from .base import Store, StoreUnavailable
 class MemoryStore(Store):
     shared = False
 
-    def __init__(self):
+    def __init__(self) -> None:
         from ..conf import signed_api_settings
 
         if not signed_api_settings.ALLOW_PROCESS_LOCAL_STORE:
