@@ -183,17 +183,13 @@ def _parse_printed(chunk: str) -> tuple[int, object]:
 
 
 # -- the deployment, once per module -------------------------------------------------------------
-def _database_url(request, workdir: Path) -> tuple[str, object]:
-    """A database of this module's own: a SQLite file, or (second pass) a new PostgreSQL
-    database on the server of ``postgres_url``. Returns the URL and a cleanup callable."""
-    if urlsplit(os.environ.get("DATABASE_URL", "")).scheme.lower() not in (
-        "postgres", "postgresql", "pgsql",
-    ):  # fmt: skip
-        return f"sqlite:///{workdir / 'example.sqlite3'}", lambda: None
+def new_postgres_database(request, prefix: str) -> tuple[str, object]:
+    """A new PostgreSQL database on the server of ``postgres_url``: its URL and a callable that
+    drops it."""
     import psycopg
 
     server_url = request.getfixturevalue("postgres_url")
-    name = f"signed_api_it_{secrets.token_hex(4)}"
+    name = f"{prefix}_{secrets.token_hex(4)}"
     with psycopg.connect(server_url, autocommit=True, connect_timeout=10) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
 
@@ -202,6 +198,36 @@ def _database_url(request, workdir: Path) -> tuple[str, object]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}")), drop
+
+
+def deployment_env(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of the example project as deployed: this test run's own, less any
+    DJANGO_/DATABASE_URL/REDIS_URL/SIGNED_API_ variable, with ``database_url`` and ``extra``."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "SIGNED_API_"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="example_project.settings",
+        DATABASE_URL=database_url,
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(40),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_DEBUG="0",
+        PYTHONUNBUFFERED="1",
+        **extra,
+    )
+    return env
+
+
+def _database_url(request, workdir: Path) -> tuple[str, object]:
+    """A database of this module's own: a SQLite file, or (second pass) a new PostgreSQL
+    database on the server of ``postgres_url``. Returns the URL and a cleanup callable."""
+    if urlsplit(os.environ.get("DATABASE_URL", "")).scheme.lower() not in (
+        "postgres", "postgresql", "pgsql",
+    ):  # fmt: skip
+        return f"sqlite:///{workdir / 'example.sqlite3'}", lambda: None
+    return new_postgres_database(request, "signed_api_it")
 
 
 @pytest.fixture(scope="module")
@@ -213,20 +239,7 @@ def example(request, tmp_path_factory, redis_url):
     redis_client = redis.Redis.from_url(own_redis, socket_timeout=10)
     redis_client.flushdb()
     database_url, drop_database = _database_url(request, workdir)
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "SIGNED_API_"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="example_project.settings",
-        DATABASE_URL=database_url,
-        REDIS_URL=own_redis,
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(40),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_DEBUG="0",
-        PYTHONUNBUFFERED="1",
-    )
+    env = deployment_env(database_url, REDIS_URL=own_redis)
     deployment = ExampleDeployment(workdir, env)
     deployment.database_url = database_url
     deployment.redis = redis_client

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import secrets
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -28,7 +28,12 @@ import requests
 from signed_api.client import SignatureAuth, decode_secret
 
 from .support import redis_url_with_db
-from .test_gunicorn_example import REQUEST_TIMEOUT, ExampleDeployment
+from .test_gunicorn_example import (
+    REQUEST_TIMEOUT,
+    ExampleDeployment,
+    deployment_env,
+    new_postgres_database,
+)
 
 REDIS_DB = 10  # a Redis database of this module's own
 
@@ -42,45 +47,18 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _postgres_database(request) -> tuple[str, object]:
-    import psycopg
-
-    server_url = request.getfixturevalue("postgres_url")
-    name = f"signed_api_replay_{secrets.token_hex(4)}"
-    with psycopg.connect(server_url, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(server_url, autocommit=True, connect_timeout=10) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}")), drop
-
-
 @pytest.fixture(scope="module", params=STORES)
 def deployment(request, tmp_path_factory):
     kind = request.param
     workdir = tmp_path_factory.mktemp(f"replay-{kind}")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "SIGNED_API_"))
-    }
     cleanups = []
     redis_client = None
     if kind == "table-postgres":
-        database_url, drop = _postgres_database(request)
+        database_url, drop = new_postgres_database(request, "signed_api_replay")
         cleanups.append(drop)
     else:
         database_url = f"sqlite:///{workdir / 'example.sqlite3'}"
-    env.update(
-        DJANGO_SETTINGS_MODULE="example_project.settings",
-        DATABASE_URL=database_url,
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(40),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_DEBUG="0",
-        PYTHONUNBUFFERED="1",
-    )
+    env = deployment_env(database_url)
     if kind == "redis":
         import redis
 
