@@ -57,7 +57,7 @@ def is_due(user) -> bool:
 
 
 def verify(user, code: str, *, now: float | None = None) -> bool:
-    """A code of any factor ``user`` can use; each works once. Call inside a transaction."""
+    """A code of any factor ``user`` can use; each works once (each factor locks its own rows)."""
     if not is_due(user):
         return False
     return any(

@@ -1,8 +1,9 @@
 """The contract a second factor keeps, so that the login flow, the admin login and the account
 endpoints never special-case a factor type (django-otp's idea).
 
-A factor is a class with a ``name`` (what the 202's ``methods`` lists) and these methods, all
-called inside a transaction that may write:
+A factor is a class with a ``name`` (what the 202's ``methods`` lists) and these methods. The
+login flow calls them inside its transaction, but a project's code may call them outside one, so
+a factor that locks rows opens its own ``transaction.atomic()`` (a savepoint when nested):
 
 - ``is_enabled_for(user)``: the user has it set up and it can be used now;
 - ``verify(user, code, now=None)``: accept a code at most once (record what makes it used up)

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 
+from django.db import router, transaction
 from django.utils import timezone
 
 from ..conf import signed_api_settings
@@ -46,15 +47,18 @@ class RecoveryCodes(SecondFactor):
         if len(normalize(code)) != 16:
             return False
         wanted = hash_code(code)
-        match = None
-        for row in RecoveryCode.objects.select_for_update().filter(user=user, used_at__isnull=True):
-            if hmac.compare_digest(row.code_hash, wanted):
-                match = row
-        if match is None:
-            return False
-        match.used_at = timezone.now()
-        match.save(update_fields=["used_at"])
-        return True
+        # Its own transaction (a savepoint inside the caller's), so the lock covers the write.
+        with transaction.atomic(using=router.db_for_write(RecoveryCode)):
+            match = None
+            rows = RecoveryCode.objects.select_for_update().filter(user=user, used_at__isnull=True)
+            for row in rows:
+                if hmac.compare_digest(row.code_hash, wanted):
+                    match = row
+            if match is None:
+                return False
+            match.used_at = timezone.now()
+            match.save(update_fields=["used_at"])
+            return True
 
     def reset(self, user) -> bool:
         deleted, _ = RecoveryCode.objects.filter(user=user).delete()

@@ -10,6 +10,7 @@ import hmac
 import time
 
 import pyotp
+from django.db import router, transaction
 
 from ..core.keyring import KeyringError
 from ..logsafe import get_logger
@@ -62,15 +63,18 @@ class TOTP(SecondFactor):
         return TOTPDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
 
     def verify(self, user, code: str, *, now: float | None = None) -> bool:
-        device = (
-            TOTPDevice.objects.select_for_update()
-            .filter(user=user, confirmed_at__isnull=False)
-            .first()
-        )
-        if device is None or not accept(device, code, now):
-            return False
-        device.save(update_fields=["last_t"])
-        return True
+        # Its own transaction (a savepoint inside the caller's): the row lock spans reading and
+        # writing last_t, so two requests with one code cannot both pass.
+        with transaction.atomic(using=router.db_for_write(TOTPDevice)):
+            device = (
+                TOTPDevice.objects.select_for_update()
+                .filter(user=user, confirmed_at__isnull=False)
+                .first()
+            )
+            if device is None or not accept(device, code, now):
+                return False
+            device.save(update_fields=["last_t"])
+            return True
 
     def reset(self, user) -> bool:
         deleted, _ = TOTPDevice.objects.filter(user=user).delete()
