@@ -21,6 +21,11 @@ ALGORITHM_MISMATCH = "algorithm_mismatch"
 USER_INACTIVE = "user_inactive"
 SESSION_EXPIRED = "session_expired"
 REPLAY_STORE_UNAVAILABLE = "replay_store_unavailable"
+# Binary HTTP (RFC 9292) and Oblivious HTTP (RFC 9458): input that cannot be decoded or opened.
+BINARY_HTTP_MALFORMED = "binary_http_malformed"
+OHTTP_MALFORMED = "ohttp_malformed"
+OHTTP_UNKNOWN_KEY = "ohttp_unknown_key"
+OHTTP_DECRYPTION_FAILED = "ohttp_decryption_failed"
 
 CODES = frozenset(
     {
@@ -41,8 +46,21 @@ CODES = frozenset(
         USER_INACTIVE,
         SESSION_EXPIRED,
         REPLAY_STORE_UNAVAILABLE,
+        BINARY_HTTP_MALFORMED,
+        OHTTP_MALFORMED,
+        OHTTP_UNKNOWN_KEY,
+        OHTTP_DECRYPTION_FAILED,
     }
 )
+
+# The HTTP status of each code that is not a 401.
+STATUSES = {
+    REPLAY_STORE_UNAVAILABLE: 503,
+    BINARY_HTTP_MALFORMED: 400,
+    OHTTP_MALFORMED: 400,
+    OHTTP_UNKNOWN_KEY: 400,
+    OHTTP_DECRYPTION_FAILED: 400,
+}
 
 # Human sentences for the response body. The precise reason (which component,
 # which parameter) goes in ``detail`` and from there to the server log only.
@@ -64,6 +82,10 @@ MESSAGES = {
     USER_INACTIVE: "The key's owner is inactive.",
     SESSION_EXPIRED: "The session has expired.",
     REPLAY_STORE_UNAVAILABLE: "The replay store is unavailable; try again later.",
+    BINARY_HTTP_MALFORMED: "The Binary HTTP message is malformed or exceeds a limit.",
+    OHTTP_MALFORMED: "The encapsulated message is malformed.",
+    OHTTP_UNKNOWN_KEY: "The encapsulated request names a key configuration this gateway lacks.",
+    OHTTP_DECRYPTION_FAILED: "The encapsulated message could not be decrypted.",
 }
 
 
@@ -79,9 +101,7 @@ class SignatureError(Exception):
             raise ValueError(f"unknown signature error code {code!r}")
         self.code = code
         self.detail = detail or MESSAGES[code]
-        self.status = status if status is not None else (
-            503 if code == REPLAY_STORE_UNAVAILABLE else 401
-        )
+        self.status = status if status is not None else STATUSES.get(code, 401)
         super().__init__(f"{code}: {self.detail}")
 
     @property

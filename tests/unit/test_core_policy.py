@@ -641,11 +641,14 @@ def test_label_pinning_skips_a_bad_unpinned_signature():
 
 
 # -- the error type itself -------------------------------------------------------------------
-def test_every_code_has_a_public_message_and_401_or_503():
+def test_every_code_has_a_public_message_and_its_status():
+    bad_input = {"binary_http_malformed", "ohttp_malformed", "ohttp_unknown_key",
+                 "ohttp_decryption_failed"}
     for code in CODES:
         error = SignatureError(code)
         assert error.message and error.detail == error.message
-        assert error.status == (503 if code == "replay_store_unavailable" else 401)
+        expected = 503 if code == "replay_store_unavailable" else 400 if code in bad_input else 401
+        assert error.status == expected, code
 
 
 def test_unknown_code_is_a_programming_error():

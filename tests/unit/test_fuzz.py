@@ -26,10 +26,14 @@ from signed_api.core import (
     verify_message,
 )
 from signed_api.core.errors import (
+    BINARY_HTTP_MALFORMED,
     DIGEST_MISMATCH,
     DIGEST_MISSING,
     KEY_EXPIRED,
     KEY_REVOKED,
+    OHTTP_DECRYPTION_FAILED,
+    OHTTP_MALFORMED,
+    OHTTP_UNKNOWN_KEY,
     REPLAY_STORE_UNAVAILABLE,
     SESSION_EXPIRED,
     SIGNATURE_MALFORMED,
@@ -256,7 +260,8 @@ def _store():
 # What a header can cause here: the key is known and live (key and user state are the server's
 # to check, not the core's) and the nonce store always answers, so never one of these.
 NOT_FROM_A_HEADER = {KEY_REVOKED, KEY_EXPIRED, USER_INACTIVE, SESSION_EXPIRED,
-                     REPLAY_STORE_UNAVAILABLE}
+                     REPLAY_STORE_UNAVAILABLE, BINARY_HTTP_MALFORMED, OHTTP_MALFORMED,
+                     OHTTP_UNKNOWN_KEY, OHTTP_DECRYPTION_FAILED}
 HEADER_CODES = CODES - NOT_FROM_A_HEADER
 DIGEST_CODES = {DIGEST_MISSING, DIGEST_MISMATCH, SIGNATURE_MALFORMED}
 
