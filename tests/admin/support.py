@@ -8,15 +8,14 @@ operator would copy it.
 from __future__ import annotations
 
 import base64
-import json
 import re
-import time
 
-import pyotp
 from django.contrib.admin import helpers
 from django.urls import reverse
 
 from signed_api.client import decode_secret, encode_secret
+from tests.accounts import STEP, enrol_device, fresh_code, wrong_code  # noqa: F401 - re-exported
+from tests.http import body  # noqa: F401 - re-exported
 
 STAFF_PASSWORD = "staff-pw-for-the-admin"
 LOGIN = "/admin/login/"
@@ -24,7 +23,6 @@ API_LOGIN = "/api/auth/sessions/"
 INVALID = "Please enter the correct username and password for a staff account"
 THROTTLED = "Too many failed login attempts"
 UNAVAILABLE = "Logging in is not possible right now"
-STEP = 30
 SECRET_RE = re.compile(r'<code class="signed-api-secret">([A-Za-z0-9_-]+)</code>')
 NOTES = "/api/notes/"
 NOTES_SCOPES = "notes:read notes:write"
@@ -98,43 +96,7 @@ def add_api_key(client, user, *, name="k", algorithm="hmac-sha256", public_key="
     return client.post(url(ApiKey, "add"), data, follow=follow)
 
 
-def body(response) -> dict:
-    return json.loads(response.content)
-
-
 # -- the admin login with a second factor ---------------------------------------------------------
-def enrol_device(user) -> tuple[pyotp.TOTP, list[str]]:
-    """A confirmed TOTP device for ``user``, through the service the API uses: returns the
-    authenticator (the seed the user's app keeps) and the recovery codes."""
-    from signed_api.services import second_factor
-
-    uri, _svg = second_factor.begin_enrolment(user)
-    authenticator = pyotp.parse_uri(uri)
-    codes = second_factor.confirm_enrolment(user, authenticator.now())
-    return authenticator, codes
-
-
-def fresh_code(authenticator: pyotp.TOTP, user) -> str:
-    """A code the server has not accepted yet: the current step, else the next one (within the
-    one-step tolerance); when both were used, the device's replay guard is moved back two steps
-    (a stored timestamp, never the code check itself)."""
-    from signed_api.models import TOTPDevice
-
-    last_t = TOTPDevice.objects.get(user=user).last_t
-    step = int(time.time() // STEP)
-    for candidate in (step, step + 1):
-        if candidate > last_t:
-            return authenticator.at(candidate * STEP)
-    TOTPDevice.objects.filter(user=user).update(last_t=step - 2)
-    return authenticator.at(step * STEP)
-
-
-def wrong_code(authenticator: pyotp.TOTP) -> str:
-    """Six digits that are no code of the steps around now."""
-    near = {authenticator.at(time.time() + k * STEP) for k in range(-4, 5)}
-    return next(f"{n:06d}" for n in range(123457, 1_000_000, 7919) if f"{n:06d}" not in near)
-
-
 def log_in(client, username: str, password: str, code: str | None = None, *,
                 address: str = "127.0.0.1"):
     """POST the admin login form (not followed)."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import io
-import time
 
 import pyotp
 from cryptography.hazmat.primitives import serialization
@@ -18,21 +17,28 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from signed_api.client import SignatureAuth, decode_secret
-from signed_api.models import TOTPDevice
+from signed_api.client import SignatureAuth
 from signed_api.test import SignedAPIClient
-from tests.accounts import OTHER_PASSWORD, PASSWORD  # noqa: F401 - re-exported for the tests
+from tests.accounts import (  # noqa: F401 - re-exported for the tests
+    NOTES,
+    OTHER_PASSWORD,
+    PASSWORD,
+    SESSIONS,
+    STEP,
+    TOTP,
+    TOTP_CONFIRM,
+    enrol,
+    fresh_code,
+    login,
+    session_client,
+    wrong_code,
+)
 from tests.http import assert_error, body  # noqa: F401 - re-exported for the tests
 from tests.threads import race  # noqa: F401 - re-exported for the tests
 
 AUTH = "/api/auth/"
-SESSIONS = AUTH + "sessions/"
 KEYS = AUTH + "keys/"
 ENROLL = AUTH + "enroll/"
-TOTP = AUTH + "totp/"
-TOTP_CONFIRM = AUTH + "totp/confirm/"
-NOTES = "/api/notes/"
-STEP = 30
 
 
 def key_url(key_id: str) -> str:
@@ -43,21 +49,7 @@ def rotate_url(key_id: str) -> str:
     return f"{KEYS}{key_id}/rotate/"
 
 
-# -- sessions and clients --------------------------------------------------------------------------
-def login(username: str, password: str, client: APIClient | None = None) -> dict:
-    """A password login that must answer 201; returns the body."""
-    response = (client or APIClient()).post(
-        SESSIONS, {"username": username, "password": password}, format="json"
-    )
-    assert response.status_code == 201, (response.status_code, response.content[:400])
-    return body(response)
-
-
-def session_client(session: dict) -> SignedAPIClient:
-    """A client signing every request with the session of a 201 login body."""
-    return SignedAPIClient(key_id=session["id"], key=decode_secret(session["secret"]))
-
-
+# -- clients --------------------------------------------------------------------------------------
 def key_client(key_id: str, key, algorithm: str = "hmac-sha256") -> SignedAPIClient:
     """A client signing with an API key or enrollment key (secret bytes or private key)."""
     return SignedAPIClient(key_id=key_id, key=key, algorithm=algorithm)
@@ -115,8 +107,8 @@ def new_p256():
 
 # -- requests whose response signature we check ----------------------------------------------------
 class _SentRequest:
-    def __init__(self, method: str, url: str, headers: dict, body: bytes):
-        self.method, self.url, self.headers, self.body = method, url, headers, body
+    def __init__(self, method: str, url: str, headers: dict, content: bytes):
+        self.method, self.url, self.headers, self.body = method, url, headers, content
 
 
 class _Received:
@@ -150,25 +142,6 @@ def run(command: str, *args) -> tuple[str, str]:
 # -- TOTP ------------------------------------------------------------------------------------------
 def enrol_totp(signed: SignedAPIClient) -> pyotp.TOTP:
     """Start and confirm a TOTP device over HTTP; returns the authenticator."""
-    started = signed.post(TOTP)
-    assert started.status_code == 201, started.content
-    authenticator = pyotp.parse_uri(body(started)["otpauth_uri"])
-    confirmed = signed.post(TOTP_CONFIRM, {"code": authenticator.now()}, format="json")
-    assert confirmed.status_code == 200, confirmed.content
-    return authenticator
-
-
-def fresh_code(authenticator: pyotp.TOTP, user) -> str:
-    """A code the server has not accepted yet: the device's replay guard is moved back so the
-    current step is new (a move of a stored time step, not of the code check)."""
-    step = int(time.time() // STEP)
-    TOTPDevice.objects.filter(user=user, last_t__gte=step - 1).update(last_t=step - 2)
-    return authenticator.at(step * STEP)
-
-
-def wrong_code(authenticator: pyotp.TOTP) -> str:
-    """Six digits that are no code of the steps around now."""
-    near = {authenticator.at(time.time() + k * STEP) for k in range(-4, 5)}
-    return next(f"{n:06d}" for n in range(123456, 1_000_000, 7919) if f"{n:06d}" not in near)
+    return enrol(signed)[0]
 
 
