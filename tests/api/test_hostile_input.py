@@ -21,16 +21,13 @@ import pytest
 from django.core import checks
 from rest_framework.test import APIClient
 
-from signed_api.client import decode_secret
-from signed_api.test import SignedAPIClient
-from tests.accounts import PASSWORD
+from tests.accounts import AUTH, PASSWORD, SESSIONS, login
+from tests.accounts import session_client as signing_client
 from tests.api.support import NOTES, meta_from_headers, sign_headers
 from tests.http import assert_error
 
 pytestmark = pytest.mark.django_db
 
-AUTH = "/api/auth/"
-SESSIONS = AUTH + "sessions/"
 NESTED = b"[" * 50_000 + b"]" * 50_000  # 100 kB, 50 000 levels
 NESTED_OBJECTS = b'{"a":' * 20_000 + b"1" + b"}" * 20_000
 HOSTILE_IDS = ["ses_x%00y", "key_%00", "%0d%0aforged", "%1b[31mred", "x%7f", "caf%C3%A9"]
@@ -43,18 +40,12 @@ def client():
 
 @pytest.fixture
 def session(user):
-    response = APIClient().post(
-        SESSIONS, {"username": "alice", "password": PASSWORD}, format="json"
-    )
-    assert response.status_code == 201, response.content
-    return response.json()
+    return login("alice", PASSWORD)
 
 
 @pytest.fixture
 def session_client(session):
-    return SignedAPIClient(
-        key_id=session["id"], key=decode_secret(session["secret"]), raise_request_exception=False
-    )
+    return signing_client(session, raise_request_exception=False)
 
 
 # -- deeply nested JSON -------------------------------------------------------------------------
