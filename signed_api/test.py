@@ -41,10 +41,13 @@ class SignedAPIClient(APIClient):
     def generic(self, method, path, data="", content_type="application/octet-stream",
                 secure=False, **extra):
         if self.signature_auth is not None:
-            extra.update(self._signature_headers(method, path, data, content_type, secure, extra))
+            extra.update(self._signature_headers(
+                self.signature_auth, method, path, data, content_type, secure, extra
+            ))
         return super().generic(method, path, data, content_type, secure=secure, **extra)
 
-    def _signature_headers(self, method, path, data, content_type, secure, extra):
+    @staticmethod
+    def _signature_headers(auth: SignatureAuth, method, path, data, content_type, secure, extra):
         body = data.encode("utf-8") if isinstance(data, str) else bytes(data or b"")
         parts = urlsplit(str(path))
         # Mirror RequestFactory.generic: an explicit QUERY_STRING wins over the path's query.
@@ -56,5 +59,5 @@ class SignedAPIClient(APIClient):
         headers = {}
         if body:
             headers["Content-Type"] = content_type
-        added = self.signature_auth.sign(method.upper(), url, headers, body)
+        added = auth.sign(method.upper(), url, headers, body)
         return {"HTTP_" + name.upper().replace("-", "_"): value for name, value in added.items()}
