@@ -6,19 +6,37 @@
     auth = SignatureAuth("key_...", secret_bytes)
     requests.post("https://api.example.com/api/notes/", json={"text": "hi"}, auth=auth)
 
-The same object works as ``httpx.Client(auth=auth)``.
+The same object works as ``httpx.Client(auth=auth)``. Through the server's Oblivious HTTP
+gateway (RFC 9458), every request encrypted end to end past any proxy::
+
+    with ohttp_session("https://api.example.com", auth=auth) as http:
+        http.post("https://api.example.com/api/notes/", json={"text": "hi"})
 """
 
 from .auth import DEFAULT_COMPONENTS, SignatureAuth, decode_secret, encode_secret
+from .ohttp import (
+    AsyncOHTTPTransport,
+    OHTTPAdapter,
+    OHTTPError,
+    OHTTPTransport,
+    fetch_key_configs,
+    ohttp_session,
+)
 from .session import LoginError, SessionCredentials, login, logout
 
 __all__ = [
     "DEFAULT_COMPONENTS",
+    "AsyncOHTTPTransport",
     "LoginError",
+    "OHTTPAdapter",
+    "OHTTPError",
+    "OHTTPTransport",
     "SessionCredentials",
     "SignatureAuth",
     "decode_secret",
     "encode_secret",
+    "fetch_key_configs",
     "login",
     "logout",
+    "ohttp_session",
 ]

@@ -5,6 +5,10 @@
 - ``logout AUTH_URL [--others]``: end this session, or every other one;
 - ``totp enable|confirm|disable AUTH_URL [CODE]``: the second factor of a logged-in account.
 
+``--ohttp`` on any of them sends everything through the server's Oblivious HTTP gateway
+(RFC 9458): each request, signed as usual, is encrypted to the gateway's key, so a proxy on the
+way sees neither the path nor the headers nor the body, nor the answer.
+
 The key comes from the environment (``ENVIRONMENT`` below). Every mistake a user can make is an
 ``error: …`` line (and sometimes a ``hint: …`` line) on stderr, never a traceback: exit status 1
 when the server refused, 2 for a usage, configuration or input problem or a server that cannot
@@ -38,18 +42,31 @@ ENVIRONMENT = (
 
 #: The commands: name, usage and what it does, as ``--help`` lists them.
 COMMANDS = (
-    ("METHOD URL", "METHOD URL [--json BODY] [--timeout SECONDS] [--replay]",
+    ("METHOD URL", "METHOD URL [--json BODY] [--timeout SECONDS] [--replay] [--ohttp]",
      "send one signed request and print the answer"),
-    ("login", "login AUTH_URL --username NAME [--remember] [--code CODE]",
+    ("login", "login AUTH_URL --username NAME [--remember] [--code CODE] [--ohttp]",
      "log in; prints export lines for the session (eval them)"),
-    ("logout", "logout AUTH_URL [--others]",
+    ("logout", "logout AUTH_URL [--others] [--ohttp]",
      "end this session (--others: every other session instead)"),
-    ("totp enable", "totp enable AUTH_URL",
+    ("totp enable", "totp enable AUTH_URL [--ohttp]",
      "start a second factor: the otpauth URI and a QR code"),
-    ("totp confirm", "totp confirm AUTH_URL CODE",
+    ("totp confirm", "totp confirm AUTH_URL CODE [--ohttp]",
      "confirm it with a current code; shows the recovery codes once"),
-    ("totp disable", "totp disable AUTH_URL CODE",
+    ("totp disable", "totp disable AUTH_URL CODE [--ohttp]",
      "remove it, with a current code or a recovery code"),
+)
+
+#: What ``--help`` says about ``--ohttp``, once for every command.
+OHTTP_HELP = (
+    "--ohttp sends every request of a command through the Oblivious HTTP gateway (RFC 9458) of\n"
+    "the URL's origin, <origin>/.well-known/ohttp-gateway (--ohttp-gateway URL for another):\n"
+    "the signed request is encrypted to the gateway's published key, so a proxy on the way\n"
+    "sees the gateway's URL, sizes and timing, not the path, headers, body or answer.\n"
+    "--ohttp-padding BYTES pads each request to a multiple of BYTES (default 256, 0 for none)."
+)
+OHTTP_HINT = (
+    "is the gateway mounted there? signed_api.ohttp_urls serves /.well-known/ohttp-gateway;"
+    " --ohttp-gateway URL names another"
 )
 
 # The algorithms a key of the app may have (docs/architecture.md, "Add an algorithm").
@@ -104,6 +121,7 @@ def _overview() -> str:
         f"commands:\n{commands}\n\n"
         "AUTH_URL is where signed_api.urls is mounted, e.g. http://127.0.0.1:8000/api/auth/.\n"
         f"`{PROG} COMMAND --help` shows a command's options.\n\n"
+        f"{OHTTP_HELP}\n\n"
         f"environment variables:\n{variables}\n\n"
         "exit status: 0 done; 1 the server refused; 2 a usage, configuration or input problem,\n"
         "or the server cannot be reached; 130 interrupted."
@@ -128,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="send the very same signed request a second time (the server must refuse it)",
     )
+    _ohttp_options(parser)
     return parser
 
 
@@ -145,6 +164,36 @@ def _timeout(parser) -> None:
     parser.add_argument(
         "--timeout", type=_seconds, default=30.0, metavar="SECONDS", help="seconds (default 30)"
     )
+
+
+def _padding(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65536:
+        raise argparse.ArgumentTypeError(f"not a number of bytes from 0 to 65536: {text!r}")
+    return value
+
+
+def _ohttp_options(parser) -> None:
+    group = parser.add_argument_group(
+        "Oblivious HTTP",
+        "encrypt every request to the server's gateway (RFC 9458): a proxy on the way sees the"
+        " gateway's URL, sizes and timing, not the path, headers, body or answer",
+    )
+    group.add_argument(
+        "--ohttp", action="store_true",
+        help="send through the gateway of the URL's origin, <origin>/.well-known/ohttp-gateway",
+    )  # fmt: skip
+    group.add_argument(
+        "--ohttp-gateway", metavar="URL",
+        help="the gateway's URL, when it is not at the origin's well-known path (implies --ohttp)",
+    )  # fmt: skip
+    group.add_argument(
+        "--ohttp-padding", type=_padding, default=256, metavar="BYTES",
+        help="pad each encrypted request to a multiple of BYTES (default 256; 0: none)",
+    )  # fmt: skip
 
 
 def _auth_url(parser) -> None:
@@ -175,6 +224,7 @@ def _login_parser() -> argparse.ArgumentParser:
         help="how the session is listed in GET sessions/ (default: command line)",
     )
     _timeout(parser)
+    _ohttp_options(parser)
     return parser
 
 
@@ -189,6 +239,7 @@ def _logout_parser() -> argparse.ArgumentParser:
         help="keep this session; end every other session and remember token of the account",
     )
     _timeout(parser)
+    _ohttp_options(parser)
     return parser
 
 
@@ -209,6 +260,7 @@ def _totp_parser() -> argparse.ArgumentParser:
     for sub in (enable, confirm, disable):
         _auth_url(sub)
         _timeout(sub)
+        _ohttp_options(sub)
     confirm.add_argument("code", metavar="CODE", help="the code the authenticator app shows")
     disable.add_argument("code", metavar="CODE", help="a current code or a recovery code")
     return parser
@@ -348,6 +400,49 @@ def _refused(exc, auth_url: str) -> CLIError:
     return CLIError(f"{exc.status} {_printable(exc.code)}{detail}", hint=hint)
 
 
+class _NeverRaised(Exception):
+    pass
+
+
+def _ohttp_error() -> type[Exception]:
+    """``OHTTPError`` once the gateway client is in use (only it raises one); the Oblivious
+    HTTP modules are imported for ``--ohttp`` alone."""
+    module = sys.modules.get("signed_api.client.ohttp")
+    return module.OHTTPError if module is not None else _NeverRaised
+
+
+def _gateway_error(exc) -> CLIError:
+    """An :class:`~signed_api.client.ohttp.OHTTPError` as one line (its message names the
+    gateway, the outer status and a code: nothing of the encrypted request)."""
+    if exc.status in (404, 405) or exc.code in ("key_configs_unusable", "not_ohttp"):
+        return UsageError(f"no usable gateway: {_printable(exc)}", hint=OHTTP_HINT)
+    return CLIError(f"gateway: {_printable(exc)}")
+
+
+def _check_ohttp(args, url: str) -> str | None:
+    """The gateway URL when the command goes through one (``--ohttp``, ``--ohttp-gateway``)."""
+    if args.ohttp_gateway:
+        _check_url(args.ohttp_gateway, "--ohttp-gateway URL")
+        return args.ohttp_gateway
+    if args.ohttp:
+        from .ohttp import gateway_url_for
+
+        return gateway_url_for(url)
+    return None
+
+
+def _http(args, url: str):
+    """The ``requests.Session`` of a command: through the gateway with ``--ohttp``."""
+    import requests
+
+    gateway = _check_ohttp(args, url)
+    if gateway is None:
+        return requests.Session()
+    from .ohttp import ohttp_session
+
+    return ohttp_session(url, gateway_url=gateway, padding=args.ohttp_padding)
+
+
 def _joined(errors) -> str:
     return " ".join(map(str, errors)) if isinstance(errors, list) else str(errors)
 
@@ -371,6 +466,8 @@ def _call(auth_url: str, function, *args, **kwargs):
         return function(*args, **kwargs)
     except LoginError as exc:
         raise _refused(exc, auth_url) from None
+    except _ohttp_error() as exc:  # evaluated when something was raised
+        raise _gateway_error(exc) from None
     except requests.exceptions.JSONDecodeError:  # a 2xx that is not JSON
         raise not_signed_api from None
     except requests.RequestException as exc:
@@ -420,28 +517,12 @@ def _code_prompt(code: str | None):
 # -- the commands ------------------------------------------------------------------------------
 def login_main(argv) -> int:
     from .auth import encode_secret
-    from .session import login
 
     args = _login_parser().parse_args(argv)
     _check_url(args.auth_url, "AUTH_URL")
     prompt = _code_prompt(args.code)
-    if args.username:
-        password = os.environ.get("SIGNED_API_PASSWORD")
-        if password is None:
-            password = _ask(f"Password for {args.username}: ", "password")
-        creds = _call(
-            args.auth_url, login, args.auth_url, args.username, password,
-            remember=args.remember, device_name=args.device_name, code_prompt=prompt,
-            timeout=args.timeout,
-        )
-    elif os.environ.get("SIGNED_API_REMEMBER_TOKEN"):
-        creds = _call(
-            args.auth_url, login, args.auth_url,
-            remember_token=os.environ["SIGNED_API_REMEMBER_TOKEN"],
-            device_name=args.device_name, code_prompt=prompt, timeout=args.timeout,
-        )
-    else:
-        raise UsageError("give --username NAME, or set SIGNED_API_REMEMBER_TOKEN")
+    with _http(args, args.auth_url) as http:
+        creds = _login(args, prompt, http)
     print(f"export SIGNED_API_KEY_ID={creds.id}")
     print(f"export SIGNED_API_SECRET={encode_secret(creds.secret)}")
     if creds.remember_token:
@@ -450,30 +531,62 @@ def login_main(argv) -> int:
     return 0
 
 
+def _login(args, prompt, http):
+    from .session import login
+
+    if args.username:
+        password = os.environ.get("SIGNED_API_PASSWORD")
+        if password is None:
+            password = _ask(f"Password for {args.username}: ", "password")
+        return _call(
+            args.auth_url, login, args.auth_url, args.username, password,
+            remember=args.remember, device_name=args.device_name, code_prompt=prompt,
+            timeout=args.timeout, http=http,
+        )
+    if os.environ.get("SIGNED_API_REMEMBER_TOKEN"):
+        return _call(
+            args.auth_url, login, args.auth_url,
+            remember_token=os.environ["SIGNED_API_REMEMBER_TOKEN"],
+            device_name=args.device_name, code_prompt=prompt, timeout=args.timeout, http=http,
+        )
+    raise UsageError("give --username NAME, or set SIGNED_API_REMEMBER_TOKEN")
+
+
 def logout_main(argv) -> int:
     from .session import logout, logout_others
 
     args = _logout_parser().parse_args(argv)
     _check_url(args.auth_url, "AUTH_URL")
     auth = auth_from_env()
-    if args.others:
-        ended = _call(args.auth_url, logout_others, args.auth_url, auth, timeout=args.timeout)
-        print(f"ended {ended} other session{'s' if ended != 1 else ''} and remember tokens")
-        return 0
-    _call(args.auth_url, logout, args.auth_url, auth.key_id, auth, timeout=args.timeout)
+    with _http(args, args.auth_url) as http:
+        if args.others:
+            ended = _call(
+                args.auth_url, logout_others, args.auth_url, auth, timeout=args.timeout, http=http
+            )
+            print(f"ended {ended} other session{'s' if ended != 1 else ''} and remember tokens")
+            return 0
+        _call(
+            args.auth_url, logout, args.auth_url, auth.key_id, auth, timeout=args.timeout,
+            http=http,
+        )  # fmt: skip
     print("logged out")
     return 0
 
 
 def totp_main(argv) -> int:
-    from . import session
-
     args = _totp_parser().parse_args(argv)
     _check_url(args.auth_url, "AUTH_URL")
     auth = auth_from_env()
+    with _http(args, args.auth_url) as http:
+        return _totp(args, auth, http)
+
+
+def _totp(args, auth, http) -> int:
+    from . import session
+
     url = args.auth_url
     if args.action == "enable":
-        data = _call(url, session.totp_enable, url, auth, timeout=args.timeout)
+        data = _call(url, session.totp_enable, url, auth, timeout=args.timeout, http=http)
         uri = data["otpauth_uri"]
         print(uri)
         shown = print_qr(uri)
@@ -485,14 +598,16 @@ def totp_main(argv) -> int:
         print(f"then: {PROG} totp confirm {url} CODE", file=sys.stderr)
         return 0
     if args.action == "confirm":
-        codes = _call(url, session.totp_confirm, url, args.code, auth, timeout=args.timeout)
+        codes = _call(
+            url, session.totp_confirm, url, args.code, auth, timeout=args.timeout, http=http
+        )
         print("The second factor is on: logging in now needs a code.", file=sys.stderr)
         print("Recovery codes (each works once, instead of a code):", file=sys.stderr)
         for code in codes:
             print(code)
         print("They will not be shown again: store them somewhere safe now.", file=sys.stderr)
         return 0
-    _call(url, session.totp_disable, url, args.code, auth, timeout=args.timeout)
+    _call(url, session.totp_disable, url, args.code, auth, timeout=args.timeout, http=http)
     print("second factor removed: logging in needs the password alone")
     return 0
 
@@ -546,17 +661,22 @@ def request_main(argv) -> int:
         prepared = requests.Request(args.method.upper(), args.url, auth=auth, **kwargs).prepare()
     except (requests.RequestException, ValueError) as exc:
         raise UsageError(f"cannot build the request: {exc}") from None
+    gateway = _check_ohttp(args, args.url)
     attempts = 2 if args.replay else 1
-    with requests.Session() as http:
+    with _http(args, args.url) as http:
         for attempt in range(attempts):
             if attempt:
                 print("\n--- the same signed request again (a replay) ---")
             try:
                 response = http.send(prepared, timeout=args.timeout)
+            except _ohttp_error() as exc:  # evaluated when something was raised
+                raise _gateway_error(exc) from None
             except requests.RequestException as exc:
-                raise _unreachable(exc, args.url) from None
+                raise _unreachable(exc, gateway or args.url) from None
             except ValueError as exc:  # e.g. http.client refusing a header or a method
                 raise UsageError(f"cannot send the request: {exc}") from None
+            if gateway:
+                print(f"(encrypted through the gateway {gateway})", file=sys.stderr)
             _print_response(response)
             _report_response_signature(auth, response)
     if args.replay:  # success means: the first went through and the replay was refused
