@@ -16,4 +16,6 @@ urlpatterns = [
     path("api/", include(router.urls)),
     path("api/auth/", include("signed_api.urls")),
     *well_known,
+    # The Oblivious HTTP gateway (docs/encryption.md): /.well-known/ohttp-gateway.
+    path("", include("signed_api.ohttp_urls")),
 ]

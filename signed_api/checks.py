@@ -393,3 +393,73 @@ def check_second_factors(app_configs=None, **kwargs):
     if len(set(names)) != len(names):
         messages.append(Error("Two SECOND_FACTORS have the same name.", id="signed_api.E014"))
     return messages
+
+
+# -- the Oblivious HTTP gateway (docs/encryption.md) --------------------------------------------
+def _positive_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+@register(Tags.security)
+def check_ohttp_settings(app_configs=None, **kwargs) -> list[CheckMessage]:
+    """E015-E017: ``OHTTP_KEYS`` entries that do not make a key; E018: the lifetime or the size
+    limit is not a positive number."""
+    from .ohttp_keys import settings_errors
+
+    user = getattr(settings, "SIGNED_API", {})
+    if not isinstance(user, dict):
+        return []
+    messages: list[CheckMessage] = [
+        Error(text, hint="See docs/settings.md#ohttp_keys; generate a key with manage.py "
+              "signed_api_ohttp_keys generate, or python -c \"from signed_api.core import "
+              "hpke, b64; print(b64.b64url_encode(hpke.generate_private_key()))\"", id=check_id)
+        for check_id, text in settings_errors(user.get("OHTTP_KEYS", DEFAULTS["OHTTP_KEYS"]))
+    ]
+    for name in ("OHTTP_KEY_LIFETIME", "OHTTP_MAX_REQUEST_BYTES"):
+        if not _positive_int(user.get(name, DEFAULTS[name])):
+            messages.append(
+                Error(f"SIGNED_API[{name!r}] must be a positive whole number.",
+                      id="signed_api.E018")
+            )
+    return messages
+
+
+@register(Tags.security, deploy=True)
+def check_ohttp_keys(app_configs=None, **kwargs) -> list[CheckMessage]:
+    """W011: the gateway is mounted and its key is derived from the master key (no
+    ``OHTTP_KEYS``, no stored key); W012: a stored key has the id of a settings key."""
+    user = getattr(settings, "SIGNED_API", {})
+    if not isinstance(user, dict) or not _url_names_mounted("signed-api-ohttp-gateway"):
+        return []
+    configured = user.get("OHTTP_KEYS") or ()
+    try:
+        from .models import OHTTPKey
+
+        stored = list(OHTTPKey.objects.values_list("key_id", "retired_at"))
+    except Exception:  # noqa: BLE001 - no table yet, or no database: nothing stored to count
+        stored = []
+    messages: list[CheckMessage] = []
+    if not configured and not any(retired is None for _id, retired in stored):
+        messages.append(
+            Warning(
+                "The Oblivious HTTP gateway is mounted but has no key of its own: its key is "
+                "derived from the master key (from SECRET_KEY when MASTER_KEYS is empty), so "
+                "anyone who learns it can read every encapsulated request.",
+                hint="Run manage.py signed_api_ohttp_keys generate, or set "
+                "SIGNED_API['OHTTP_KEYS'] (docs/encryption.md).",
+                id="signed_api.W011",
+            )
+        )
+    ids = {item.get("key_id") for item in configured if isinstance(item, dict)}
+    shadowed = sorted(key_id for key_id, _retired in stored if key_id in ids)
+    if shadowed:
+        messages.append(
+            Warning(
+                f"Stored OHTTP keys {shadowed} have the key id of an OHTTP_KEYS entry and are "
+                "ignored.",
+                hint="Retire them (manage.py signed_api_ohttp_keys retire) or give the "
+                "settings keys other ids.",
+                id="signed_api.W012",
+            )
+        )
+    return messages

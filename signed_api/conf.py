@@ -97,6 +97,16 @@ DEFAULTS: dict[str, object] = {
     # At most one event of a kind per key/username/address in this many seconds for events an
     # unauthenticated caller can trigger (failed logins, replays), so they cannot fill storage.
     "EVENT_THROTTLE": 60,
+    # --- Oblivious HTTP gateway (docs/encryption.md) ---
+    # Gateway keys: [{"key_id": 0-255, "private_key": base64url X25519 key, optional "suites":
+    # [[kdf_id, aead_id], ...], optional "advertised": False}]; empty: the keys the
+    # signed_api_ohttp_keys command stored, else one derived from the master key (W011).
+    "OHTTP_KEYS": (),
+    # Seconds clients may cache the key configurations (Cache-Control: max-age), and how long
+    # a retired key still decrypts after it stopped being advertised.
+    "OHTTP_KEY_LIFETIME": 24 * 3600,
+    # Largest encapsulated request (bytes) the gateway reads; larger is a 413.
+    "OHTTP_MAX_REQUEST_BYTES": 3 * 1024 * 1024,
 }
 
 

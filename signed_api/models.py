@@ -617,3 +617,44 @@ class StoreEntry(models.Model):
 
     def __str__(self) -> str:
         return self.entry_key
+
+
+class OHTTPKey(models.Model):
+    """An Oblivious HTTP gateway key (RFC 9458 §3), made by ``signed_api_ohttp_keys``.
+
+    The X25519 private key is sealed under the keyring like every other stored secret (bound to
+    the key id); the public key is kept in the clear (it is served to every client). A key is
+    advertised until it is retired, and still decrypts for ``OHTTP_KEY_LIFETIME`` seconds after
+    that (clients cache the configurations that long), then it is ignored.
+    """
+
+    key_id = models.PositiveSmallIntegerField(_("key id"), unique=True)
+    kem_id = models.PositiveIntegerField(_("KEM"), default=0x0020, editable=False)
+    # [[kdf_id, aead_id], ...], in the order the configuration lists them.
+    suites = models.JSONField(_("suites"), default=list, editable=False)
+    public_key = models.CharField(_("public key (hex)"), max_length=512, editable=False)
+    private_key_encrypted = models.TextField(editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    retired_at = models.DateTimeField(_("retired"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("OHTTP gateway key")
+        verbose_name_plural = _("OHTTP gateway keys")
+        ordering = ("key_id",)
+
+    def __str__(self) -> str:
+        return f"OHTTP key {self.key_id}"
+
+    @property
+    def _context(self) -> str:
+        return f"signed_api.OHTTPKey.private_key:{self.key_id}"
+
+    def set_private_key(self, private_key: bytes) -> None:
+        from .state import keyring
+
+        self.private_key_encrypted = keyring().encrypt(private_key, context=self._context)
+
+    def private_key(self) -> bytes:
+        from .state import keyring
+
+        return keyring().decrypt(self.private_key_encrypted, context=self._context)
