@@ -295,7 +295,10 @@ class _Gateway:
             problem = json.loads(data)
         except ValueError:
             return False
-        return isinstance(problem, dict) and problem.get("type") == KEY_PROBLEM_TYPE
+        # RFC 9458's problem type; signed_api's own gateway also says it with its error code.
+        return isinstance(problem, dict) and (
+            problem.get("type") == KEY_PROBLEM_TYPE or problem.get("code") == "ohttp_unknown_key"
+        )
 
     def refused(self, status: int, content_type: str | None, data: bytes, *, retried: bool):
         if self.is_key_problem(status, content_type, data):

@@ -487,8 +487,18 @@ def test_a_rotated_key_is_fetched_again_once_and_the_request_retried(gateway, ap
     assert len(app.seen) == 3  # the refused one never reached the application
 
 
-def test_a_gateway_that_keeps_refusing_the_key_is_an_error_after_one_retry(gateway, outer, auth):
-    problem = json.dumps({"type": KEY_PROBLEM_TYPE, "title": "key identifier unknown"}).encode()
+@pytest.mark.parametrize(
+    "problem",
+    [
+        {"type": KEY_PROBLEM_TYPE, "title": "key identifier unknown"},  # RFC 9458 §5.3
+        {"type": "about:blank", "code": "ohttp_unknown_key"},  # signed_api's code says it too
+    ],
+    ids=["rfc-type", "code"],
+)
+def test_a_gateway_that_keeps_refusing_the_key_is_an_error_after_one_retry(
+    gateway, outer, auth, problem
+):
+    problem = json.dumps(problem).encode()
     gateway.force = (400, {"Content-Type": "application/problem+json"}, problem)
     with ohttp_session(ORIGIN, auth=auth, outer=outer) as http, pytest.raises(OHTTPError) as e:
         http.post(ORIGIN + "/api/notes/", json={"text": "secret note"})
