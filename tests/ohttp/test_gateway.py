@@ -202,3 +202,21 @@ def test_key_configs_from_the_helper_match_the_served_ones():
     from signed_api import ohttp_keys
 
     assert key_configs() == ohttp_keys.advertised_configs()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_through_the_asgi_handler(hmac_key):
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    from signed_api.core import bhttp
+
+    key, secret = hmac_key
+    auth = SignatureAuth(key.key_id, secret)
+    config = key_configs()[0]
+    request = json_request("POST", NOTES, {"text": "over ASGI"}, auth=auth)
+    data, context = ohttp.encapsulate_request(config, bhttp.encode_request(request))
+    outer = async_to_sync(AsyncClient().post)(GATEWAY, data, content_type=ohttp.REQUEST_MEDIA_TYPE)
+    assert outer.status_code == 200
+    inner = bhttp.decode_response(context.decapsulate_response(outer.content))
+    assert inner.status == 201, inner
