@@ -100,7 +100,8 @@ class Limits:
     """Bounds a decoder enforces before it allocates (RFC 9292 §8: resource exhaustion).
 
     ``max_fields``: field lines in the whole message (every section, informational ones too);
-    ``max_field_section``: bytes of one field section, as encoded; ``max_content``: bytes of
+    ``max_field_section``: bytes of the field lines of one section, as encoded (the length
+    prefix or the terminator not counted); ``max_content``: bytes of
     content (the sum of the chunks in indeterminate-length framing); ``max_control_data``:
     bytes of method, scheme, authority and path together; ``max_informational``: informational
     responses before the final one.
@@ -300,11 +301,11 @@ def _read_fields(
         if not known and value_size > limit - (source.pos - start):
             _fail(f"a {section} exceeds {limit} bytes")
         value = source.take(value_size, "field value")
+        if not known and source.pos - start > limit:  # the length prefixes, at most 16 bytes
+            _fail(f"a {section} exceeds {limit} bytes")
         if rules.field(name, value, trailer=trailer, regular_seen=regular_seen):
             regular_seen = True
         fields.append((name.decode("latin-1"), value.decode("latin-1")))
-    if not known and source.pos - start > limit:
-        _fail(f"a {section} exceeds {limit} bytes")
     return tuple(fields)
 
 
