@@ -30,8 +30,9 @@ input), when:
 Strings are ``str``: the control data is ASCII, field names and values latin-1 (lossless for
 any byte). Field lines keep their order and repetitions; combining repeated fields (``cookie``
 with ``"; "``, §3.6) is the consumer's business. The encoders validate what they write by the
-same rules (field names are lowercased first) and raise the same error, so what they produce
-always decodes.
+same rules and raise the same error, so what they produce always decodes. Before that they
+normalize what RFC 9110 says carries no meaning: field names are lowercased (§5.1: names are
+case-insensitive) and values lose leading and trailing SP and HTAB (§5.5: not part of the value).
 """
 
 from __future__ import annotations
@@ -428,7 +429,7 @@ def _encode_fields(fields: Fields, known: bool, rules: _FieldRules, *, trailer: 
     regular_seen = False
     for name_text, value_text in fields:
         name = _latin1(name_text.lower())
-        value = _latin1(value_text)
+        value = _latin1(value_text).strip(b" \t")
         if rules.field(name, value, trailer=trailer, regular_seen=regular_seen):
             regular_seen = True
         out += _varint(len(name))

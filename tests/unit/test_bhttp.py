@@ -409,6 +409,14 @@ def test_encoder_lowercases_field_names():
     assert decode_request(encode_request(request)).headers == (("content-type", "text/plain"),)
 
 
+def test_encoder_strips_whitespace_around_field_values():
+    # RFC 9110 5.5: leading and trailing whitespace is not part of a field value.
+    response = Response(200, headers=(("x", " \tpadded value\t "),), trailers=(("y", "  "),))
+    decoded = decode_response(encode_response(response))
+    assert decoded.headers == (("x", "padded value"),)
+    assert decoded.trailers == (("y", ""),)
+
+
 def test_padding_is_zeros_appended():
     plain = encode_request(RFC_REQUEST)
     padded = encode_request(RFC_REQUEST, padding=33)
@@ -844,7 +852,7 @@ def test_informational_response_limit():
         Response(99),
         Response(600),
         Response(200, informational=((200, ()),)),
-        Response(200, headers=(("x", " padded"),)),
+        Response(200, headers=(("x", "a\x00b"),)),
     ],
 )
 def test_encoder_refuses_what_a_decoder_would_reject(message):
