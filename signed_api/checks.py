@@ -402,8 +402,8 @@ def _positive_int(value) -> bool:
 
 @register(Tags.security)
 def check_ohttp_settings(app_configs=None, **kwargs) -> list[CheckMessage]:
-    """E015-E017: ``OHTTP_KEYS`` entries that do not make a key; E018: the lifetime or the size
-    limit is not a positive number."""
+    """E015-E017: ``OHTTP_KEYS`` entries that do not make a key; E018: the lifetime, the size
+    limit or the response padding is not a number of seconds or bytes."""
     from .ohttp_keys import settings_errors
 
     user = getattr(settings, "SIGNED_API", {})
@@ -421,6 +421,12 @@ def check_ohttp_settings(app_configs=None, **kwargs) -> list[CheckMessage]:
                 Error(f"SIGNED_API[{name!r}] must be a positive whole number.",
                       id="signed_api.E018")
             )
+    padding = user.get("OHTTP_RESPONSE_PADDING", DEFAULTS["OHTTP_RESPONSE_PADDING"])
+    if not (_positive_int(padding) or (type(padding) is int and padding == 0)):
+        messages.append(
+            Error("SIGNED_API['OHTTP_RESPONSE_PADDING'] must be a whole number of bytes, 0 for "
+                  "none.", id="signed_api.E018")
+        )
     return messages
 
 

@@ -107,6 +107,8 @@ DEFAULTS: dict[str, object] = {
     "OHTTP_KEY_LIFETIME": 24 * 3600,
     # Largest encapsulated request (bytes) the gateway reads; larger is a 413.
     "OHTTP_MAX_REQUEST_BYTES": 3 * 1024 * 1024,
+    # Pad every inner response with zeros to a multiple of this many bytes (0: no padding).
+    "OHTTP_RESPONSE_PADDING": 0,
 }
 
 

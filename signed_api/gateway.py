@@ -201,7 +201,10 @@ def gateway(request: HttpRequest) -> HttpResponse:
         return _json(415, UNSUPPORTED_MEDIA_TYPE,
                      f"The gateway accepts {ohttp.REQUEST_MEDIA_TYPE} only.")
     limit = int(signed_api_settings.OHTTP_MAX_REQUEST_BYTES)
-    body = _read_body(request, limit)
+    try:
+        body = _read_body(request, limit)
+    except OSError:  # the client went away mid-body (UnreadablePostError)
+        return _json(400, OHTTP_MALFORMED, MESSAGES[OHTTP_MALFORMED])
     if body is None:
         return _json(413, REQUEST_TOO_LARGE,
                      f"The encapsulated request is larger than {limit} bytes.")
@@ -219,14 +222,24 @@ def gateway(request: HttpRequest) -> HttpResponse:
         logger.exception("OHTTP gateway keys could not be loaded")
         return _keys_unavailable()
     try:
-        inner = _answer(request, encoded)
+        answer = _encode(_answer(request, encoded))
     except Exception:  # noqa: BLE001 - never a 500 in the clear: the inner one says it
         logger.exception("OHTTP inner request failed")
-        inner = _inner_error(500, "server_error", "A server error occurred.")
-    encapsulated = context.encapsulate_response(bhttp.encode_response(inner))
+        answer = _encode(_inner_error(500, "server_error", "A server error occurred."))
+    encapsulated = context.encapsulate_response(answer)
     response = HttpResponse(encapsulated, content_type=ohttp.RESPONSE_MEDIA_TYPE)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _encode(response: bhttp.Response) -> bytes:
+    """The Binary HTTP answer, padded with zeros (RFC 9292 §3.8) to a multiple of
+    ``OHTTP_RESPONSE_PADDING`` bytes, so that its size on the wire says less."""
+    data = bhttp.encode_response(response)
+    bucket = int(signed_api_settings.OHTTP_RESPONSE_PADDING or 0)
+    if bucket > 1 and len(data) % bucket:
+        data += bytes(bucket - len(data) % bucket)
+    return data
 
 
 # -- the inner request ----------------------------------------------------------------------------

@@ -158,6 +158,19 @@ def test_a_declared_length_over_the_limit_is_413_unread(valid, settings, unchang
     _refused_in_the_clear(response, 413, "request_too_large")
 
 
+def test_a_body_that_cannot_be_read_is_a_400(valid, unchanged):
+    class Broken:
+        def read(self, *args):
+            raise OSError("the client went away")
+
+        def readline(self, *args):
+            raise OSError("the client went away")
+
+    _config, data = valid
+    response = post_encapsulated(data, **{"wsgi.input": Broken()})
+    _refused_in_the_clear(response, 400, "ohttp_malformed")
+
+
 @pytest.mark.parametrize("encoded", [b"", b"\x00", b"\x07garbage", b"\x00\x03GET\x05https",
                                      b"\x01\x40\xc8\x00\x00"])
 def test_a_binary_http_message_that_does_not_decode_is_an_encrypted_400(encoded, unchanged):

@@ -60,6 +60,16 @@ def test_e018_lifetime_and_size_must_be_positive(name, value):
     assert "signed_api.E018" in _ids(**{name: value})
 
 
+@pytest.mark.parametrize("value", [-1, True, False, "256", 2.5, None])
+def test_e018_response_padding_is_a_number_of_bytes(value):
+    assert "signed_api.E018" in _ids(OHTTP_RESPONSE_PADDING=value)
+
+
+@pytest.mark.parametrize("value", [0, 1, 256])
+def test_e018_not_raised_for_response_padding(value):
+    assert "signed_api.E018" not in _ids(OHTTP_RESPONSE_PADDING=value)
+
+
 def test_e018_not_raised_for_the_defaults_and_positive_values():
     assert "signed_api.E018" not in _ids()
     assert "signed_api.E018" not in _ids(OHTTP_KEY_LIFETIME=60, OHTTP_MAX_REQUEST_BYTES=1024)

@@ -119,6 +119,13 @@ def test_an_error_in_a_view_is_an_inner_500_and_the_outer_answer_is_200():
     assert exchange.status == 500
 
 
+def test_an_answer_binary_http_cannot_carry_is_an_inner_500():
+    exchange = send(inner_request("GET", "/ohttp-test/bad-header/"))
+    assert exchange.outer.status_code == 200
+    assert exchange.status == 500
+    assert exchange.json()["code"] == "server_error"
+
+
 def test_a_head_answer_has_no_content():
     exchange = send(inner_request("HEAD", "/ohttp-test/head/"))
     assert exchange.status == 200

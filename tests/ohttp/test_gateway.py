@@ -220,3 +220,21 @@ def test_through_the_asgi_handler(hmac_key):
     assert outer.status_code == 200
     inner = bhttp.decode_response(context.decapsulate_response(outer.content))
     assert inner.status == 201, inner
+
+
+@pytest.mark.parametrize("bucket", [256, 1000])
+def test_answers_are_padded_to_the_bucket(settings, user, bucket):
+    settings.SIGNED_API = {**settings.SIGNED_API, "OHTTP_RESPONSE_PADDING": bucket}
+    refused = send(json_request("POST", LOGIN, {"username": "alice", "password": "wrong"}))
+    unsigned = send(inner_request("GET", NOTES))
+    assert refused.status in (400, 401) and unsigned.status == 401  # still decodes
+    overhead = 32  # enc-free response: nonce (16) and tag (16) for AES-128-GCM
+    for exchange in (refused, unsigned):
+        assert (len(exchange.outer.content) - overhead) % bucket == 0
+
+
+def test_answers_are_not_padded_by_default(user):
+    from signed_api.core import bhttp
+
+    exchange = send(inner_request("GET", NOTES))
+    assert len(exchange.outer.content) - 32 == len(bhttp.encode_response(exchange.inner))

@@ -58,6 +58,12 @@ def boom(request):
     raise RuntimeError("a bug in a view")
 
 
+def bad_header(request):
+    response = HttpResponse("odd")
+    response["X-Odd"] = "a\x01b"  # Django lets it through; Binary HTTP refuses it
+    return response
+
+
 def head_or_get(request):
     return HttpResponse(json.dumps({"ok": True}), content_type="application/json")
 
@@ -67,5 +73,6 @@ urlpatterns = [
     path("ohttp-test/stream/", stream),
     path("ohttp-test/boom/", boom),
     path("ohttp-test/head/", head_or_get),
+    path("ohttp-test/bad-header/", bad_header),
     *example_urlpatterns,
 ]
