@@ -302,7 +302,11 @@ class SessionQuerySet(models.QuerySet):
 
 
 class Session(_SealedSecretMixin, _StatefulMixin, models.Model):
-    """A login, used exactly like an API key: ``key_id`` is the keyid, the secret an hmac key."""
+    """A login, used exactly like an API key: ``key_id`` is the keyid, the secret an hmac key.
+
+    A device-bound session has no secret at all: it verifies with the device's public key
+    (``algorithm`` ed25519 or ecdsa-p256-sha256, ``public_key`` PEM, ``key_thumbprint`` its
+    RFC 7638 JWK thumbprint), whose private half never leaves the device."""
 
     key_id = models.CharField(_("session id"), max_length=64, unique=True, editable=False)
     user = models.ForeignKey(
@@ -311,7 +315,14 @@ class Session(_SealedSecretMixin, _StatefulMixin, models.Model):
         related_name="signed_api_sessions",
         verbose_name=_("user"),
     )
-    secret_encrypted = models.TextField(editable=False)
+    # Encrypted under the keyring; empty for a device-bound session (there is no secret).
+    secret_encrypted = models.TextField(blank=True, default="", editable=False)
+    algorithm = AlgorithmField(_("algorithm"), default=HMAC_SHA256, editable=False)
+    # PEM SubjectPublicKeyInfo of the device key; empty for an hmac session.
+    public_key = models.TextField(_("device public key"), blank=True, default="", editable=False)
+    key_thumbprint = models.CharField(
+        _("device key thumbprint"), max_length=64, blank=True, default="", editable=False
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     last_seen_at = models.DateTimeField(_("last seen"), default=timezone.now, editable=False)
     idle_timeout = models.PositiveIntegerField(_("idle timeout (s)"), editable=False)
@@ -343,7 +354,19 @@ class Session(_SealedSecretMixin, _StatefulMixin, models.Model):
     def __str__(self) -> str:
         return self.key_id
 
-    algorithm = HMAC_SHA256
+    @property
+    def is_device_bound(self) -> bool:
+        return bool(self.public_key)
+
+    def verifying_key(self):
+        """The device's public key for a bound session, else the sealed hmac secret."""
+        if self.public_key:
+            if algorithms.get(self.algorithm).shared_secret:
+                raise ValueError("a device-bound session needs a client-held algorithm")
+            return load_verifying_key(self.algorithm, self.public_key.encode("ascii"))
+        if self.algorithm != HMAC_SHA256 or not self.secret_encrypted:
+            raise ValueError("this session has neither a secret nor a device key")
+        return super().verifying_key()
 
     @property
     def is_live(self) -> bool:
@@ -375,6 +398,9 @@ class LoginChallenge(models.Model):
     device_name = models.CharField(max_length=100, blank=True, editable=False)
     client_address = models.GenericIPAddressField(null=True, blank=True, editable=False)
     user_agent = models.CharField(max_length=256, blank=True, editable=False)
+    # The device key the session will be bound to (checked already); empty: an hmac session.
+    algorithm = models.CharField(max_length=32, blank=True, default="", editable=False)
+    public_key = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("login challenge")
@@ -450,6 +476,18 @@ class RememberFamily(models.Model):
     # change to either ends the family (Django's PasswordResetTokenGenerator idea).
     auth_fingerprint = models.CharField(max_length=128, editable=False)
     device_name = models.CharField(_("device"), max_length=100, blank=True, editable=False)
+    # A family bound to a device key: each exchange must be signed by it (the keyid is its
+    # thumbprint), and may move the family to a new key. Empty: tokens alone are enough.
+    algorithm = models.CharField(_("device key algorithm"), max_length=32, blank=True,
+                                 default="", editable=False)
+    public_key = models.TextField(_("device public key"), blank=True, default="", editable=False)
+    key_thumbprint = models.CharField(
+        _("device key thumbprint"), max_length=64, blank=True, default="", editable=False
+    )
+
+    @property
+    def is_device_bound(self) -> bool:
+        return bool(self.public_key)
 
     class Meta:
         verbose_name = _("remember-me token family")

@@ -18,6 +18,10 @@ class LoginSerializer(serializers.Serializer):
     remember = serializers.BooleanField(required=False, default=False)
     device_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     remember_token = serializers.CharField(max_length=200, required=False)
+    # A device key (JWK object or PEM text) and its algorithm: the session is then bound to it.
+    # Checked by services.device_keys (400 public_key_invalid / algorithm_unsupported).
+    public_key = serializers.JSONField(required=False)
+    algorithm = serializers.CharField(max_length=32, required=False)
 
     def validate(self, attrs):
         if "remember_token" in attrs:
@@ -43,6 +47,9 @@ class CodeSerializer(serializers.Serializer):
 class SessionSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="key_id")
     current = serializers.SerializerMethodField()
+    device_bound = serializers.BooleanField(source="is_device_bound")
+    # The RFC 7638 JWK thumbprint of the device key; null for an hmac session.
+    key_thumbprint = serializers.SerializerMethodField()
 
     class Meta:
         model = Session
@@ -56,11 +63,17 @@ class SessionSerializer(serializers.ModelSerializer):
             "expires_at",
             "idle_timeout",
             "current",
+            "algorithm",
+            "device_bound",
+            "key_thumbprint",
         )
 
     def get_current(self, obj) -> bool:
         auth = getattr(self.context.get("request"), "auth", None)
         return getattr(auth, "key_id", None) == obj.key_id
+
+    def get_key_thumbprint(self, obj) -> str | None:
+        return obj.key_thumbprint or None
 
 
 class PublicKeyField(serializers.Field):

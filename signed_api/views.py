@@ -186,14 +186,19 @@ class LoginHooks(_ViewMixin):
     parser_classes = DEFAULT_PARSER_CLASSES
 
     def get_session_body(self, issued) -> dict:
+        """A session's 201: a device-bound one carries no secret (there is none), but its key's
+        RFC 7638 thumbprint, the keyid of a bound remember-me token's exchange."""
         session = issued.session
-        body = {
-            "id": session.key_id,
-            "secret": b64url_encode(issued.secret),
+        body = {"id": session.key_id}
+        if issued.secret is not None:
+            body["secret"] = b64url_encode(issued.secret)
+        body.update({
             "algorithm": session.algorithm,
             "expires_at": session.expires_at.isoformat(),
             "idle_timeout": session.idle_timeout,
-        }
+        })
+        if session.is_device_bound:
+            body["key_thumbprint"] = session.key_thumbprint
         if issued.remember_token:
             body["remember_token"] = issued.remember_token
         return body
@@ -236,12 +241,15 @@ class SessionsView(LoginHooks, SessionOnly, SignedApiView):
         return Response({"ended": ended})
 
     def post(self, request):
+        _keep_raw_body(request)  # a signed remember-me exchange is verified over these bytes
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        device_key = _device_key(data)
         if "remember_token" in data:
             result = session_flows.login_with_remember_token(
-                request, data["remember_token"], device_name=data.get("device_name", "")
+                request, data["remember_token"], device_name=data.get("device_name", ""),
+                device_key=device_key,
             )
         else:
             result = session_flows.login_with_password(
@@ -250,6 +258,7 @@ class SessionsView(LoginHooks, SessionOnly, SignedApiView):
                 data["password"],
                 remember=data.get("remember", False),
                 device_name=data.get("device_name", ""),
+                device_key=device_key,
             )
         if isinstance(result, session_flows.PendingChallenge):
             body = {
@@ -261,6 +270,37 @@ class SessionsView(LoginHooks, SessionOnly, SignedApiView):
             }
             return Response(body, status=status.HTTP_202_ACCEPTED, headers=_NO_STORE)
         return self.session_created_response(result)
+
+
+def _keep_raw_body(request) -> None:
+    """Read the raw body before the parsers do, when the request is signed (Django refuses
+    ``request.body`` once a parser has read the stream)."""
+    from django.core.exceptions import RequestDataTooBig
+
+    from .parsers import ParseErrorWithCode, RequestTooLarge
+
+    meta = request.META
+    if "HTTP_SIGNATURE_INPUT" not in meta and "HTTP_SIGNATURE" not in meta:
+        return
+    try:
+        request._request.body  # noqa: B018 - cached on the request for the signature check
+    except RequestDataTooBig:
+        raise RequestTooLarge() from None
+    except ValueError:
+        raise ParseErrorWithCode("The Content-Length header is not a number.") from None
+
+
+def _device_key(data):
+    """The checked device key of a login, or ``None``: 400 before any credential is looked at."""
+    from .services import device_keys
+
+    if "public_key" not in data:
+        if "algorithm" in data:
+            raise device_keys.DeviceKeyError(
+                "public_key_invalid", "An algorithm was given without a public_key."
+            )
+        return None
+    return device_keys.parse(data["public_key"], data.get("algorithm"))
 
 
 class SessionDetailView(SessionOnly, SignedApiView):

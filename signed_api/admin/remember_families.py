@@ -16,15 +16,21 @@ from .base import DeleteEachMixin, ManageMixin, ReadOnlyMixin, record, username_
 @admin.register(RememberFamily)
 class RememberFamilyAdmin(ManageMixin, ReadOnlyMixin, DeleteEachMixin, admin.ModelAdmin):
     list_display = ("id", "user", "device_name", "created_at", "expires_at", "revoked_at",
-                    "revoked_reason", "token_count")
+                    "revoked_reason", "token_count", "binding")
     list_filter = ("revoked_reason", "created_at")
     list_select_related = ("user",)
-    fields = ("user", "device_name", "created_at", "expires_at", "revoked_at", "revoked_reason")
+    fields = ("user", "device_name", "created_at", "expires_at", "revoked_at", "revoked_reason",
+              "algorithm", "key_thumbprint", "public_key")
     readonly_fields = fields
     actions = ("revoke_families",)
 
     def get_search_fields(self, request):
         return (username_lookup(), "device_name")
+
+    @admin.display(description=_("device key"))
+    def binding(self, obj):
+        """The device key its tokens need (algorithm and RFC 7638 thumbprint), else ``-``."""
+        return f"{obj.algorithm} {obj.key_thumbprint}" if obj.is_device_bound else "-"
 
     @admin.display(description=_("tokens issued"))
     def token_count(self, obj):

@@ -1,4 +1,5 @@
-"""The admin of sessions (what a login gives): list, search, revoke; nothing to add or edit."""
+"""The admin of sessions (what a login gives): list, search, revoke; nothing to add or edit.
+A device-bound session shows its key's algorithm and RFC 7638 thumbprint (and public key)."""
 
 from __future__ import annotations
 
@@ -31,21 +32,26 @@ class SessionLiveFilter(admin.SimpleListFilter):
 class SessionAdmin(ManageMixin, ReadOnlyMixin, DeleteEachMixin, admin.ModelAdmin):
     list_display = (
         "key_id", "user", "device_name", "client_address", "created_at", "last_seen_at",
-        "expires_at", "revoked_at", "is_live",
+        "expires_at", "revoked_at", "is_live", "binding",
     )
-    list_filter = (SessionLiveFilter, "created_at")
+    list_filter = (SessionLiveFilter, "algorithm", "created_at")
     list_select_related = ("user",)
     search_help_text = _("Session id, username or device")
     fields = (
         "key_id", "user", "device_name", "client_address", "user_agent", "created_at",
         "last_seen_at", "idle_timeout", "idle_expires_at", "expires_at", "revoked_at",
-        "remember_family",
+        "remember_family", "algorithm", "key_thumbprint", "public_key",
     )
     readonly_fields = fields
     actions = ("revoke_sessions",)
 
     def get_search_fields(self, request):
-        return ("key_id", username_lookup(), "device_name")
+        return ("key_id", username_lookup(), "device_name", "key_thumbprint")
+
+    @admin.display(description=_("device key"))
+    def binding(self, obj):
+        """``ecdsa-p256-sha256 <RFC 7638 thumbprint>`` for a device-bound session, else ``-``."""
+        return f"{obj.algorithm} {obj.key_thumbprint}" if obj.is_device_bound else "-"
 
     @admin.display(description=_("live"), boolean=True)
     def is_live(self, obj):

@@ -4,12 +4,20 @@ The API views, and anything else that logs users in, call these functions; they 
 results or raise :class:`FlowError` with a stable code (docs/protocol.md) and never write
 anything an unauthenticated caller could use to fill storage: a failed login writes only its
 throttle counter, a wrong code only the challenge's attempt count.
+
+Every login may bind the session to a device key (``device_key``, checked by
+:mod:`.device_keys`): the session then has no secret and verifies with the device's public key,
+and its remember-me family is bound to the same key, so exchanging one of its tokens needs a
+signature by that key over the exchange request (keyid: the key's RFC 7638 thumbprint).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hmac
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,8 +25,10 @@ from django.contrib.auth import authenticate, user_logged_in
 from django.db import transaction
 from django.utils import timezone
 
-from .. import signals, tokens
+from .. import credentials, signals, state, tokens
 from ..conf import signed_api_settings
+from ..core import SignatureError, verify_message
+from ..core.errors import NONCE_REPLAYED, UNKNOWN_KEY
 from ..models import (
     LoginChallenge,
     RememberFamily,
@@ -27,7 +37,7 @@ from ..models import (
     Session,
     new_key_id,
 )
-from . import events, second_factor, throttle
+from . import device_keys, events, second_factor, throttle
 from . import remember as remember_me
 from .database import database_busy, retry_when_busy, write_transaction
 from .endings import end_sessions, end_sessions_of, revoke_family, revoke_remember_tokens
@@ -47,10 +57,15 @@ CHALLENGE_KIND = "chl"
 SESSION_SECRET_BYTES = 32
 
 
+#: Refusals of a bound remember-me token's exchange (401); each counts as a failed attempt.
+DEVICE_SIGNATURE_REQUIRED = "device_signature_required"
+DEVICE_SIGNATURE_INVALID = "device_signature_invalid"
+
+
 @dataclass
 class IssuedSession:
     session: Session
-    secret: bytes
+    secret: bytes | None  # None: a device-bound session, which has no secret
     remember_token: str | None = None
 
 
@@ -100,7 +115,10 @@ def _enforce_session_cap(user, newest: Session) -> None:
 
 
 def create_session(user, client: ClientInfo, *, family: RememberFamily | None = None,
-                   via: str, request=None) -> IssuedSession:
+                   via: str, request=None,
+                   device_key: device_keys.DeviceKey | None = None) -> IssuedSession:
+    """A new session: an hmac secret (returned this once, stored sealed), or, with
+    ``device_key``, no secret at all: the session verifies with the device's public key."""
     s = signed_api_settings
     now = timezone.now()
     absolute = now + timedelta(seconds=int(s.SESSION_ABSOLUTE_TIMEOUT))
@@ -118,8 +136,14 @@ def create_session(user, client: ClientInfo, *, family: RememberFamily | None = 
         user_agent=client.user_agent,
         remember_family=family,
     )
-    secret = secrets.token_bytes(SESSION_SECRET_BYTES)
-    session.set_secret(secret)
+    secret: bytes | None = None
+    if device_key is not None:
+        session.algorithm = device_key.algorithm
+        session.public_key = device_key.pem
+        session.key_thumbprint = device_key.thumbprint
+    else:
+        secret = secrets.token_bytes(SESSION_SECRET_BYTES)
+        session.set_secret(secret)
     session.save(force_insert=True)
     _enforce_session_cap(user, session)
     transaction.on_commit(
@@ -158,22 +182,36 @@ def revoke_other_sessions(user, current: Session, *, request=None) -> int:
     return ended
 
 
-def _finish_login(user, client: ClientInfo, *, remember: bool, via: str, request) -> IssuedSession:
-    family = remember_me.start_family(user, device_name=client.device_name) if remember else None
-    issued = create_session(user, client, family=family, via=via, request=request)
+def _binding_detail(device_key: device_keys.DeviceKey | None) -> dict:
+    """What the audit log says of a session's binding (public values only)."""
+    if device_key is None:
+        return {}
+    return {"device_key": {"algorithm": device_key.algorithm,
+                           "thumbprint": device_key.thumbprint}}
+
+
+def _finish_login(user, client: ClientInfo, *, remember: bool, via: str, request,
+                  device_key: device_keys.DeviceKey | None = None) -> IssuedSession:
+    family = (
+        remember_me.start_family(user, device_name=client.device_name, device_key=device_key)
+        if remember else None
+    )
+    issued = create_session(user, client, family=family, via=via, request=request,
+                            device_key=device_key)
     if family is not None:
         issued.remember_token = remember_me.issue_token(family)
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     events.record(
         SecurityEvent.LOGIN_SUCCEEDED, user=user, key_id=issued.session.key_id, request=request,
-        detail={"via": via, "remember": remember},
+        detail={"via": via, "remember": remember, **_binding_detail(device_key)},
     )
     return issued
 
 
 # -- the flows -----------------------------------------------------------------------------
 def login_with_password(request, username: str, password: str, *, remember: bool,
-                        device_name: str = "") -> IssuedSession | PendingChallenge:
+                        device_name: str = "", device_key: device_keys.DeviceKey | None = None
+                        ) -> IssuedSession | PendingChallenge:
     client = ClientInfo.from_request(request, device_name)
     user = None
     # The attempt is charged before the password is checked (atomically, in the shared store)
@@ -195,17 +233,21 @@ def login_with_password(request, username: str, password: str, *, remember: bool
         )
         raise FlowError("invalid_credentials", "The username or password is not correct.")
     if second_factor.has_confirmed_device(user):
-        return _start_challenge(user, client, remember=remember)
-    return _password_login_done(user, client, remember=remember, request=request)
+        return _start_challenge(user, client, remember=remember, device_key=device_key)
+    return _password_login_done(user, client, remember=remember, request=request,
+                                device_key=device_key)
 
 
 @retry_when_busy
-def _password_login_done(user, client: ClientInfo, *, remember: bool, request) -> IssuedSession:
+def _password_login_done(user, client: ClientInfo, *, remember: bool, request,
+                         device_key: device_keys.DeviceKey | None = None) -> IssuedSession:
     with write_transaction():
-        return _finish_login(user, client, remember=remember, via="password", request=request)
+        return _finish_login(user, client, remember=remember, via="password", request=request,
+                             device_key=device_key)
 
 
-def _start_challenge(user, client: ClientInfo, *, remember: bool) -> PendingChallenge:
+def _start_challenge(user, client: ClientInfo, *, remember: bool,
+                     device_key: device_keys.DeviceKey | None = None) -> PendingChallenge:
     issued = tokens.issue()
     timeout = timedelta(seconds=int(signed_api_settings.TWO_FACTOR_TIMEOUT))
     challenge = LoginChallenge.objects.create(
@@ -217,6 +259,8 @@ def _start_challenge(user, client: ClientInfo, *, remember: bool) -> PendingChal
         device_name=client.device_name,
         client_address=client.address,
         user_agent=client.user_agent,
+        algorithm=device_key.algorithm if device_key is not None else "",
+        public_key=device_key.pem if device_key is not None else "",
     )
     return PendingChallenge(
         challenge=challenge, id=f"{CHALLENGE_KIND}_{issued.lookup}", token=issued.secret
@@ -278,8 +322,13 @@ def _answer_challenge(request, challenge: LoginChallenge, code: str,
     if second_factor.verify_code(user, code):
         client = ClientInfo(challenge.client_address, challenge.user_agent, challenge.device_name)
         remember = challenge.remember
+        device_key = (
+            device_keys.load(challenge.algorithm, challenge.public_key)
+            if challenge.public_key else None
+        )
         challenge.delete()
-        return _finish_login(user, client, remember=remember, via="second_factor", request=request)
+        return _finish_login(user, client, remember=remember, via="second_factor", request=request,
+                             device_key=device_key)
     challenge.attempts += 1
     remaining = max_attempts - challenge.attempts
     if remaining <= 0:
@@ -303,7 +352,14 @@ def _answer_challenge(request, challenge: LoginChallenge, code: str,
 
 
 @retry_when_busy
-def login_with_remember_token(request, text: str, *, device_name: str = "") -> IssuedSession:
+def login_with_remember_token(request, text: str, *, device_name: str = "",
+                              device_key: device_keys.DeviceKey | None = None) -> IssuedSession:
+    """Trade a remember-me token for a session and the family's next token.
+
+    A token of a device-bound family needs the request signed by the family's key (keyid: its
+    thumbprint); without a valid signature it is refused, counts as a failed attempt and
+    changes nothing. ``device_key`` binds the new session (and the family, from now on) to a
+    new key: for a bound family, under the old key's signature (a key swap)."""
     client = ClientInfo.from_request(request, device_name)
     invalid = FlowError("remember_token_invalid", "The remember-me token is not valid.")
     theft_family = None
@@ -315,8 +371,14 @@ def login_with_remember_token(request, text: str, *, device_name: str = "") -> I
             if parts is None:
                 outcome: FlowError | IssuedSession = invalid
             else:
-                outcome, theft_family = _redeem_remember_token(request, client, *parts, invalid)
-            if not (isinstance(outcome, FlowError) and outcome is invalid):
+                outcome, theft_family = _redeem_remember_token(
+                    request, client, *parts, invalid, device_key=device_key
+                )
+            failed = isinstance(outcome, FlowError) and (
+                outcome is invalid
+                or outcome.code in (DEVICE_SIGNATURE_REQUIRED, DEVICE_SIGNATURE_INVALID)
+            )
+            if not failed:
                 attempt.succeeded()
     except throttle.ThrottledError as exc:
         raise FlowError("throttled", "Too many failed attempts.", wait=exc.wait) from None
@@ -334,7 +396,8 @@ def login_with_remember_token(request, text: str, *, device_name: str = "") -> I
 
 
 def _redeem_remember_token(request, client: ClientInfo, lookup: str, secret: str,
-                           invalid: FlowError):
+                           invalid: FlowError, *,
+                           device_key: device_keys.DeviceKey | None = None):
     """``(outcome, stolen family or None)`` for the token ``lookup``/``secret``."""
     grace = timedelta(seconds=int(signed_api_settings.REMEMBER_REUSE_GRACE))
     with write_transaction():
@@ -361,16 +424,97 @@ def _redeem_remember_token(request, client: ClientInfo, lookup: str, secret: str
                 "This remember-me token was already used; every session it gave is ended.",
             )
             return reused, family
+        # A bound family's token is worth nothing without the device: the exchange must be
+        # signed by the family's key. A refusal consumes nothing and ends nothing (a thief
+        # holding the token alone can neither log in nor log the device out); it counts as a
+        # failed attempt. Theft detection above runs first, signed or not.
+        bound_key = device_keys.load(family.algorithm, family.public_key) \
+            if family.is_device_bound else None
+        if bound_key is not None:
+            refusal = _exchange_signature_refusal(request, bound_key)
+            if refusal is not None:
+                events.record(
+                    SecurityEvent.LOGIN_FAILED, user=user, request=request,
+                    gate=f"device\0{family.pk}",
+                    detail={"reason": refusal.code, "via": "remember_token",
+                            "family": family.pk, **refusal.extra,
+                            **_binding_detail(bound_key)},
+                )
+                return refusal, None
         if token.consumed_at is None:
             token.consumed_at = now
             token.save(update_fields=["consumed_at"])
+        session_key = bound_key
+        if device_key is not None and (
+            bound_key is None or device_key.thumbprint != bound_key.thumbprint
+        ):
+            _rebind_family(family, bound_key, device_key, request=request)
+            session_key = device_key
         # Within the grace period (parallel requests of one device) a reuse is accepted like
         # the first use: a new session and a new token of the family.
-        issued = create_session(user, client, family=family, via="remember_token", request=request)
+        issued = create_session(user, client, family=family, via="remember_token", request=request,
+                                device_key=session_key)
         issued.remember_token = remember_me.issue_token(family)
         user_logged_in.send(sender=user.__class__, request=request, user=user)
         events.record(
             SecurityEvent.LOGIN_SUCCEEDED, user=user, key_id=issued.session.key_id,
-            request=request, detail={"via": "remember_token", "remember": True},
+            request=request,
+            detail={"via": "remember_token", "remember": True, **_binding_detail(session_key)},
         )
         return issued, None
+
+
+def _rebind_family(family: RememberFamily, old: device_keys.DeviceKey | None,
+                   new: device_keys.DeviceKey, *, request) -> None:
+    """Bind ``family`` (locked) to ``new``: its first device key, or a swap signed by ``old``."""
+    family.algorithm = new.algorithm
+    family.public_key = new.pem
+    family.key_thumbprint = new.thumbprint
+    family.save(update_fields=["algorithm", "public_key", "key_thumbprint"])
+    events.record(
+        SecurityEvent.KEY_ROTATED, user=family.user, request=request,
+        detail={"via": "remember_token", "family": family.pk, "algorithm": new.algorithm,
+                "from": old.thumbprint if old is not None else "", "to": new.thumbprint},
+    )
+
+
+def _exchange_signature_refusal(request, key: device_keys.DeviceKey) -> FlowError | None:
+    """``None`` when ``request`` carries a valid RFC 9421 signature by ``key`` (keyid: its
+    thumbprint) with a fresh nonce, else the refusal. The same profile as every signed request
+    (covered components, ``Content-Digest`` of the body, which holds the token, the clock
+    window), with a nonce always required: a captured exchange cannot be sent again."""
+    from ..request_message import message_from_request
+
+    django_request = getattr(request, "_request", request)
+    meta = django_request.META
+    if "HTTP_SIGNATURE_INPUT" not in meta and "HTTP_SIGNATURE" not in meta:
+        return FlowError(
+            DEVICE_SIGNATURE_REQUIRED,
+            "This remember-me token is bound to a device key: sign the request with it.",
+        )
+    policy = state.policy()
+    if "nonce" not in policy.required_params:
+        policy = dataclasses.replace(policy, required_params=(*policy.required_params, "nonce"))
+    verifying = key.verifying_key()
+
+    def resolver(keyid: str):
+        if not hmac.compare_digest(keyid.encode("ascii"), key.thumbprint.encode("ascii")):
+            raise SignatureError(UNKNOWN_KEY, "keyid is not the device key's thumbprint")
+        return verifying
+
+    try:
+        message = message_from_request(django_request, django_request.body)
+        verified = verify_message(message, resolver, policy, now=time.time())
+        fresh = credentials.shared_store().add(
+            credentials.nonce_key("device:" + key.thumbprint, verified.nonce or ""),
+            2 * policy.clock_skew,
+        )
+        if not fresh:
+            raise SignatureError(NONCE_REPLAYED, "nonce replayed on a remember-me exchange")
+    except SignatureError as error:
+        return FlowError(
+            DEVICE_SIGNATURE_INVALID,
+            "The request is not signed by the device key this remember-me token is bound to.",
+            signature_error=error.code,
+        )
+    return None
