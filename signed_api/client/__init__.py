@@ -22,11 +22,20 @@ from .ohttp import (
     fetch_key_configs,
     ohttp_session,
 )
-from .session import LoginError, SessionCredentials, login, logout
+from .session import (
+    DeviceKey,
+    LoginError,
+    SessionCredentials,
+    fetch_server_keys,
+    load_device_key,
+    login,
+    logout,
+)
 
 __all__ = [
     "DEFAULT_COMPONENTS",
     "AsyncOHTTPTransport",
+    "DeviceKey",
     "LoginError",
     "OHTTPAdapter",
     "OHTTPError",
@@ -36,6 +45,8 @@ __all__ = [
     "decode_secret",
     "encode_secret",
     "fetch_key_configs",
+    "fetch_server_keys",
+    "load_device_key",
     "login",
     "logout",
     "ohttp_session",

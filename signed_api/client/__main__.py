@@ -44,7 +44,8 @@ ENVIRONMENT = (
 COMMANDS = (
     ("METHOD URL", "METHOD URL [--json BODY] [--timeout SECONDS] [--replay] [--ohttp]",
      "send one signed request and print the answer"),
-    ("login", "login AUTH_URL --username NAME [--remember] [--code CODE] [--ohttp]",
+    ("login", "login AUTH_URL --username NAME [--remember] [--code CODE] [--device-key PATH]"
+     " [--ohttp]",
      "log in; prints export lines for the session (eval them)"),
     ("logout", "logout AUTH_URL [--others] [--ohttp]",
      "end this session (--others: every other session instead)"),
@@ -222,6 +223,21 @@ def _login_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--device-name", metavar="NAME", default="command line",
         help="how the session is listed in GET sessions/ (default: command line)",
+    )
+    parser.add_argument(
+        "--device-key", metavar="PATH",
+        help="bind the session to the private key in this PEM file (made, mode 0600, when a "
+        "password login finds none): no secret is issued, and a remember token is traded only "
+        "under this key's signature",
+    )
+    parser.add_argument(
+        "--device-algorithm", choices=("ecdsa-p256-sha256", "ed25519"),
+        default="ecdsa-p256-sha256", help="the algorithm of a new --device-key (default P-256)",
+    )
+    parser.add_argument(
+        "--new-device-key", metavar="PATH",
+        help="with SIGNED_API_REMEMBER_TOKEN and --device-key: move to this key (made when "
+        "missing), signed by the old one",
     )
     _timeout(parser)
     _ohttp_options(parser)
@@ -524,30 +540,64 @@ def login_main(argv) -> int:
     with _http(args, args.auth_url) as http:
         creds = _login(args, prompt, http)
     print(f"export SIGNED_API_KEY_ID={creds.id}")
-    print(f"export SIGNED_API_SECRET={encode_secret(creds.secret)}")
+    if creds.device_key is not None:
+        import shlex
+
+        # No secret exists: the next commands sign with the device key's file.
+        key_file = shlex.quote(os.path.abspath(creds.device_key.path))
+        print(f"export SIGNED_API_PRIVATE_KEY={key_file}")
+        print(f"export SIGNED_API_ALGORITHM={creds.algorithm}")
+        print(f"# bound to the device key {creds.key_thumbprint}", file=sys.stderr)
+    else:
+        print(f"export SIGNED_API_SECRET={encode_secret(creds.secret)}")
     if creds.remember_token:
         print(f"export SIGNED_API_REMEMBER_TOKEN={creds.remember_token}")
     print(f"# session expires at {creds.expires_at}", file=sys.stderr)
     return 0
 
 
+def _device_keys(args, *, create: bool):
+    """``(device key, new device key)`` of ``--device-key`` and ``--new-device-key``."""
+    from .session import load_device_key
+
+    def load(path, create_it):
+        if path is None:
+            return None
+        try:
+            return load_device_key(path, create=create_it, algorithm=args.device_algorithm)
+        except FileNotFoundError:
+            raise UsageError(f"no device key file {path}",
+                             hint="a password login with --device-key creates it") from None
+        except (OSError, ValueError, TypeError) as exc:
+            raise UsageError(f"cannot use the device key {path}: {exc}") from None
+
+    if args.new_device_key and not args.device_key:
+        raise UsageError("--new-device-key needs --device-key (the key that signs the move)")
+    return load(args.device_key, create), load(args.new_device_key, True)
+
+
 def _login(args, prompt, http):
     from .session import login
 
     if args.username:
+        if args.new_device_key:
+            raise UsageError("--new-device-key moves a remember token: use it without --username")
+        device_key, _ = _device_keys(args, create=True)
         password = os.environ.get("SIGNED_API_PASSWORD")
         if password is None:
             password = _ask(f"Password for {args.username}: ", "password")
         return _call(
             args.auth_url, login, args.auth_url, args.username, password,
             remember=args.remember, device_name=args.device_name, code_prompt=prompt,
-            timeout=args.timeout, http=http,
+            timeout=args.timeout, http=http, device_key=device_key,
         )
     if os.environ.get("SIGNED_API_REMEMBER_TOKEN"):
+        device_key, new_device_key = _device_keys(args, create=False)
         return _call(
             args.auth_url, login, args.auth_url,
             remember_token=os.environ["SIGNED_API_REMEMBER_TOKEN"],
             device_name=args.device_name, code_prompt=prompt, timeout=args.timeout, http=http,
+            device_key=device_key, new_device_key=new_device_key,
         )
     raise UsageError("give --username NAME, or set SIGNED_API_REMEMBER_TOKEN")
 
@@ -678,7 +728,7 @@ def request_main(argv) -> int:
             if gateway:
                 print(f"(encrypted through the gateway {gateway})", file=sys.stderr)
             _print_response(response)
-            _report_response_signature(auth, response)
+            _report_response_signature(auth, response, http)
     if args.replay:  # success means: the first went through and the replay was refused
         return 0 if response.status_code == 401 else 1
     if not response.ok:
@@ -696,17 +746,28 @@ def _hint_for(response) -> None:
         print(f"hint: {HINTS[code]}", file=sys.stderr)
 
 
-def _report_response_signature(auth, response) -> None:
-    """Say whether the server signed its answer to this very request (docs/protocol.md)."""
+def _report_response_signature(auth, response, http=None) -> None:
+    """Say whether the server signed its answer to this very request (docs/protocol.md): with
+    the shared secret, or for a client-held key (a device-bound session) with the server key
+    of the JWKS at the URL's origin."""
     if "Signature" not in response.headers:
-        return
-    if not algorithms.get(auth.algorithm).shared_secret:
-        print("(response signed by the server key; verify it against the JWKS)", file=sys.stderr)
         return
     from ..core import SignatureError
 
+    server_keys = None
+    if not algorithms.get(auth.algorithm).shared_secret:
+        import requests
+
+        from .session import LoginError, fetch_server_keys
+
+        try:
+            server_keys = fetch_server_keys(response.url, http=http)
+        except (requests.RequestException, LoginError, ValueError):
+            print("response signature: not checked (the server's JWKS could not be fetched)",
+                  file=sys.stderr)
+            return
     try:
-        auth.verify_response(response)
+        auth.verify_response(response, server_keys=server_keys)
     except SignatureError as exc:
         print(f"response signature: INVALID ({exc.code})", file=sys.stderr)
     else:
