@@ -238,3 +238,17 @@ def test_answers_are_not_padded_by_default(user):
 
     exchange = send(inner_request("GET", NOTES))
     assert len(exchange.outer.content) - 32 == len(bhttp.encode_response(exchange.inner))
+
+
+def test_the_gateway_needs_no_csrf_token_and_the_inner_login_none_either(user):
+    client = Client(enforce_csrf_checks=True)
+    exchange = send(json_request("POST", LOGIN, {"username": "alice", "password": PASSWORD}),
+                    client=client)
+    assert exchange.outer.status_code == 200
+    assert exchange.status == 201
+
+
+def test_head_of_the_key_configurations():
+    response = Client().head(GATEWAY)
+    assert response.status_code == 200
+    assert response["Content-Type"] == ohttp.KEYS_MEDIA_TYPE
