@@ -22,6 +22,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from django.core.management import call_command
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from signed_api.client import SignatureAuth
@@ -582,3 +585,92 @@ def test_an_unbound_token_still_works_without_a_signature(user):
     token = login("alice", PASSWORD, remember=True)["remember_token"]
     data = body(exchange(token))
     assert "secret" in data and "key_thumbprint" not in data
+
+
+# -- hostile input ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(("signature_input", "signature"), [
+    ("garbage", "garbage"),
+    ('sig1=("@method");created=1;keyid="x"', "sig1=:AAAA:"),
+    ('sig1=();keyid="' + "k" * 5000 + '"', "sig1=:AAAA:"),
+    ("sig1=(\"@method\" \"@method\");created=1;keyid=\"k\"", "sig1=:AA==:"),
+    ('sig1=("@method" "@authority" "@path" "@query" "content-digest");created=1;keyid="k"',
+     "sig1=notbytes"),
+    (None, "sig1=:AAAA:"),
+])
+def test_hostile_signature_headers_on_a_bound_exchange_are_refused_not_a_500(
+    user, signature_input, signature
+):
+    device = Device()
+    token = bound_login(device, remember=True)["remember_token"]
+    headers = {"HTTP_SIGNATURE": signature}
+    if signature_input is not None:
+        headers["HTTP_SIGNATURE_INPUT"] = signature_input
+    response = APIClient().post(SESSIONS, {"remember_token": token}, format="json", **headers)
+    assert response.status_code == 401, response.content
+    assert body(response)["code"] == "device_signature_invalid"
+    assert RememberToken.objects.get(lookup=token.split("_")[1]).consumed_at is None
+
+
+def test_a_body_changed_after_signing_is_refused(user):
+    device = Device()
+    token = bound_login(device, remember=True)["remember_token"]
+    auth = device.auth(device.thumbprint)
+    signed_body = json.dumps({"remember_token": token}).encode()
+    headers = auth.sign("POST", "http://testserver" + SESSIONS,
+                        {"Content-Type": "application/json"}, signed_body)
+    meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
+    sent = json.dumps({"remember_token": token, "device_name": "evil"})
+    response = APIClient().post(SESSIONS, sent, content_type="application/json", **meta)
+    assert assert_error(response, "device_signature_invalid")["signature_error"] == (
+        "digest_mismatch"
+    )
+
+
+def test_a_signed_exchange_for_another_authority_is_refused(user):
+    device = Device()
+    token = bound_login(device, remember=True)["remember_token"]
+    auth = device.auth(device.thumbprint)
+    data = json.dumps({"remember_token": token}).encode()
+    headers = auth.sign("POST", "http://other.example" + SESSIONS,
+                        {"Content-Type": "application/json"}, data)
+    meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}
+    response = APIClient().post(SESSIONS, data, content_type="application/json", **meta)
+    assert assert_error(response, "device_signature_invalid")["signature_error"] == (
+        "signature_invalid"
+    )
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=80),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=6), children, max_size=6),
+    max_leaves=12,
+)
+_jwkish = st.fixed_dictionaries(
+    {"kty": st.sampled_from(["EC", "OKP", "RSA", "oct", ""]),
+     "crv": st.sampled_from(["P-256", "Ed25519", "P-384", "X25519", ""])},
+    optional={"x": st.text(max_size=50) | st.binary(min_size=0, max_size=40).map(b64u),
+              "y": st.text(max_size=50) | st.binary(min_size=0, max_size=40).map(b64u),
+              "d": st.text(max_size=5)},
+)
+_pemish = st.binary(max_size=120).map(
+    lambda raw: "-----BEGIN PUBLIC KEY-----\n" + base64.b64encode(raw).decode()
+    + "\n-----END PUBLIC KEY-----"
+)
+
+
+@hypothesis_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(public_key=_json | _jwkish | _pemish | st.binary(min_size=32, max_size=32).map(_okp),
+       algorithm=st.sampled_from([P256, ED25519]))
+def test_any_input_is_a_key_or_a_device_key_error(public_key, algorithm):
+    """Whatever JSON a client sends as ``public_key``, the checks answer with a key or with
+    DeviceKeyError (400), nothing else; an accepted key round-trips to the same thumbprint."""
+    from signed_api.services import device_keys
+
+    try:
+        key = device_keys.parse(public_key, algorithm)
+    except device_keys.DeviceKeyError as error:
+        assert error.code == "public_key_invalid"
+        assert error.http_status == 400
+        return
+    assert device_keys.load(key.algorithm, key.pem).thumbprint == key.thumbprint
