@@ -217,6 +217,32 @@ def test_rfc_response_in_the_other_framing_round_trips():
     assert decode_response(encoded) == RFC_CHUNKED_RESPONSE
 
 
+def test_rfc_chunked_response_in_indeterminate_framing():
+    # Figure 8's message as Figure 6 would frame it: one chunk, then each section's terminator.
+    expected = (
+        bytes.fromhex("03 40c8 00 1d".replace(" ", ""))
+        + RFC_CHUNKED_RESPONSE.content
+        + b"\x00\x07trailer\x04text\x00"
+    )
+    assert encode_response(RFC_CHUNKED_RESPONSE, indeterminate=True) == expected
+    assert decode_response(expected) == RFC_CHUNKED_RESPONSE
+
+
+def test_smallest_messages_stop_after_their_control_data():
+    tiny = b"\x00\x03GET\x05https\x0bexample.com\x01/"
+    assert decode_request(tiny) == Request("GET", "https", "example.com", "/")
+    assert decode_request(b"\x02" + tiny[1:]) == Request("GET", "https", "example.com", "/")
+    assert decode_response(b"\x01\x40\xc8") == Response(200)
+    assert decode_response(b"\x03\x40\xc8") == Response(200)
+
+
+def test_a_length_that_overruns_the_buffer_stops_before_allocating():
+    error = malformed(decode_request, b"\x00" + b"\xff" * 8)  # method length 2**62 - 1
+    assert "control data exceeds" in error.detail
+    error = malformed(decode_request, b"\x00\x01")
+    assert "method runs past the end" in error.detail
+
+
 def test_rfc_known_length_response_decodes_only_at_section_boundaries():
     # 01 | 40c8 | 00 (headers) | 1d + 29 bytes (content) | 0d + 13 bytes (trailers)
     without_trailers = Response(status=200, content=RFC_CHUNKED_RESPONSE.content)
@@ -613,6 +639,7 @@ def test_unknown_framing_indicators_are_malformed(framing):
         ({"path": b"/\r\nX: y"}, "path"),
         ({"path": b"/\x80"}, "path"),
         ({"path": b"api/notes"}, "'/'"),
+        ({"scheme": b"HTTP", "path": b"api/notes"}, "'/'"),  # schemes are case-insensitive
         ({"path": b"*"}, "OPTIONS"),
     ],
 )
