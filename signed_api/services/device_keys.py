@@ -52,8 +52,9 @@ MAX_PEM_CHARS = 1024  # an SPKI PEM of P-256 or Ed25519 is under 200 characters
 MAX_JWK_MEMBERS = 16
 MAX_MEMBER_CHARS = 512
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
+# One block; the base64 in lines of any length (Android's Base64.NO_WRAP writes one line).
 _PEM = re.compile(
-    r"-----BEGIN PUBLIC KEY-----\r?\n((?:[A-Za-z0-9+/=]{1,76}\r?\n){1,12})-----END PUBLIC KEY-----"
+    r"-----BEGIN PUBLIC KEY-----\r?\n((?:[A-Za-z0-9+/=]+\r?\n)+)-----END PUBLIC KEY-----"
 )
 # JWK members that only a private key has (RFC 7518 §6.2.2, §6.3.2; RFC 8037 §2).
 _PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
@@ -163,8 +164,9 @@ def _from_pem(text: str, algorithm: str):
     if match is None:
         raise _invalid("Expected one PEM 'PUBLIC KEY' block (SubjectPublicKeyInfo).")
     try:
-        return serialization.load_pem_public_key(match.group(0).encode("ascii"))
-    except (ValueError, TypeError):  # garbage, an unknown curve or key type
+        der = base64.b64decode("".join(match.group(1).split()), validate=True)
+        return serialization.load_der_public_key(der)
+    except (ValueError, TypeError):  # not base64, garbage DER, an unknown curve or key type
         raise _invalid("The PEM public key cannot be read.") from None
     except Exception:  # noqa: BLE001 - any other refusal of the parser is the same answer
         raise _invalid("The PEM public key cannot be read.") from None

@@ -215,6 +215,18 @@ def test_the_server_stores_no_secret_for_a_bound_session(user):
     assert "secret" not in json.dumps(data)
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_pem_on_one_line_as_android_writes_it_is_accepted(user, newline):
+    device = Device(P256)
+    der = device.private.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    pem = newline.join(["-----BEGIN PUBLIC KEY-----", base64.b64encode(der).decode(),
+                        "-----END PUBLIC KEY-----", ""])
+    data = login("alice", PASSWORD, public_key=pem, algorithm=P256)
+    assert data["key_thumbprint"] == device.thumbprint
+
+
 def test_a_bound_second_factor_login_gives_a_bound_session(user):
     authenticator, _codes = enrol(session_client(login("alice", PASSWORD)))
     device = Device(ED25519)
