@@ -241,6 +241,25 @@ def test_a_bound_second_factor_login_gives_a_bound_session(user):
     assert device.client(data["id"]).get(NOTES).status_code == 200
 
 
+def test_a_bound_second_factor_login_with_remember_binds_the_family(user):
+    authenticator, _codes = enrol(session_client(login("alice", PASSWORD)))
+    device = Device(P256)
+    pending = post_login(username="alice", password=PASSWORD, remember=True,
+                         **device.registration("pem"))
+    data = body(verify(body(pending), fresh_code(authenticator, user)))
+    assert_error(exchange(data["remember_token"]), "device_signature_required")
+    assert exchange(data["remember_token"], device).status_code == 201
+
+
+def test_the_thumbprint_is_rfc_8037s_known_answer():
+    """RFC 8037 Appendix A.3: the thumbprint of its Ed25519 example key."""
+    from signed_api.core.jwk import jwk_thumbprint
+
+    jwk = {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}
+    assert jwk_thumbprint(jwk) == "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+    assert jwk_thumbprint({**jwk, "kid": "ignored", "use": "sig"}) == jwk_thumbprint(jwk)
+
+
 def test_the_sessions_list_and_the_audit_log_show_the_binding(user):
     device = Device(P256)
     bound = bound_login(device)
