@@ -150,10 +150,14 @@ def test_behind_proxies_the_outer_forwarded_for_counts(user, monkeypatch, settin
     "authority", ["evil.example", "testserver.evil.example", "127.0.0.2", "[::2]"]
 )
 def test_an_authority_not_in_allowed_hosts_is_misdirected(auth, user, authority):
+    from signed_api.models import StoreEntry
+
+    before = StoreEntry.objects.count()
     exchange = send(inner_request("GET", NOTES, auth=auth, authority=authority))
     assert exchange.outer.status_code == 200
     assert exchange.status == 421
     assert exchange.json()["code"] == "misdirected_request"
+    assert StoreEntry.objects.count() == before  # refused before the stack: no nonce spent
 
 
 def test_no_authority_and_no_host_is_misdirected():
