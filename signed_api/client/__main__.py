@@ -447,6 +447,13 @@ def _check_ohttp(args, url: str) -> str | None:
     return None
 
 
+def _ohttp_suffix(args) -> str:
+    """The gateway options of this command, for a suggested next command."""
+    if args.ohttp_gateway:
+        return f" --ohttp-gateway {args.ohttp_gateway}"
+    return " --ohttp" if args.ohttp else ""
+
+
 def _http(args, url: str):
     """The ``requests.Session`` of a command: through the gateway with ``--ohttp``."""
     import requests
@@ -645,7 +652,7 @@ def _totp(args, auth, http) -> int:
             print(f"secret (to type in instead): {secret}")
         if not shown:
             print(f"hint: add the URI to an authenticator app; {QR_HINT}", file=sys.stderr)
-        print(f"then: {PROG} totp confirm {url} CODE", file=sys.stderr)
+        print(f"then: {PROG} totp confirm {url} CODE{_ohttp_suffix(args)}", file=sys.stderr)
         return 0
     if args.action == "confirm":
         codes = _call(

@@ -736,6 +736,9 @@ def test_cli_login_with_a_code_logout_and_totp_through_the_gateway(gateway_serve
     enabled = run_cli(["totp", "enable", auth_url, "--ohttp"], session_env)
     assert enabled.returncode == 0, enabled.stderr
     assert enabled.stdout.startswith("otpauth://totp/")
+    assert f"then: python -m signed_api.client totp confirm {auth_url} CODE --ohttp\n" in (
+        enabled.stderr
+    )
     out = run_cli(["logout", auth_url, "--ohttp-gateway", GATEWAY_PATH_OF(gateway_server)],
                   session_env)  # fmt: skip
     assert out.returncode == 0, out.stderr
