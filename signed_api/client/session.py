@@ -212,10 +212,16 @@ def _body(response) -> dict:
 def _credentials(data: dict, device_key: DeviceKey | None = None) -> SessionCredentials:
     if device_key is not None:
         # A bound session: the server must not have sent a secret, and must name our key.
-        if "secret" in data or data.get("key_thumbprint") != device_key.thumbprint:
-            raise ValueError("the server did not bind the session to the device key")
-        if data.get("algorithm") != device_key.algorithm:
-            raise ValueError("the server bound the session to another algorithm")
+        if (
+            "secret" in data
+            or data.get("key_thumbprint") != device_key.thumbprint
+            or data.get("algorithm") != device_key.algorithm
+        ):
+            raise LoginError(
+                201, "not_device_bound",
+                "the server did not bind the session to the device key (a server without "
+                "device-bound sessions?); the session it issued is not used",
+            )
         secret = None
     else:
         secret = decode_secret(data["secret"])

@@ -58,6 +58,8 @@ _PEM = re.compile(
 )
 # JWK members that only a private key has (RFC 7518 §6.2.2, §6.3.2; RFC 8037 §2).
 _PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+# The JOSE name of each algorithm (RFC 7518 §3.4, RFC 8037 §3.1), for a JWK that says "alg".
+_JOSE_ALG = {ECDSA_P256_SHA256: "ES256", ED25519: "EdDSA"}
 
 # P-256 (SEC 2 §2.4.2): the field prime.
 _P256_P = 2**256 - 2**224 + 2**192 + 2**96 - 1
@@ -139,6 +141,14 @@ def _from_jwk(jwk: dict[str, Any], algorithm: str):
     assert entry is not None  # every device algorithm has a JWK form
     if jwk.get("kty") != entry.kty or jwk.get("crv") != entry.crv:
         raise _invalid(f"An {algorithm} key is a JWK with kty {entry.kty!r} and crv {entry.crv!r}.")
+    # Optional members may narrow the key (RFC 7517 §4); they must not contradict its use here.
+    if "alg" in jwk and jwk["alg"] != _JOSE_ALG[algorithm]:
+        raise _invalid(f"The JWK's alg is not {_JOSE_ALG[algorithm]!r}.")
+    if "use" in jwk and jwk["use"] != "sig":
+        raise _invalid("The JWK's use is not 'sig'.")
+    ops = jwk.get("key_ops")
+    if ops is not None and (not isinstance(ops, list) or "verify" not in ops):
+        raise _invalid("The JWK's key_ops do not include 'verify'.")
     if algorithm == ED25519:
         return ed25519.Ed25519PublicKey.from_public_bytes(_member(jwk, "x", 32))
     x, y = _member(jwk, "x", 32), _member(jwk, "y", 32)

@@ -388,6 +388,10 @@ BAD_KEYS = {
     "x with stray characters": (lambda: {**ed25519_jwk(_ed), "x": "*" + ed25519_jwk(_ed)["x"]},
                                 ED25519),
     "x not a string": (lambda: {**ed25519_jwk(_ed), "x": 12}, ED25519),
+    "alg of another algorithm": (lambda: {**p256_jwk(_p256), "alg": "EdDSA"}, P256),
+    "alg of RSA": (lambda: {**ed25519_jwk(_ed), "alg": "RS256"}, ED25519),
+    "use enc": (lambda: {**p256_jwk(_p256), "use": "enc"}, P256),
+    "key_ops without verify": (lambda: {**p256_jwk(_p256), "key_ops": ["encrypt"]}, P256),
     "private JWK (d)": (lambda: ed25519_jwk(_ed, include_private=True), ED25519),
     "private P-256 JWK": (lambda: p256_jwk(_p256, include_private=True), P256),
     "private PEM": (lambda: private_pem(_p256), P256),
@@ -431,6 +435,15 @@ def test_an_algorithm_that_is_no_device_algorithm_is_a_400(user, algorithm):
 def test_an_algorithm_without_a_public_key_is_a_400(user):
     response = post_login(username="alice", password=PASSWORD, algorithm=P256)
     assert_error(response, "public_key_invalid", 400, exact=True)
+    # An hmac session's own algorithm is no device key: a plain login, as before.
+    assert "secret" in login("alice", PASSWORD, algorithm="hmac-sha256")
+
+
+def test_optional_jwk_members_that_agree_are_accepted(user):
+    device = Device(P256)
+    jwk = {**device.jwk, "alg": "ES256", "use": "sig", "key_ops": ["verify"], "kid": "phone"}
+    data = login("alice", PASSWORD, public_key=jwk, algorithm=P256)
+    assert data["key_thumbprint"] == device.thumbprint
 
 
 def test_a_bad_key_costs_no_attempt_and_checks_no_password(user, settings):

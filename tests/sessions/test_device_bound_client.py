@@ -169,3 +169,37 @@ def test_cli_login_with_a_missing_device_key_for_a_token_is_a_usage_error(user, 
                env={"SIGNED_API_REMEMBER_TOKEN": "rmb_x_y"})
     assert done.returncode == 2
     assert done.stderr.startswith("error: no device key file")
+
+
+def test_a_server_that_does_not_bind_is_a_login_error(tmp_path):
+    """An answer with a secret to a bound login is refused by the client, never used."""
+    from signed_api.client.session import _credentials
+
+    key = load_device_key(tmp_path / "k.pem", create=True)
+    answer = {"id": "ses_x", "secret": "c2VjcmV0", "algorithm": "hmac-sha256",
+              "expires_at": "", "idle_timeout": 1}
+    with pytest.raises(LoginError) as refused:
+        _credentials(answer, key)
+    assert refused.value.code == "not_device_bound"
+    other = {"id": "ses_x", "algorithm": key.algorithm, "key_thumbprint": "another",
+             "expires_at": "", "idle_timeout": 1}
+    with pytest.raises(LoginError):
+        _credentials(other, key)
+
+
+def test_cli_device_bound_login_and_request_through_the_ohttp_gateway(user, urls, tmp_path):
+    """The exchange and the requests also work encrypted through the gateway (RFC 9458)."""
+    path = tmp_path / "k.pem"
+    done = cli("login", urls["auth"], "--username", "alice", "--remember", "--device-key",
+               str(path), "--ohttp", env={"SIGNED_API_PASSWORD": PASSWORD})
+    if done.returncode != 0 and "ohttp" in done.stderr.lower():
+        pytest.skip(f"the gateway is not available here: {done.stderr.strip()[:200]}")
+    assert done.returncode == 0, done.stderr
+    env = exports(done.stdout)
+    env["SIGNED_API_PRIVATE_KEY"] = str(path)
+    request = cli("GET", urls["notes"], "--ohttp", env=env)
+    assert request.returncode == 0, request.stderr
+    assert "response signature: verified" in request.stderr
+    traded = cli("login", urls["auth"], "--device-key", str(path), "--ohttp",
+                 env={"SIGNED_API_REMEMBER_TOKEN": env["SIGNED_API_REMEMBER_TOKEN"]})
+    assert traded.returncode == 0, traded.stderr
