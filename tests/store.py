@@ -57,9 +57,11 @@ def statements_per_request() -> int:
 
 def cold_process() -> None:
     """Make this process look like one that has just started: no keyring or policy built, no
-    credential cached, the store object built anew (the store's contents stay)."""
-    from signed_api import credentials, state, stores
+    credential cached, no gateway key loaded, the store object built anew (the store's contents
+    stay)."""
+    from signed_api import credentials, ohttp_keys, state, stores
 
     state.reset()
     credentials.key_cache.clear()
     stores.reset()
+    ohttp_keys.reset()

@@ -18,7 +18,8 @@ from rest_framework.test import APIClient
 from signed_api import credentials, state
 from signed_api.client import SignatureAuth, decode_secret
 from signed_api.core.keyring import Keyring
-from signed_api.models import ApiKey, EnrollmentKey, Session, TOTPDevice
+from signed_api import ohttp_keys
+from signed_api.models import ApiKey, EnrollmentKey, OHTTPKey, Session, TOTPDevice
 from signed_api.services import keys as key_services
 from tests.store import cold_process
 
@@ -50,6 +51,7 @@ SEALED = {
     Session: ("secret_encrypted",),
     EnrollmentKey: ("secret_encrypted",),
     TOTPDevice: ("seed_encrypted",),
+    OHTTPKey: ("private_key_encrypted",),
 }
 COUNTS = re.compile(r"^(?P<what>.+): (?P<n>\d+) re-encrypted$", re.MULTILINE)
 
@@ -82,7 +84,8 @@ def _kids() -> set[str]:
 def _rotate(*args) -> dict[str, int]:
     out, _err = run("signed_api_rotate_master_key", *args)
     counts = {m["what"]: int(m["n"]) for m in COUNTS.finditer(out)}
-    assert set(counts) == {"API keys", "sessions", "enrollment keys", "TOTP devices"}, out
+    assert set(counts) == {"API keys", "sessions", "enrollment keys", "TOTP devices",
+                           "OHTTP gateway keys"}, out
     total = re.search(r"done: (\d+) row", out)
     assert total is not None, out
     assert int(total.group(1)) == sum(counts.values())
@@ -96,15 +99,16 @@ def _ok(response, status: int = 200) -> None:
 @pytest.fixture
 def world(settings, user):
     """Under MASTER_KEYS=[A]: a rotated hmac key (so a previous secret is stored), a session,
-    an enrollment key and a confirmed TOTP device of alice."""
+    an enrollment key, a confirmed TOTP device of alice and a stored gateway key."""
     _use(settings, A)
     key, previous = key_services.create_api_key(user, name="rotated")
     current = key_services.rotate_api_key(key)
     session = login("alice", PASSWORD)
     enrollment, enrollment_secret = key_services.create_enrollment_key(uses=3)
     authenticator = enrol_totp(session_client(session))
+    run("signed_api_ohttp_keys", "generate", "--key-id", "7")
     assert _kids() == {_kid(A)}
-    assert len(_sealed()) == 5
+    assert len(_sealed()) == 6
     return {
         "key": key, "current": current, "previous": previous, "session": session,
         "enrollment": enrollment, "enrollment_secret": enrollment_secret,
@@ -131,6 +135,9 @@ def _assert_everything_works(world) -> None:
                             format="json")
     _ok(done, 201)
     _ok(session_client(body(done)).get(NOTES))
+    # The stored gateway key opens (a key that does not is left out of the gateway's keys).
+    ohttp_keys.reset()
+    assert 7 in ohttp_keys.gateway_keys()
 
 
 # -- the rotation ----------------------------------------------------------------------------------
@@ -142,7 +149,8 @@ def test_rotate_then_drop_the_old_master_key_and_every_secret_still_works(settin
 
     counts = _rotate()
 
-    assert counts == {"API keys": 1, "sessions": 1, "enrollment keys": 1, "TOTP devices": 1}
+    assert counts == {"API keys": 1, "sessions": 1, "enrollment keys": 1, "TOTP devices": 1,
+                      "OHTTP gateway keys": 1}
     assert _kids() == {_kid(B)}
     _use(settings, B)
     _assert_everything_works(world)

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from ...core.keyring import KeyringError
-from ...models import ApiKey, EnrollmentKey, Session, TOTPDevice
+from ...models import ApiKey, EnrollmentKey, OHTTPKey, Session, TOTPDevice
 from ...state import keyring
 
 # (model, [(field, context attribute)])
@@ -25,6 +25,7 @@ SEALED = [
     (Session, [("secret_encrypted", "_context")]),
     (EnrollmentKey, [("secret_encrypted", "_context")]),
     (TOTPDevice, [("seed_encrypted", "_context")]),
+    (OHTTPKey, [("private_key_encrypted", "_context")]),
 ]
 
 
