@@ -20,8 +20,9 @@ class LoginSerializer(serializers.Serializer):
     remember_token = serializers.CharField(max_length=200, required=False)
     # A device key (JWK object or PEM text) and its algorithm: the session is then bound to it.
     # Checked by services.device_keys (400 public_key_invalid / algorithm_unsupported).
-    public_key = serializers.JSONField(required=False)
-    algorithm = serializers.CharField(max_length=32, required=False)
+    # Any JSON passes through, so that the checks answer every bad value with a stable code.
+    public_key = serializers.JSONField(required=False, allow_null=True)
+    algorithm = serializers.JSONField(required=False, allow_null=True)
 
     def validate(self, attrs):
         if "remember_token" in attrs:

@@ -295,7 +295,7 @@ def _device_key(data):
     from .services import device_keys
 
     if "public_key" not in data:
-        if data.get("algorithm", "hmac-sha256") != "hmac-sha256":  # an hmac session's own name
+        if data.get("algorithm") not in (None, "hmac-sha256"):  # an hmac session's own name
             raise device_keys.DeviceKeyError(
                 "public_key_invalid", "An algorithm was given without a public_key."
             )
