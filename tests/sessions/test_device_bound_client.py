@@ -162,6 +162,10 @@ def test_cli_login_with_a_device_key_then_requests_and_a_remember_exchange(user,
     new_env["SIGNED_API_PRIVATE_KEY"] = str(path)
     assert new_env["SIGNED_API_KEY_ID"] != env["SIGNED_API_KEY_ID"]
     assert cli("GET", urls["notes"], env=new_env).stdout.startswith("HTTP 200")
+    # Account security works signed by the device key too: log this session out.
+    out = cli("logout", urls["auth"], env=new_env)
+    assert out.returncode == 0 and out.stdout.strip() == "logged out", out.stderr
+    assert Session.objects.get(key_id=new_env["SIGNED_API_KEY_ID"]).revoked_at is not None
 
 
 def test_cli_login_with_a_missing_device_key_for_a_token_is_a_usage_error(user, urls, tmp_path):
