@@ -41,6 +41,16 @@ class SignedApiConfig(AppConfig):
                 dispatch_uid=f"signed_api_{model.__name__}_deleted",
             )
         self._protect_admin_login()
+        self._describe_for_openapi()
+
+    @staticmethod
+    def _describe_for_openapi():
+        """With drf-spectacular installed (the ``openapi`` extra), register the extensions that
+        describe the signature scheme and the endpoints; without it, import nothing of it."""
+        from importlib.util import find_spec
+
+        if find_spec("drf_spectacular") is not None:
+            from . import openapi  # noqa: F401 - the extensions register as they are defined
 
     def _protect_admin_login(self):
         from django.apps import apps
