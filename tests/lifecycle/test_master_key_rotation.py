@@ -15,10 +15,9 @@ import pytest
 from django.core.management.base import CommandError
 from rest_framework.test import APIClient
 
-from signed_api import credentials, state
+from signed_api import credentials, ohttp_keys, state
 from signed_api.client import SignatureAuth, decode_secret
 from signed_api.core.keyring import Keyring
-from signed_api import ohttp_keys
 from signed_api.models import ApiKey, EnrollmentKey, OHTTPKey, Session, TOTPDevice
 from signed_api.services import keys as key_services
 from tests.store import cold_process
