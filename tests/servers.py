@@ -40,11 +40,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 __all__ = [
+    "PostgresCluster",
+    "RedisProcess",
+    "SentinelGroup",
     "ServerError",
     "ServerUnavailable",
     "find_postgres_bindir",
     "find_redis_server",
     "postgres_server",
+    "redis_sentinel_group",
     "redis_server",
 ]
 
@@ -284,6 +288,285 @@ def postgres_server() -> Iterator[str]:
             yield f"postgres://{PG_SUPERUSER}@127.0.0.1:{port}/{database}"
         finally:
             _stop(proc, signal.SIGINT)  # SIGINT is PostgreSQL's "fast" shutdown
+
+
+# --- servers a test stops, kills and starts again ---------------------------------------------
+# The context managers above give a server for a whole session. The fault and failover tests need
+# servers of their own that they can stop (SIGTERM), kill (SIGKILL) and start again on the same
+# port and data: RedisProcess, redis_sentinel_group() and PostgresCluster.
+
+
+class RedisProcess:
+    """One ``redis-server`` (or, with ``sentinel_config``, a sentinel) on a fixed port of
+    127.0.0.1, in ``workdir``. ``start()`` waits until it answers PING; ``stop()`` is SIGTERM,
+    ``kill()`` SIGKILL; ``start()`` again reuses the port and the directory (and so its data, when
+    ``args`` turn persistence on)."""
+
+    def __init__(self, workdir: Path, *, name: str = "redis", args: Sequence[str] = (),
+                 sentinel_config: str | None = None):  # fmt: skip
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.name = name
+        self.port = free_port()
+        self.args = list(args)
+        self.sentinel_config = sentinel_config
+        self.log = self.workdir / f"{name}.log"
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return ("127.0.0.1", self.port)
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def _command(self) -> list[str]:
+        binary = find_redis_server()
+        if self.sentinel_config is not None:
+            config = self.workdir / f"{self.name}.conf"
+            if not config.exists():  # a sentinel rewrites its file: keep what it learnt
+                config.write_text(
+                    f"port {self.port}\nbind 127.0.0.1\ndir {self.workdir}\n"
+                    f"{self.sentinel_config}"
+                )
+            return [binary, str(config), "--sentinel"]
+        return [binary, "--port", str(self.port), "--bind", "127.0.0.1",
+                "--dir", str(self.workdir), "--save", "", "--appendonly", "no",
+                "--daemonize", "no", "--dbfilename", f"{self.name}.rdb",
+                "--appendfilename", f"{self.name}.aof", *self.args]  # fmt: skip
+
+    def start(self) -> None:
+        with self.log.open("ab") as log_file:
+            self.proc = subprocess.Popen(
+                self._command(), stdin=subprocess.DEVNULL, stdout=log_file,
+                stderr=subprocess.STDOUT, cwd=self.workdir, start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )  # fmt: skip
+        deadline = time.monotonic() + START_TIMEOUT
+        while not _redis_ping(self.port):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                _stop(self.proc, signal.SIGKILL)
+                raise ServerError(f"{self.name} did not start:\n{_log_tail(self.log)}")
+            time.sleep(0.05)
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _stop(self.proc, signal.SIGTERM)
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            _stop(self.proc, signal.SIGKILL)
+
+
+class SentinelGroup:
+    """A primary, a replica and three sentinels watching them as ``service``."""
+
+    def __init__(self, primary: RedisProcess, replica: RedisProcess,
+                 sentinels: list[RedisProcess], service: str):  # fmt: skip
+        self.primary = primary
+        self.replica = replica
+        self.sentinels = sentinels
+        self.service = service
+
+    @property
+    def sentinel_addresses(self) -> list[tuple[str, int]]:
+        return [s.address for s in self.sentinels]
+
+    def master_address(self) -> tuple[str, int] | None:
+        """The primary the sentinels name (most of those that answer), or None."""
+        import redis
+
+        votes: dict[tuple[str, int], int] = {}
+        for sentinel in self.sentinels:
+            client = redis.Redis(*sentinel.address, socket_timeout=2, socket_connect_timeout=2)
+            try:
+                host, port = client.execute_command(
+                    "SENTINEL", "GET-MASTER-ADDR-BY-NAME", self.service
+                )
+                address = (host.decode(), int(port))
+                votes[address] = votes.get(address, 0) + 1
+            except (redis.RedisError, TypeError, ValueError):
+                continue
+            finally:
+                client.close()
+        return max(votes, key=votes.__getitem__) if votes else None
+
+    def wait_until_watched(self, timeout: float = START_TIMEOUT) -> None:
+        """Until the replica is in sync and every sentinel knows the replica and the two other
+        sentinels (they learn them from the primary and from each other's hello messages)."""
+        import redis
+
+        deadline = time.monotonic() + timeout
+        while True:
+            ready = True
+            replica = redis.Redis(*self.replica.address, socket_timeout=2)
+            try:
+                ready = replica.info("replication").get("master_link_status") == "up"
+            except redis.RedisError:
+                ready = False
+            finally:
+                replica.close()
+            for sentinel in self.sentinels:
+                if not ready:
+                    break
+                client = redis.Redis(*sentinel.address, socket_timeout=2, decode_responses=True)
+                try:
+                    state = client.execute_command("SENTINEL", "MASTER", self.service)
+                    if isinstance(state, list):
+                        state = dict(zip(state[::2], state[1::2], strict=True))
+                    fields = state
+                    ready = (int(fields["num-slaves"]) >= 1
+                             and int(fields["num-other-sentinels"]) >= len(self.sentinels) - 1)
+                except (redis.RedisError, KeyError, ValueError):
+                    ready = False
+                finally:
+                    client.close()
+            if ready:
+                return
+            if time.monotonic() > deadline:
+                logs = "\n".join(_log_tail(p.log, 8) for p in [self.replica, *self.sentinels])
+                raise ServerError(f"the sentinels did not see the whole group:\n{logs}")
+            time.sleep(0.2)
+
+    def wait_for_promotion(self, old: tuple[str, int], timeout: float = START_TIMEOUT
+                           ) -> tuple[str, int]:  # fmt: skip
+        """The new primary's address once the sentinels name one other than ``old`` and it
+        answers as a primary."""
+        import redis
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            address = self.master_address()
+            if address is not None and address != old:
+                client = redis.Redis(*address, socket_timeout=2)
+                try:
+                    if client.info("replication").get("role") == "master":
+                        return address
+                except redis.RedisError:
+                    pass
+                finally:
+                    client.close()
+            time.sleep(0.1)
+        raise ServerError(f"no promotion within {timeout} s:\n{_log_tail(self.sentinels[0].log)}")
+
+    def stop(self) -> None:
+        for process in [*self.sentinels, self.replica, self.primary]:
+            process.kill()
+
+
+@contextlib.contextmanager
+def redis_sentinel_group(service: str = "signed-api", *, down_after_ms: int = 1000,
+                         failover_timeout_ms: int = 10000) -> Iterator[SentinelGroup]:  # fmt: skip
+    """A primary, a replica of it and three sentinels (quorum 2), all on 127.0.0.1, started
+    from ``redis-server`` (as ``redis-server FILE --sentinel``: the Debian ``redis-sentinel``
+    binary is the same program). Yields once the sentinels watch the whole group; everything is
+    killed and removed on exit."""
+    with tempfile.TemporaryDirectory(prefix="signed-api-sentinel-") as tmp:
+        root = Path(tmp)
+        primary = RedisProcess(root / "primary", name="primary")
+        replica = None
+        sentinels: list[RedisProcess] = []
+        group = None
+        try:
+            primary.start()
+            replica = RedisProcess(root / "replica", name="replica",
+                                   args=["--replicaof", "127.0.0.1", str(primary.port)])
+            replica.start()
+            config = (
+                f"sentinel monitor {service} 127.0.0.1 {primary.port} 2\n"
+                f"sentinel down-after-milliseconds {service} {down_after_ms}\n"
+                f"sentinel failover-timeout {service} {failover_timeout_ms}\n"
+                f"sentinel parallel-syncs {service} 1\n"
+            )
+            for i in range(3):
+                sentinel = RedisProcess(root / f"sentinel{i}", name=f"sentinel{i}",
+                                        sentinel_config=config)  # fmt: skip
+                sentinels.append(sentinel)
+                sentinel.start()
+            group = SentinelGroup(primary, replica, sentinels, service)
+            group.wait_until_watched()
+            yield group
+        finally:
+            for process in [*sentinels, replica, primary]:
+                if process is not None:
+                    process.kill()
+
+
+class PostgresCluster:
+    """A throw-away PostgreSQL cluster that a test stops (``stop()``, a fast shutdown) and
+    starts again (``start()``) on the same port and data. ``url`` is
+    ``postgres://postgres@127.0.0.1:PORT/signed_api``. Use as a context manager: the cluster is
+    stopped and removed on exit."""
+
+    def __init__(self) -> None:
+        self.bindir = find_postgres_bindir()
+        self.account = _unprivileged_account()
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        self.env.update(LC_ALL="C", LANG="C")
+        self._tmp = tempfile.TemporaryDirectory(prefix="signed-api-pgc-")
+        self.root = Path(self._tmp.name)
+        if self.account is not None:
+            os.chown(self.root, *self.account)
+        self.data = self.root / "data"
+        self.log = self.root / "postgres.log"
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+        self.url = f"postgres://{PG_SUPERUSER}@127.0.0.1:{self.port}/{PG_DATABASE}"
+
+    def __enter__(self) -> PostgresCluster:
+        try:
+            initdb = subprocess.run(
+                [str(self.bindir / "initdb"), "-D", str(self.data), "-U", PG_SUPERUSER,
+                 "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"],
+                cwd=self.root, env=self.env, capture_output=True, text=True, check=False,
+                **_run_as(self.account),
+            )  # fmt: skip
+            if initdb.returncode != 0:
+                raise ServerError(f"initdb failed:\n{initdb.stdout}\n{initdb.stderr}")
+            self.start()
+            subprocess.run(
+                [str(self.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port),
+                 "-U", PG_SUPERUSER, PG_DATABASE],
+                cwd=self.root, env=self.env, capture_output=True, check=True,
+            )  # fmt: skip
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        try:
+            self.stop()
+        finally:
+            self._tmp.cleanup()
+
+    def start(self) -> None:
+        with self.log.open("ab") as log_file:
+            self.proc = subprocess.Popen(
+                [str(self.bindir / "postgres"), "-D", str(self.data), "-p", str(self.port),
+                 "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.root}",
+                 "-c", "fsync=off", "-c", "synchronous_commit=off",
+                 "-c", "full_page_writes=off", "-c", "max_connections=100"],
+                stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+                cwd=self.root, env=self.env, start_new_session=True,
+                preexec_fn=_die_with_parent, **_run_as(self.account),
+            )  # fmt: skip
+        deadline = time.monotonic() + START_TIMEOUT
+        while not _postgres_ready(self.data):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                _stop(self.proc, signal.SIGKILL)
+                raise ServerError(f"postgres did not start:\n{_log_tail(self.log)}")
+            time.sleep(0.05)
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _stop(self.proc, signal.SIGINT)  # fast shutdown: ends every connection
 
 
 # --- command line -----------------------------------------------------------------------------
