@@ -264,11 +264,9 @@ def _response_key_and_nonce(
     return aead_key, aead_nonce
 
 
-class ClientContext:
-    """What the client keeps to open the response to one encapsulated request.
-
-    It holds the exported response secret and ``enc``, not the HPKE context.
-    """
+class _ResponseContext:
+    """What both ends keep of one request to derive its response key (§4.4): the key id, the
+    suite, ``enc`` and the exported response secret, not the HPKE context. Never shown."""
 
     __slots__ = ("_enc", "_secret", "suite", "key_id")
 
@@ -279,7 +277,13 @@ class ClientContext:
         self._secret = secret
 
     def __repr__(self) -> str:
-        return f"ClientContext(key_id={self.key_id}, suite={self.suite})"
+        return f"{type(self).__name__}(key_id={self.key_id}, suite={self.suite})"
+
+
+class ClientContext(_ResponseContext):
+    """What the client keeps to open the response to one encapsulated request."""
+
+    __slots__ = ()
 
     def decapsulate_response(self, data: bytes) -> bytes:
         """The plaintext response (§4.4). ``OHTTP_MALFORMED`` if shorter than nonce + tag,
@@ -295,19 +299,10 @@ class ClientContext:
             raise _failed("encapsulated response does not authenticate") from None
 
 
-class GatewayContext:
+class GatewayContext(_ResponseContext):
     """What the gateway keeps, after opening a request, to encapsulate its response."""
 
-    __slots__ = ("_enc", "_secret", "suite", "key_id")
-
-    def __init__(self, key_id: int, suite: hpke.Suite, enc: bytes, secret: bytes) -> None:
-        self.key_id = key_id
-        self.suite = suite
-        self._enc = enc
-        self._secret = secret
-
-    def __repr__(self) -> str:
-        return f"GatewayContext(key_id={self.key_id}, suite={self.suite})"
+    __slots__ = ()
 
     def encapsulate_response(
         self, response: bytes, *, response_nonce: bytes | None = None
