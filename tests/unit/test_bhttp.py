@@ -485,6 +485,21 @@ def _response_prefix_meanings(response: Response) -> list[Response]:
     ]
 
 
+def _ends_that_decode(encoded, decode, meanings) -> list[int]:
+    """Decode every proper prefix of ``encoded``: each is malformed or one of ``meanings`` (a
+    truncation RFC 9292 §3.8 allows); returns the lengths that decoded."""
+    decoded_ends = []
+    for end in range(len(encoded)):
+        try:
+            got = decode(encoded[:end])
+        except SignatureError as error:
+            assert error.code == BINARY_HTTP_MALFORMED
+        else:
+            assert got in meanings, end
+            decoded_ends.append(end)
+    return decoded_ends
+
+
 @PROPERTY
 @given(requests(), framings, st.integers(0, 3))
 def test_every_truncation_of_a_request_is_malformed_or_a_truncation_the_rfc_allows(
@@ -492,17 +507,8 @@ def test_every_truncation_of_a_request_is_malformed_or_a_truncation_the_rfc_allo
 ):
     encoded = encode_request(request, padding=padding, indeterminate=indeterminate)
     meanings = _request_prefix_meanings(request)
-    decoded_ends = []
-    for end in range(len(encoded)):
-        try:
-            got = decode_request(encoded[:end])
-        except SignatureError as error:
-            assert error.code == BINARY_HTTP_MALFORMED
-        else:
-            assert got in meanings, end
-            decoded_ends.append(end)
     # At least the prefix that stops right after the control data always decodes.
-    assert decoded_ends
+    assert _ends_that_decode(encoded, decode_request, meanings)
 
 
 @PROPERTY
@@ -512,16 +518,7 @@ def test_every_truncation_of_a_response_is_malformed_or_a_truncation_the_rfc_all
 ):
     encoded = encode_response(response, padding=padding, indeterminate=indeterminate)
     meanings = _response_prefix_meanings(response)
-    decoded_ends = []
-    for end in range(len(encoded)):
-        try:
-            got = decode_response(encoded[:end])
-        except SignatureError as error:
-            assert error.code == BINARY_HTTP_MALFORMED
-        else:
-            assert got in meanings, end
-            decoded_ends.append(end)
-    assert decoded_ends
+    assert _ends_that_decode(encoded, decode_response, meanings)
 
 
 def _only_malformed(call, data: bytes) -> None:
