@@ -6,6 +6,9 @@ store (nonces, guessing-budget counters, key state), so several workers share it
 - ``DATABASE_URL``: ``sqlite:///path`` or ``postgres://USER:PASSWORD@HOST:PORT/NAME``.
 - ``REDIS_URL``: ``redis://HOST:PORT/DB`` puts the shared store on Redis (production: one round
   trip per request; configure Redis with ``maxmemory-policy noeviction``).
+- ``REDIS_SENTINELS``: ``HOST:PORT,HOST:PORT,...`` puts it on the Redis primary that these
+  sentinels name for ``REDIS_SENTINEL_SERVICE`` (default ``mymaster``), database
+  ``REDIS_SENTINEL_DB`` (default ``0``), followed through failovers (instead of ``REDIS_URL``).
 - ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG`` (``0``/``1``), ``DJANGO_ALLOWED_HOSTS`` (comma separated).
 """
 
@@ -88,6 +91,29 @@ if _REDIS_URL:
     # Production: nonces, guessing-budget counters and key state on Redis (noeviction).
     CACHES["nonces"] = {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": _REDIS_URL}
     SIGNED_API["NONCE_CACHE"] = "nonces"
+_REDIS_SENTINELS = os.environ.get("REDIS_SENTINELS")
+if _REDIS_SENTINELS:
+    # The same on Redis with Sentinel: django-redis asks the sentinels for the primary, and asks
+    # again after a failover. Short timeouts: a dead primary costs a 503 of about a second, not
+    # a worker stuck on a socket (docs/deployment.md).
+    _SERVICE = os.environ.get("REDIS_SENTINEL_SERVICE", "mymaster")
+    _TIMEOUTS = {"socket_timeout": 1.0, "socket_connect_timeout": 1.0}
+    CACHES["nonces"] = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": f"redis://{_SERVICE}/{int(os.environ.get('REDIS_SENTINEL_DB', '0'))}",
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.SentinelClient",
+            "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+            "SENTINELS": [
+                (host.strip(), int(port))
+                for host, _, port in (a.rpartition(":") for a in _REDIS_SENTINELS.split(","))
+            ],
+            "SENTINEL_KWARGS": _TIMEOUTS,
+            "SOCKET_TIMEOUT": _TIMEOUTS["socket_timeout"],
+            "SOCKET_CONNECT_TIMEOUT": _TIMEOUTS["socket_connect_timeout"],
+        },
+    }
+    SIGNED_API["NONCE_CACHE"] = "nonces"
 # Without Redis they live in a table of the database above, shared by every worker.
 
 REST_FRAMEWORK = {
@@ -105,6 +131,26 @@ REST_FRAMEWORK = {
                                "signed_api.parsers.FormParser",
                                "rest_framework.parsers.MultiPartParser"],
 }
+
+# OpenAPI (docs/openapi.md), with the `openapi` extra: the schema at /api/schema/, Swagger UI at
+# /api/docs/. SignedAutoSchema also declares the refusals of the project's own signed views.
+try:
+    import drf_spectacular  # noqa: F401
+except ImportError:  # the example runs without the extra, minus those two pages
+    pass
+else:
+    INSTALLED_APPS.append("drf_spectacular")
+    REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "signed_api.openapi.SignedAutoSchema"
+    SPECTACULAR_SETTINGS = {
+        "TITLE": "signed_api example project",
+        "DESCRIPTION": "Notes signed with RFC 9421 HTTP Message Signatures; API keys, sessions "
+                       "with TOTP and remember-me tokens, and an Oblivious HTTP gateway.",
+        "VERSION": "0.1.0",
+        "SERVE_INCLUDE_SCHEMA": False,
+        "COMPONENT_SPLIT_REQUEST": True,
+        "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                                 "signed_api.openapi.add_ohttp_gateway"],
+    }
 
 LOGGING = {
     "version": 1,

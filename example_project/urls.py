@@ -1,3 +1,5 @@
+from importlib.util import find_spec
+
 from django.contrib import admin
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
@@ -19,3 +21,11 @@ urlpatterns = [
     # The Oblivious HTTP gateway (docs/encryption.md): /.well-known/ohttp-gateway.
     path("", include("signed_api.ohttp_urls")),
 ]
+
+if find_spec("drf_spectacular") is not None:  # the `openapi` extra (docs/openapi.md)
+    from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+    urlpatterns += [
+        path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+        path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    ]
