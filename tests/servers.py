@@ -140,7 +140,10 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent() -> None:
-    """In the child before exec: on Linux, get SIGTERM if the test process dies (no orphans)."""
+    """In the child before exec: on Linux, get SIGTERM if the test process dies (no orphans).
+
+    Linux sends it when the *thread* that forked the child ends, not only the process: start
+    servers from a thread that outlives them (the main thread), never from a worker thread."""
     if _PRCTL is not None:
         _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
