@@ -1,0 +1,122 @@
+/**
+ * The server's response-signing keys: the JWKS at `/.well-known/signed-api/keys` (Ed25519, RFC
+ * 8037 OKP keys, `"alg": "EdDSA"`), cached, and fetched again when a response names a `kid`
+ * the cache does not have (the server has a newer master key).
+ * @module
+ */
+import { ApiError, SignatureError } from "./errors.js";
+
+/** Where the keys are, on the server's origin. */
+export const JWKS_PATH = "/.well-known/signed-api/keys";
+
+/**
+ * The verifying keys of a JWKS document: `kid` to `CryptoKey` (only `OKP`/`Ed25519` keys for
+ * signing; others are skipped).
+ * @param {any} jwks
+ * @returns {Promise<Map<string, CryptoKey>>}
+ */
+export async function importJwks(jwks) {
+  /** @type {Map<string, CryptoKey>} */
+  const out = new Map();
+  if (!jwks || typeof jwks !== "object" || !Array.isArray(jwks.keys)) {
+    throw new SignatureError("unknown_key", "the server's JWKS has no keys list");
+  }
+  for (const jwk of jwks.keys) {
+    if (!jwk || typeof jwk !== "object" || jwk.kty !== "OKP" || jwk.crv !== "Ed25519") continue;
+    if ((jwk.use ?? "sig") !== "sig" || typeof jwk.kid !== "string" || typeof jwk.x !== "string") continue;
+    try {
+      const key = await globalThis.crypto.subtle.importKey(
+        "jwk", { kty: "OKP", crv: "Ed25519", x: jwk.x }, { name: "Ed25519" }, true, ["verify"]);
+      out.set(jwk.kid, key);
+    } catch {
+      continue; // a key this runtime cannot import verifies nothing
+    }
+  }
+  return out;
+}
+
+/**
+ * @typedef {object} ServerKeysOptions
+ * @property {string} [url]         the JWKS URL (absolute)
+ * @property {any} [jwks]           a JWKS document obtained out of band (then nothing is fetched until an unknown kid)
+ * @property {typeof fetch} [fetch]
+ * @property {RequestCredentials} [credentials]
+ * @property {number} [maxAge]      seconds a fetched JWKS is used (default 3600)
+ * @property {number} [minRefresh]  seconds between two fetches for an unknown kid (default 10)
+ */
+
+/** A cache of the server's keys. `get(kid)` fetches when needed. */
+export class ServerKeys {
+  /** @type {Map<string, CryptoKey>} */
+  #keys = new Map();
+  #loadedAt = -Infinity;
+  /** @type {Promise<void> | null} */
+  #loading = null;
+  /** @type {any} */
+  #initial;
+
+  /** @param {ServerKeysOptions} options */
+  constructor(options = {}) {
+    this.url = options.url || null;
+    this.fetch = options.fetch || ((/** @type {any} */ i, /** @type {any} */ o) => globalThis.fetch(i, o));
+    this.credentials = options.credentials;
+    this.maxAge = options.maxAge ?? 3600;
+    this.minRefresh = options.minRefresh ?? 10;
+    this.#initial = options.jwks || null;
+    /** How many times the JWKS was fetched (tests and logs). */
+    this.fetches = 0;
+  }
+
+  #now() {
+    return Date.now() / 1000;
+  }
+
+  /** Fetch the JWKS now (once at a time). */
+  async refresh() {
+    if (this.#loading) return this.#loading;
+    this.#loading = (async () => {
+      try {
+        if (this.#initial) {
+          this.#keys = await importJwks(this.#initial);
+          this.#initial = null;
+        } else {
+          if (!this.url) throw new SignatureError("unknown_key", "no JWKS URL to fetch the server's keys from");
+          this.fetches++;
+          /** @type {RequestInit} */
+          const init = { headers: { Accept: "application/json" } };
+          if (this.credentials) init.credentials = this.credentials;
+          const response = await this.fetch(this.url, init);
+          if (response.status !== 200) {
+            throw new ApiError(response.status, "jwks_unavailable", `the JWKS answered HTTP ${response.status}`);
+          }
+          this.#keys = await importJwks(await response.json());
+        }
+        this.#loadedAt = this.#now();
+      } finally {
+        this.#loading = null;
+      }
+    })();
+    return this.#loading;
+  }
+
+  /**
+   * The key named `kid`, or null when the server does not have it (even after a fetch).
+   * @param {string} kid
+   * @returns {Promise<CryptoKey | null>}
+   */
+  async get(kid) {
+    const age = this.#now() - this.#loadedAt;
+    if (age > this.maxAge) await this.refresh();
+    let key = this.#keys.get(kid);
+    if (!key && this.#now() - this.#loadedAt >= this.minRefresh) {
+      await this.refresh();
+      key = this.#keys.get(kid);
+    }
+    return key || null;
+  }
+
+  /** The kids held now. */
+  kids() {
+    return [...this.#keys.keys()];
+  }
+}

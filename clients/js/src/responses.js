@@ -1,0 +1,69 @@
+/**
+ * Verifying the server's signature on a response to a request this package signed
+ * (docs/protocol.md, "Response signatures"): it must cover `@status`, `content-digest` of the
+ * body, and the request's `@method`, `@path` and own `signature` member (`;req`), so a response
+ * cannot be replayed as the answer to another request.
+ *
+ * - hmac keys: signed with the same secret, `keyid` the request's own key id;
+ * - client-held keys (ed25519, ecdsa, device-bound sessions): signed by the server's Ed25519
+ *   key, `keyid` its `kid` in the JWKS ({@link ServerKeys}, refreshed on an unknown kid).
+ *
+ * The same function verifies a signed refusal: whatever the status, the response names the
+ * key that signed, and that key must be the request's secret or one of the JWKS.
+ * @module
+ */
+import { SignatureError } from "./errors.js";
+import { verifyMessage } from "./verify.js";
+
+/** @typedef {import("./message.js").Message} Message */
+/** @typedef {import("./signer.js").Signer} Signer */
+/** @typedef {import("./jwks.js").ServerKeys} ServerKeys */
+
+/**
+ * The policy of a response to a request signed with label `requestLabel` (null: an unsigned
+ * request, whose answer covers no request signature).
+ * @param {string | null} requestLabel
+ * @param {number} [clockSkew]
+ * @returns {import("./verify.js").Policy}
+ */
+export function responsePolicy(requestLabel, clockSkew = 300) {
+  const required = ['"@status"', '"content-digest"'];
+  if (requestLabel !== null) {
+    required.push('"@method";req', '"@path";req', `"signature";req;key="${requestLabel}"`);
+  }
+  return { requiredComponents: required, requiredParams: ["keyid", "created"], clockSkew };
+}
+
+/**
+ * @typedef {object} VerifyResponseOptions
+ * @property {Signer | null} [signer]        what signed the request (null: an unsigned request)
+ * @property {ServerKeys | null} [serverKeys] the server's keys (needed for client-held keys)
+ * @property {number} [now]
+ * @property {number} [clockSkew]
+ */
+
+/**
+ * Verify `response` (a message whose `request` is the request as signed). Throws a
+ * `SignatureError`; returns the verified signature.
+ * @param {Message} response
+ * @param {VerifyResponseOptions} options
+ */
+export async function verifyResponse(response, options) {
+  const signer = options.signer || null;
+  const serverKeys = options.serverKeys || null;
+  const hmacKey = signer ? await signer.responseKey() : null;
+  /**
+   * @param {string} keyId
+   * @returns {Promise<import("./verify.js").ResolvedKey>}
+   */
+  const resolve = async (keyId) => {
+    if (hmacKey && signer && keyId === signer.keyId) return { algorithm: signer.algorithm, key: hmacKey };
+    if (serverKeys) {
+      const key = await serverKeys.get(keyId);
+      if (key) return { algorithm: "ed25519", key };
+    }
+    throw new SignatureError("unknown_key", `the response is signed by ${keyId}, a key not known here`);
+  };
+  return verifyMessage(response, resolve, responsePolicy(signer ? signer.label : null, options.clockSkew),
+    { now: options.now });
+}
