@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from django.db import InterfaceError, OperationalError
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework import exceptions, permissions, status
@@ -16,7 +18,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from . import second_factors
 from .authentication import SignatureAuthentication, accept_signature_value
 from .core.b64 import b64url_encode
-from .core.errors import MESSAGES, SIGNATURE_MISSING
+from .core.errors import CLOCK_SKEW, DATABASE_UNAVAILABLE, MESSAGES, SIGNATURE_MISSING
 from .exceptions import ReplayStoreUnavailable, ScopeMissing, SessionRequired
 from .logsafe import get_logger
 from .models import ApiKey, EnrollmentKey, Session
@@ -58,12 +60,19 @@ def exception_handler(exc, context):
     - a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a 413 ``request_too_large`` (Django would
       answer an HTML 400), and JSON nested too deeply for DRF's stock ``JSONParser`` a 400
       ``json_too_deep`` (it would be a 500), for every view;
-    - the shared store failing anywhere in a view is a 503 ``replay_store_unavailable``;
+    - the shared store failing anywhere in a view is a 503 ``replay_store_unavailable``, the
+      database failing (down, restarting, refusing connections) a 503 ``database_unavailable``
+      with ``Retry-After``, for every view;
+    - a 401 ``clock_skew`` tells the client the server's time, ``server_time`` (integer epoch
+      seconds) in the body beside the server's ``Date`` header, so that it can correct its
+      clock offset;
     - an error body of DRF's that is only ``{"detail"}`` gets its ``code`` too (views that
       accept signatures only: other views keep DRF's bodies).
     """
     if isinstance(exc, ServiceError):
         return render_service_error(exc)
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return database_unavailable(exc)
     exc = _hostile_input_error(exc)
     if isinstance(exc, StoreUnavailable):
         # The shared store could not answer (nonce, budget, state): fail closed, as a 503.
@@ -77,7 +86,30 @@ def exception_handler(exc, context):
         response.data = {"detail": MESSAGES[SIGNATURE_MISSING], "code": SIGNATURE_MISSING}
     if response.status_code == 401:
         response["Accept-Signature"] = accept_signature_value()
+        if isinstance(response.data, dict) and response.data.get("code") == CLOCK_SKEW:
+            # The WSGI/ASGI server adds the Date header; setting one here would send two.
+            response.data = {**response.data, "server_time": int(time.time())}
     return response
+
+
+#: Seconds a client should wait after a 503 ``database_unavailable``.
+DATABASE_RETRY_AFTER = 5
+
+
+def database_unavailable(exc: Exception) -> Response:
+    """503 ``database_unavailable`` with ``Retry-After``: the database could not be reached (or
+    dropped the connection) while answering; the transaction, if any, is rolled back. The
+    driver's message goes to the log only."""
+    from rest_framework.views import set_rollback
+
+    from .services.database import database_busy
+
+    set_rollback()
+    if isinstance(exc, OperationalError) and "locked" in str(exc).lower():
+        return render_service_error(database_busy())  # SQLite's write lock, held too long
+    logger.error("signed_api: the database is unavailable: %s: %s", type(exc).__name__, exc)
+    return error_response(DATABASE_UNAVAILABLE, MESSAGES[DATABASE_UNAVAILABLE], http_status=503,
+                          wait=DATABASE_RETRY_AFTER)  # fmt: skip
 
 
 def _hostile_input_error(exc):

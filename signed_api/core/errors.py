@@ -21,6 +21,7 @@ ALGORITHM_MISMATCH = "algorithm_mismatch"
 USER_INACTIVE = "user_inactive"
 SESSION_EXPIRED = "session_expired"
 REPLAY_STORE_UNAVAILABLE = "replay_store_unavailable"
+DATABASE_UNAVAILABLE = "database_unavailable"
 # Binary HTTP (RFC 9292) and Oblivious HTTP (RFC 9458): input that cannot be decoded or opened.
 BINARY_HTTP_MALFORMED = "binary_http_malformed"
 OHTTP_MALFORMED = "ohttp_malformed"
@@ -46,6 +47,7 @@ CODES = frozenset(
         USER_INACTIVE,
         SESSION_EXPIRED,
         REPLAY_STORE_UNAVAILABLE,
+        DATABASE_UNAVAILABLE,
         BINARY_HTTP_MALFORMED,
         OHTTP_MALFORMED,
         OHTTP_UNKNOWN_KEY,
@@ -56,6 +58,7 @@ CODES = frozenset(
 # The HTTP status of each code that is not a 401.
 STATUSES = {
     REPLAY_STORE_UNAVAILABLE: 503,
+    DATABASE_UNAVAILABLE: 503,
     BINARY_HTTP_MALFORMED: 400,
     OHTTP_MALFORMED: 400,
     OHTTP_UNKNOWN_KEY: 400,
@@ -82,6 +85,7 @@ MESSAGES = {
     USER_INACTIVE: "The key's owner is inactive.",
     SESSION_EXPIRED: "The session has expired.",
     REPLAY_STORE_UNAVAILABLE: "The replay store is unavailable; try again later.",
+    DATABASE_UNAVAILABLE: "The database is unavailable; try again later.",
     BINARY_HTTP_MALFORMED: "The Binary HTTP message is malformed or exceeds a limit.",
     OHTTP_MALFORMED: "The encapsulated message is malformed.",
     OHTTP_UNKNOWN_KEY: "The encapsulated request names a key configuration this gateway lacks.",

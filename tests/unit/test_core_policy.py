@@ -647,7 +647,8 @@ def test_every_code_has_a_public_message_and_its_status():
     for code in CODES:
         error = SignatureError(code)
         assert error.message and error.detail == error.message
-        expected = 503 if code == "replay_store_unavailable" else 400 if code in bad_input else 401
+        unavailable = {"replay_store_unavailable", "database_unavailable"}
+        expected = 503 if code in unavailable else 400 if code in bad_input else 401
         assert error.status == expected, code
 
 

@@ -27,6 +27,7 @@ from signed_api.core import (
 )
 from signed_api.core.errors import (
     BINARY_HTTP_MALFORMED,
+    DATABASE_UNAVAILABLE,
     DIGEST_MISMATCH,
     DIGEST_MISSING,
     KEY_EXPIRED,
@@ -260,8 +261,8 @@ def _store():
 # What a header can cause here: the key is known and live (key and user state are the server's
 # to check, not the core's) and the nonce store always answers, so never one of these.
 NOT_FROM_A_HEADER = {KEY_REVOKED, KEY_EXPIRED, USER_INACTIVE, SESSION_EXPIRED,
-                     REPLAY_STORE_UNAVAILABLE, BINARY_HTTP_MALFORMED, OHTTP_MALFORMED,
-                     OHTTP_UNKNOWN_KEY, OHTTP_DECRYPTION_FAILED}
+                     REPLAY_STORE_UNAVAILABLE, DATABASE_UNAVAILABLE, BINARY_HTTP_MALFORMED,
+                     OHTTP_MALFORMED, OHTTP_UNKNOWN_KEY, OHTTP_DECRYPTION_FAILED}
 HEADER_CODES = CODES - NOT_FROM_A_HEADER
 DIGEST_CODES = {DIGEST_MISSING, DIGEST_MISMATCH, SIGNATURE_MALFORMED}
 
