@@ -258,7 +258,9 @@ export class SignedApiClient {
    * `verifyResponses` for when a failed check throws.
    * @param {string | URL} path  relative to baseUrl, or absolute
    * @param {{ method?: string, headers?: HeadersInit, body?: string | Uint8Array | ArrayBuffer | null,
-   *           json?: unknown, signed?: boolean, signer?: Signer | null, signal?: AbortSignal }} [options]
+   *           json?: unknown, signed?: boolean, signer?: Signer | null, signal?: AbortSignal,
+   *           verifyResponses?: "require" | "report" | false }} [options]
+   *   `verifyResponses` overrides the client's for this request
    * @returns {Promise<SignedResponse>}
    */
   async request(path, options = {}) {
@@ -291,9 +293,10 @@ export class SignedApiClient {
       ...raw, url, request: message, viaOhttp: !!this.ohttp,
       verification: { verified: false, code: null, keyId: null, algorithm: null, detail: null, signed: false },
     });
-    if (this.verifyResponses !== false) {
+    const mode = options.verifyResponses === undefined ? this.verifyResponses : options.verifyResponses;
+    if (mode !== false) {
       response.verification = await this.#verify(response, message, signer);
-      this.#enforce(response, signer);
+      this.#enforce(response, signer, mode);
     }
     return response;
   }
@@ -336,10 +339,11 @@ export class SignedApiClient {
   /**
    * @param {SignedResponse} response
    * @param {Signer | null} signer
+   * @param {"require" | "report" | false} mode
    */
-  #enforce(response, signer) {
+  #enforce(response, signer, mode) {
     const v = response.verification;
-    if (v.verified || this.verifyResponses !== "require") return;
+    if (v.verified || mode !== "require") return;
     if (response.ok || response.status < 400) {
       if (!signer) return; // an unsigned request's answer (a login) is not signed
       const error = new SignatureError(v.code || "signature_invalid", `the response does not verify: ${v.detail || v.code}`);
@@ -566,7 +570,11 @@ export class SignedApiClient {
     const bound = options.newDeviceKey || deviceKey;
     if (bound) Object.assign(payload, bound.registration());
     const signer = deviceKey ? deviceKey.signer(deviceKey.thumbprint) : null;
-    const response = await this.request(this.authUrl("sessions/"), { method: "POST", json: payload, signer });
+    // The exchange is signed by the device key, but it authenticates no session: its answer is
+    // not signed (the new session's secret or binding is in the body, over TLS or OHTTP).
+    const response = await this.request(this.authUrl("sessions/"), {
+      method: "POST", json: payload, signer, verifyResponses: "report",
+    });
     if (response.status !== 201) throw loginError(response);
     return { status: "session", session: await this.#session(response, bound) };
   }
