@@ -242,6 +242,7 @@ export function decodeResponse(data) {
   if (status < 200 || status > 599) throw new BinaryHttpError(`final status ${status} is not 200-599`);
   /** @type {Fields} */
   let headers = [];
+  /** @type {Uint8Array} */
   let content = new Uint8Array(0);
   /** @type {Fields} */
   let trailers = [];

@@ -4,7 +4,7 @@
  * tokens, device-bound keys kept in a {@link KeyStore}).
  * @module
  */
-import { fromUtf8, toBytes, utf8 } from "./bytes.js";
+import { fromUtf8, own, toBytes, utf8 } from "./bytes.js";
 import { decodeResponse, encodeRequest } from "./bhttp.js";
 import { DeviceKey } from "./device.js";
 import { ApiError, LoginError, OHTTPError, SignatureError, SignedApiError } from "./errors.js";
@@ -434,7 +434,7 @@ export class SignedApiClient {
       const { encapsulated, context } = await encapsulateRequest(config, inner, { suite });
       /** @type {RequestInit} */
       const init = {
-        method: "POST", body: encapsulated,
+        method: "POST", body: own(encapsulated),
         headers: { "Content-Type": REQUEST_MEDIA_TYPE, Accept: RESPONSE_MEDIA_TYPE },
       };
       if (this.credentials) init.credentials = this.credentials;
