@@ -19,7 +19,9 @@ From the command line, start both servers around a command and exit with its sta
 
     python -m tests.servers run -- pytest -q
 
-The command sees ``DATABASE_URL`` and ``REDIS_URL``.
+The command sees ``DATABASE_URL`` and ``REDIS_URL``, and ``SIGNED_API_TEST_SERVICES_PASS=1``:
+tests that start servers of their own (the multi-node, Sentinel and fault tests) run in the
+first pass of ``make test`` only, and skip in this one (:func:`in_services_pass`).
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ __all__ = [
     "redis_server",
 ]
 
+SERVICES_PASS_ENV = "SIGNED_API_TEST_SERVICES_PASS"
+ONCE_REASON = (
+    "starts servers of its own: runs in the first pass of make test, not again in the second"
+)
 START_TIMEOUT = 30.0  # seconds for a server to answer
 STOP_TIMEOUT = 15.0  # seconds for a graceful shutdown before SIGKILL
 PG_DATABASE = "signed_api"
@@ -106,6 +112,11 @@ def find_postgres_bindir() -> Path:
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def in_services_pass() -> bool:
+    """True under ``python -m tests.servers run`` (the second pass of ``make test``)."""
+    return os.environ.get(SERVICES_PASS_ENV) == "1"
 
 
 def free_port() -> int:
@@ -588,7 +599,8 @@ def run(command: Sequence[str]) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     with postgres_server() as database_url, redis_server() as redis_url:
         print(f"servers: DATABASE_URL={database_url} REDIS_URL={redis_url}", file=sys.stderr)
-        env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url)
+        env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url,
+                   **{SERVICES_PASS_ENV: "1"})
         try:
             return _exit_status(subprocess.call(list(command), env=env))
         except KeyboardInterrupt:

@@ -52,9 +52,15 @@ class SignatureAuth(_AuthBase):
     authority, path, query, and a ``Content-Digest`` that is added and covered when there is a
     body; an explicit tuple is used exactly as given. ``created``: epoch seconds, or ``None``
     for now. ``nonce``: ``True`` for a fresh random one, ``False`` for none, or a given string.
+
+    ``clock_offset``: seconds added to this computer's clock for ``created``. With
+    ``correct_clock`` (the default), a 401 ``clock_skew`` that names the server's time
+    (``server_time``) sets it to the difference, and the request is signed again (new nonce) and
+    sent once more, once; later requests are signed on the server's time.
     """
 
     requires_request_body = True  # httpx: read the body before auth_flow runs
+    requires_response_body = True  # httpx: a 401's body says whether to correct the clock
 
     def __init__(
         self,
@@ -69,6 +75,8 @@ class SignatureAuth(_AuthBase):
         include_alg: bool = True,
         tag: str | None = None,
         expires: int | None = None,
+        clock_offset: float = 0.0,
+        correct_clock: bool = True,
     ):
         self.key_id = key_id
         self.algorithm = algorithm
@@ -80,6 +88,8 @@ class SignatureAuth(_AuthBase):
         self.include_alg = include_alg
         self.tag = tag
         self.expires = expires
+        self.clock_offset = float(clock_offset)
+        self.correct_clock = correct_clock
 
     def __repr__(self) -> str:
         return f"<SignatureAuth key_id={self.key_id!r} algorithm={self.algorithm!r}>"
@@ -104,7 +114,10 @@ class SignatureAuth(_AuthBase):
             nonce = None
         else:
             nonce = str(self.nonce)
-        created = int(time.time()) if self.created is None else int(self.created)
+        if self.created is None:
+            created = int(time.time() + self.clock_offset)
+        else:
+            created = int(self.created)
         all_headers = [*headers.items(), *added.items()]
         message = Message.from_url(method, url, headers=all_headers, body=body)
         signature_input, signature = sign_message(
@@ -196,13 +209,54 @@ class SignatureAuth(_AuthBase):
         elif not isinstance(body, (bytes, bytearray)):
             raise TypeError("SignatureAuth cannot sign a streamed request body")
         request.headers.update(self.sign(request.method, request.url, request.headers, bytes(body)))
+        if self.correct_clock and self.created is None:
+            request.register_hook("response", self._retry_on_clock_skew)
         return request
+
+    def _retry_on_clock_skew(self, response, **kwargs):
+        """requests' response hook: sign again on the server's time and resend, once."""
+        if getattr(response.request, "_signed_api_clock_retry", False):
+            return response
+        if not self._learn_clock_offset(response):
+            return response
+        response.content  # noqa: B018 - read it, so that the connection can be reused
+        response.close()
+        retry = response.request.copy()
+        retry._signed_api_clock_retry = True
+        body = retry.body or b""
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        retry.headers.update(self.sign(retry.method, retry.url, retry.headers, bytes(body)))
+        answer = response.connection.send(retry, **kwargs)
+        answer.history.append(response)
+        answer.request = retry
+        return answer
+
+    def _learn_clock_offset(self, response) -> bool:
+        """A 401 ``clock_skew`` with an integer ``server_time``: remember the offset of this
+        computer's clock from it (``True``), else leave it (``False``)."""
+        if getattr(response, "status_code", None) != 401:
+            return False
+        try:
+            data = response.json()
+        except ValueError:
+            return False
+        server_time = data.get("server_time") if isinstance(data, dict) else None
+        if data.get("code") != "clock_skew" or type(server_time) is not int:
+            return False
+        self.clock_offset = float(server_time - int(time.time()))
+        return True
 
     # -- httpx ----------------------------------------------------------------------------
     def auth_flow(self, request):
         body = request.content
         request.headers.update(self.sign(request.method, str(request.url), request.headers, body))
-        yield request
+        response = yield request
+        if self.correct_clock and self.created is None and self._learn_clock_offset(response):
+            request.headers.update(
+                self.sign(request.method, str(request.url), request.headers, body)
+            )
+            yield request
 
 
 def _header_lines(headers) -> list[tuple[str, str]]:
