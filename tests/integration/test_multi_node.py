@@ -23,6 +23,7 @@ import pytest
 import requests
 
 from signed_api.client import SignatureAuth, decode_secret
+from tests import servers
 
 from .support import redis_url_with_db
 from .test_gunicorn_example import (
@@ -31,6 +32,8 @@ from .test_gunicorn_example import (
     deployment_env,
     new_postgres_database,
 )
+
+pytestmark = pytest.mark.skipif(servers.in_services_pass(), reason=servers.ONCE_REASON)
 
 REDIS_DB = 11  # a Redis database of this module's own
 PASSWORD = "dora-password-1"
