@@ -260,3 +260,56 @@ export function decodeResponse(data) {
   }
   return { status, headers, content, trailers, informational };
 }
+
+/**
+ * Decode a request (framing indicator 0 or 2): for gateways and tests.
+ * @param {Uint8Array} data
+ * @returns {Required<BinaryRequest>}
+ */
+export function decodeRequest(data) {
+  if (!(data instanceof Uint8Array)) throw new BinaryHttpError("the message is not bytes");
+  const reader = new Reader(data, 0, data.length);
+  const framing = reader.varint("framing indicator");
+  if (framing !== 0 && framing !== 2) throw new BinaryHttpError(`framing indicator ${framing} is not a request's`);
+  const known = framing === 0;
+  const control = [];
+  for (const what of ["method", "scheme", "authority", "path"]) {
+    const part = fromLatin1(reader.take(reader.varint(`${what} length`), what));
+    if (/[^\x21-\x7e]/.test(part)) throw new BinaryHttpError(`the ${what} is not visible ASCII`);
+    control.push(part);
+  }
+  const [method, scheme, authority, path] = control;
+  if (!TOKEN.test(method) || !path) throw new BinaryHttpError("bad control data");
+  const counter = { count: 0 };
+  /** @type {Fields} */
+  let headers = [];
+  /** @type {Uint8Array} */
+  let content = new Uint8Array(0);
+  /** @type {Fields} */
+  let trailers = [];
+  if (!reader.atEnd()) {
+    headers = readFields(reader, known, counter, false);
+    if (!reader.atEnd()) {
+      content = readContent(reader, known);
+      if (!reader.atEnd()) {
+        trailers = readFields(reader, known, counter, true);
+        for (let i = reader.pos; i < reader.end; i++) {
+          if (data[i] !== 0) throw new BinaryHttpError("a padding byte is not zero");
+        }
+      }
+    }
+  }
+  return { method, scheme, authority, path, headers, content, trailers };
+}
+
+/**
+ * Encode a final response, known-length (for gateways and tests).
+ * @param {{ status: number, headers?: Fields, content?: Uint8Array }} response
+ */
+export function encodeResponse(response) {
+  if (!Number.isInteger(response.status) || response.status < 200 || response.status > 599) {
+    throw new BinaryHttpError(`final status ${response.status} is not 200-599`);
+  }
+  return concat(encodeVarint(1), encodeVarint(response.status), encodeFields(response.headers || [], false),
+    withLength(response.content || new Uint8Array(0)), encodeFields([], true));
+}

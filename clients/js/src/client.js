@@ -182,6 +182,8 @@ export class UnverifiedRefusalError extends ApiError {
  * @property {ServerKeys} [serverKeys]        a shared cache of the server's keys
  * @property {number} [clockSkew]             seconds a response's `created` may be off (default 300)
  * @property {string} [deviceAlgorithm]       `ecdsa-p256-sha256` (default) or `ed25519`
+ * @property {boolean} [correctClock]         on a 401 `clock_skew` naming `server_time`, set the
+ *   signer's clock offset from it and send the request once more, signed anew (default true)
  */
 
 export class SignedApiClient {
@@ -216,6 +218,8 @@ export class SignedApiClient {
     this.clockSkew = options.clockSkew ?? 300;
     /** @type {string} */
     this.deviceAlgorithm = options.deviceAlgorithm || "ecdsa-p256-sha256";
+    /** @type {boolean} */
+    this.correctClock = options.correctClock !== false;
     /** @type {ServerKeys} */
     this.serverKeys = options.serverKeys || new ServerKeys({
       url: new URL(options.jwksPath || JWKS_PATH, this.origin).href,
@@ -267,7 +271,7 @@ export class SignedApiClient {
     const method = (options.method || "GET").toUpperCase();
     const url = this.url(path);
     /** @type {Array<[string, string]>} */
-    let lines = [];
+    const lines = [];
     if (options.headers) {
       new Headers(options.headers).forEach((value, name) => lines.push([name, value]));
     }
@@ -277,28 +281,48 @@ export class SignedApiClient {
       if (!lines.some(([n]) => n === "content-type")) lines.push(["content-type", "application/json"]);
     }
     const signer = options.signer !== undefined ? options.signer : options.signed === false ? null : this.auth;
+    let response = await this.#exchange(method, url, lines, body, signer, options.signal);
+    const skew = signer && this.correctClock ? serverTimeOf(response) : null;
+    if (signer && skew !== null) {
+      // The server named its time: sign on it from now on, and once more now (a new nonce).
+      signer.clockOffset = skew - Date.now() / 1000;
+      response = await this.#exchange(method, url, lines, body, signer, options.signal);
+    }
+    const mode = options.verifyResponses === undefined ? this.verifyResponses : options.verifyResponses;
+    if (mode !== false) {
+      response.verification = await this.#verify(response, /** @type {Message} */ (response.request), signer);
+      this.#enforce(response, signer, mode);
+    }
+    return response;
+  }
+
+  /**
+   * Sign (when `signer`), send, read: the response, not yet verified.
+   * @param {string} method
+   * @param {string} url
+   * @param {Array<[string, string]>} lines
+   * @param {Uint8Array | null} body
+   * @param {Signer | null} signer
+   * @param {AbortSignal} [signal]
+   */
+  async #exchange(method, url, lines, body, signer, signal) {
     /** @type {Message} */
     let message;
+    let sent = lines;
     if (signer) {
       const signed = await signer.sign({ method, url, headers: lines, body });
-      lines = signed.headers;
+      sent = signed.headers;
       message = signed.message;
     } else {
       message = requestMessage(method, url, lines, body);
     }
     const raw = this.ohttp
-      ? await this.#sendOhttp(method, url, lines, body, options.signal)
-      : await this.#sendClear(method, url, lines, body, options.signal);
-    const response = new SignedResponse({
+      ? await this.#sendOhttp(method, url, sent, body, signal)
+      : await this.#sendClear(method, url, sent, body, signal);
+    return new SignedResponse({
       ...raw, url, request: message, viaOhttp: !!this.ohttp,
       verification: { verified: false, code: null, keyId: null, algorithm: null, detail: null, signed: false },
     });
-    const mode = options.verifyResponses === undefined ? this.verifyResponses : options.verifyResponses;
-    if (mode !== false) {
-      response.verification = await this.#verify(response, message, signer);
-      this.#enforce(response, signer, mode);
-    }
-    return response;
   }
 
   /**
@@ -326,7 +350,9 @@ export class SignedApiClient {
     }
     const message = responseMessage(response.status, response.headerLines, response.body, request);
     try {
-      const verified = await verifyResponse(message, { signer, serverKeys: this.serverKeys, clockSkew: this.clockSkew });
+      // On the server's clock, once a clock_skew refusal has told this signer the difference.
+      const now = Date.now() / 1000 + (signer ? signer.clockOffset : 0);
+      const verified = await verifyResponse(message, { signer, serverKeys: this.serverKeys, clockSkew: this.clockSkew, now });
       return { verified: true, code: null, keyId: verified.keyId, algorithm: verified.algorithm, detail: null, signed };
     } catch (e) {
       if (e instanceof SignedApiError) {
@@ -638,6 +664,17 @@ export class SignedApiClient {
     this.auth = signer;
     return session;
   }
+}
+
+/**
+ * The `server_time` of a 401 `clock_skew` refusal, or null.
+ * @param {SignedResponse} response
+ */
+function serverTimeOf(response) {
+  if (response.status !== 401) return null;
+  const data = parseJson(response.body);
+  if (!data || data.code !== "clock_skew" || !Number.isInteger(data.server_time)) return null;
+  return /** @type {number} */ (data.server_time);
 }
 
 /** @param {string | null} value */

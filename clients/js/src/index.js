@@ -22,6 +22,9 @@ export {
   decodeKeyConfigs, decodeKeyConfig, chooseConfig, encapsulateRequest, ClientContext,
   KEYS_MEDIA_TYPE, REQUEST_MEDIA_TYPE, RESPONSE_MEDIA_TYPE, GATEWAY_PATH,
 } from "./ohttp.js";
-export { encodeRequest as encodeBinaryRequest, decodeResponse as decodeBinaryResponse } from "./bhttp.js";
+export {
+  encodeRequest as encodeBinaryRequest, decodeResponse as decodeBinaryResponse,
+  decodeRequest as decodeBinaryRequest, encodeResponse as encodeBinaryResponse,
+} from "./bhttp.js";
 export { SignedApiError, SignatureError, ApiError, LoginError, OHTTPError, BinaryHttpError } from "./errors.js";
 export * as bytes from "./bytes.js";

@@ -32,6 +32,8 @@ export function newNonce() {
  * @property {string | null} [tag]          when the server sets `SIGNATURE_TAG`
  * @property {number | null} [expiresIn]    seconds after `created`, or null for no `expires`
  * @property {() => number} [clock]         epoch seconds (default: the system clock)
+ * @property {number} [clockOffset]         seconds added to the clock for `created` (a client
+ *   sets it from the `server_time` of a `clock_skew` refusal)
  */
 
 /**
@@ -73,7 +75,9 @@ export class Signer {
     /** @type {number | null} */
     this.expiresIn = options.expiresIn ?? null;
     /** @type {() => number} */
-    this.clock = options.clock || (() => Math.floor(Date.now() / 1000));
+    this.clock = options.clock || (() => Date.now() / 1000);
+    /** @type {number} */
+    this.clockOffset = options.clockOffset ?? 0;
     /** @type {CryptoKey | null} */
     this.verifyKey = options.verifyKey || null;
     if (options.key === undefined || options.key === null) throw new TypeError("a Signer needs a key");
@@ -130,7 +134,7 @@ export class Signer {
     } else {
       components = [...this.components];
     }
-    const created = request.created ?? this.clock();
+    const created = request.created ?? Math.floor(this.clock() + this.clockOffset);
     const nonce = request.nonce === undefined ? newNonce() : request.nonce;
     /** @type {Array<[string, string | number]>} */
     const params = [["created", created]];

@@ -1,0 +1,147 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  ApiError, DeviceKey, LoginError, MemoryKeyStore, OHTTPError, SignatureError, SignedApiClient, Signer,
+  UnverifiedRefusalError,
+} from "../src/index.js";
+import { FakeServer } from "./fake_server.js";
+
+const SECRET = "c2lnbmVkLWFwaS1kb2NzLWV4YW1wbGUtc2VjcmV0ISE";
+
+async function setup(options = {}) {
+  const server = await new FakeServer().init();
+  await server.addHmacKey("key_h", SECRET);
+  const client = new SignedApiClient({ baseUrl: server.origin, fetch: server.fetch, keyStore: new MemoryKeyStore(), ...options });
+  return { server, client };
+}
+
+for (const ohttp of [false, true]) {
+  const via = ohttp ? "through OHTTP" : "in the clear";
+
+  test(`an API key's requests are accepted and their answers verified (${via})`, async () => {
+    const { server, client } = await setup({ auth: Signer.hmac("key_h", SECRET), ohttp });
+    const created = await client.request("/api/notes/", { method: "POST", json: { text: "hi" } });
+    assert.equal(created.status, 201);
+    assert.deepEqual(created.verification, { verified: true, code: null, keyId: "key_h", algorithm: "hmac-sha256", detail: null, signed: true });
+    assert.equal(created.viaOhttp, ohttp);
+    assert.deepEqual(await client.json("/api/notes/?a=b%20c"), [{ id: 1, text: "hi" }]);
+    if (ohttp) assert.ok(server.log.includes("  inner GET /api/notes/?a=b%20c"), server.log.join("\n"));
+    else assert.ok(!server.log.some((l) => l.includes("ohttp")));
+  });
+
+  test(`login, a wrong and a right code, a device-bound session, its remember token, logout (${via})`, async () => {
+    const store = new MemoryKeyStore();
+    const { server, client } = await setup({ ohttp, keyStore: store });
+    server.totp = true;
+    const result = await client.login({ username: "alice", password: "pw", deviceKey: true, remember: true });
+    assert.equal(result.status, "challenge");
+    assert.ok(!JSON.stringify(result.challenge).includes(server.challenges.get(result.challenge.id).token), "the challenge token is not shown");
+    await assert.rejects(client.verifyCode(result.challenge, "000000"),
+      (e) => e instanceof LoginError && e.code === "otp_invalid" && e.attemptsRemaining === 2 && e.status === 401);
+    assert.equal(result.challenge.attemptsRemaining, 2);
+    const { session } = await client.verifyCode(result.challenge, "123456");
+    const key = await client.deviceKey({ create: false });
+    assert.ok(session.deviceBound);
+    assert.equal(session.algorithm, "ecdsa-p256-sha256");
+    assert.equal(session.keyThumbprint, key.thumbprint);
+    assert.equal(client.auth, session.signer);
+    assert.ok(!JSON.stringify(session).includes(session.rememberToken), "the remember token is not shown");
+    assert.equal(await store.get("remember_token"), session.rememberToken);
+    const answer = await client.request("/api/notes/");
+    assert.equal(answer.verification.keyId, server.kid, "a bound session is answered by the server's key");
+    // The remember token alone buys nothing; signed by the device key it gives a new session.
+    await assert.rejects(new SignedApiClient({ baseUrl: server.origin, fetch: server.fetch, keyStore: new MemoryKeyStore() })
+      .exchangeRememberToken({ token: session.rememberToken }), (e) => e.code === "device_signature_required");
+    const other = await DeviceKey.generate();
+    await assert.rejects(client.exchangeRememberToken({ deviceKey: other }), (e) => e.code === "device_signature_invalid");
+    const woken = await client.exchangeRememberToken({ deviceKey: true });
+    assert.ok(woken.session.deviceBound);
+    assert.notEqual(woken.session.id, session.id);
+    assert.equal(await store.get("remember_token"), woken.session.rememberToken);
+    await client.logout();
+    assert.equal(client.auth, null);
+    assert.equal(await store.get("remember_token"), undefined);
+    const refused = await client.request("/api/notes/", { signer: woken.session.signer, verifyResponses: "report" });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.error().code, "unknown_key");
+  });
+}
+
+test("a password login without a second factor is an hmac session; a bad password a LoginError", async () => {
+  const { client } = await setup();
+  await assert.rejects(client.login({ username: "alice", password: "nope" }), (e) => e instanceof LoginError && e.code === "invalid_credentials");
+  const { session } = /** @type {any} */ (await client.login({ username: "alice", password: "pw" }));
+  assert.equal(session.algorithm, "hmac-sha256");
+  assert.ok(!session.deviceBound);
+  assert.equal((await client.request("/api/notes/")).verification.keyId, session.id);
+});
+
+test("codePrompt answers the challenge in login, and asks again after a wrong code", async () => {
+  const { server, client } = await setup();
+  server.totp = true;
+  const asked = [];
+  const result = await client.login({ username: "alice", password: "pw", codePrompt: (c) => {
+    asked.push(c.attemptsRemaining);
+    return asked.length === 1 ? "999999" : "123456";
+  } });
+  assert.equal(result.status, "session");
+  assert.deepEqual(asked, [null, 2]);
+});
+
+test("a server that does not bind the session to the device key is refused: not_device_bound", async () => {
+  const { server, client } = await setup();
+  server.misbehave = "unbound";
+  await assert.rejects(client.login({ username: "alice", password: "pw", deviceKey: true }), (e) => e instanceof LoginError && e.code === "not_device_bound");
+  assert.equal(client.auth, null);
+});
+
+test("verifyResponses: require throws for an unsigned or badly signed 2xx; report only reports", async () => {
+  for (const misbehave of ["unsigned-ok", "bad-signature"]) {
+    const { server, client } = await setup({ auth: Signer.hmac("key_h", SECRET) });
+    server.misbehave = misbehave;
+    await assert.rejects(client.request("/api/notes/"), (e) => e instanceof SignatureError
+      && e.code === (misbehave === "unsigned-ok" ? "signature_missing" : "signature_invalid") && e.response.status === 200);
+    const reported = await client.request("/api/notes/", { verifyResponses: "report" });
+    assert.equal(reported.status, 200);
+    assert.equal(reported.verification.verified, false);
+  }
+});
+
+test("refusals: returned with their code, or UnverifiedRefusalError when signed refusals are required", async () => {
+  const { client } = await setup({ auth: Signer.hmac("key_unknown", SECRET) });
+  const refused = await client.request("/api/notes/");
+  assert.equal(refused.status, 401);
+  assert.equal(refused.verification.code, "signature_missing");
+  const error = refused.error();
+  assert.ok(error instanceof ApiError);
+  assert.equal(error.code, "unknown_key");
+  await assert.rejects(client.json("/api/notes/"), (e) => e instanceof ApiError && e.code === "unknown_key" && e.status === 401);
+  const strict = (await setup({ auth: Signer.hmac("key_unknown", SECRET), requireSignedRefusals: true })).client;
+  await assert.rejects(strict.request("/api/notes/"), (e) => e instanceof UnverifiedRefusalError
+    && e.code === "refusal_unverified" && e.claimedCode === "unknown_key" && e.status === 401);
+});
+
+test("a clock_skew refusal naming server_time: signed again on the server's clock, once", async () => {
+  const { server, client } = await setup({ auth: Signer.hmac("key_h", SECRET) });
+  server.clockOffset = 3600;
+  const answer = await client.request("/api/notes/");
+  assert.equal(answer.status, 200);
+  assert.ok(answer.verification.verified);
+  assert.ok(Math.abs(client.auth.clockOffset - 3600) < 5);
+  assert.equal(server.log.filter((l) => l === "GET /api/notes/").length, 2);
+  const stubborn = (await setup({ auth: Signer.hmac("key_h", SECRET), correctClock: false }));
+  stubborn.server.clockOffset = 3600;
+  assert.equal((await stubborn.client.request("/api/notes/", { verifyResponses: "report" })).status, 401);
+});
+
+test("OHTTP: a gateway that no longer knows the key makes the client fetch the configurations again, once", async () => {
+  const { server, client } = await setup({ auth: Signer.hmac("key_h", SECRET), ohttp: true });
+  server.rejectKeyOnce = true;
+  assert.equal((await client.request("/api/notes/")).status, 200);
+  assert.equal(server.log.filter((l) => l === "GET /.well-known/ohttp-gateway").length, 2);
+  // Cached for its max-age afterwards.
+  await client.request("/api/notes/");
+  assert.equal(server.log.filter((l) => l === "GET /.well-known/ohttp-gateway").length, 2);
+  const broken = (await setup({ auth: Signer.hmac("key_h", SECRET), ohttp: true, fetch: async () => new Response("no", { status: 503 }) })).client;
+  await assert.rejects(broken.request("/api/notes/"), (e) => e instanceof OHTTPError && e.code === "gateway_refused" && e.status === 503);
+});
