@@ -8,8 +8,10 @@
  * - client-held keys (ed25519, ecdsa, device-bound sessions): signed by the server's Ed25519
  *   key, `keyid` its `kid` in the JWKS ({@link ServerKeys}, refreshed on an unknown kid).
  *
- * The same function verifies a signed refusal: whatever the status, the response names the
- * key that signed, and that key must be the request's secret or one of the JWKS.
+ * The same function verifies a signed refusal (a 4xx or 5xx, which the server signs with its own
+ * key whatever the request's key was): it must cover `@status`, `content-digest` and, when the
+ * request was signed, that signature (`"signature";req`), which binds it to this very request.
+ * The answers of unsigned requests (a login) cover `@status` and `content-digest`.
  * @module
  */
 import { SignatureError } from "./errors.js";
@@ -20,16 +22,19 @@ import { verifyMessage } from "./verify.js";
 /** @typedef {import("./jwks.js").ServerKeys} ServerKeys */
 
 /**
- * The policy of a response to a request signed with label `requestLabel` (null: an unsigned
- * request, whose answer covers no request signature).
+ * The policy of a response with `status` to a request signed with label `requestLabel` (null:
+ * an unsigned request, whose answer covers no request signature). Answers below 400 to a signed
+ * request also cover its `@method` and `@path`, as the server signs them.
  * @param {string | null} requestLabel
  * @param {number} [clockSkew]
+ * @param {number} [status]
  * @returns {import("./verify.js").Policy}
  */
-export function responsePolicy(requestLabel, clockSkew = 300) {
+export function responsePolicy(requestLabel, clockSkew = 300, status = 200) {
   const required = ['"@status"', '"content-digest"'];
   if (requestLabel !== null) {
-    required.push('"@method";req', '"@path";req', `"signature";req;key="${requestLabel}"`);
+    if (status < 400) required.push('"@method";req', '"@path";req');
+    required.push(`"signature";req;key="${requestLabel}"`);
   }
   return { requiredComponents: required, requiredParams: ["keyid", "created"], clockSkew };
 }
@@ -64,6 +69,6 @@ export async function verifyResponse(response, options) {
     }
     throw new SignatureError("unknown_key", `the response is signed by ${keyId}, a key not known here`);
   };
-  return verifyMessage(response, resolve, responsePolicy(signer ? signer.label : null, options.clockSkew),
-    { now: options.now });
+  const policy = responsePolicy(signer ? signer.label : null, options.clockSkew, response.status ?? 200);
+  return verifyMessage(response, resolve, policy, { now: options.now });
 }

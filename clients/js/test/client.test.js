@@ -145,3 +145,44 @@ test("OHTTP: a gateway that no longer knows the key makes the client fetch the c
   const broken = (await setup({ auth: Signer.hmac("key_h", SECRET), ohttp: true, fetch: async () => new Response("no", { status: 503 }) })).client;
   await assert.rejects(broken.request("/api/notes/"), (e) => e instanceof OHTTPError && e.code === "gateway_refused" && e.status === 503);
 });
+
+test("signed refusals (issue 14): a genuine one verifies by the JWKS; a forged, changed or replayed one is UnverifiedRefusalError", async () => {
+  const { ServerKeys } = await import("../src/index.js");
+  const { server, client } = await setup({ auth: Signer.hmac("key_unknown", SECRET), requireSignedRefusals: true });
+  server.signRefusals = true;
+  const genuine = await client.request("/api/notes/");
+  assert.equal(genuine.status, 401);
+  assert.equal(genuine.verification.verified, true);
+  assert.equal(genuine.verification.keyId, server.kid);
+  assert.equal(genuine.error().code, "unknown_key");
+  // A login refused with a signed answer is the server's LoginError.
+  await assert.rejects(client.login({ username: "alice", password: "wrong" }), (e) => e instanceof LoginError && e.code === "invalid_credentials");
+  // Forged: unsigned, or changed on the way, or another request's signed refusal.
+  // (The JWKS passes unchanged: a client that cannot trust it pins it, ServerKeys({ jwks }).)
+  const forge = (change) => async (input, init) => (String(input).includes("signed-api/keys")
+    ? server.fetch(input, init) : change(await server.fetch(input, init)));
+  const strip = forge(async (r) => { const h = new Headers(r.headers); h.delete("signature"); h.delete("signature-input"); return new Response(await r.arrayBuffer(), { status: r.status, headers: h }); });
+  const rewrite = forge(async (r) => new Response(JSON.stringify({ detail: "x", code: "key_revoked" }), { status: r.status, headers: r.headers }));
+  for (const [fetch, why] of [[strip, "signature_missing"], [rewrite, "digest_mismatch"]]) {
+    const c = new SignedApiClient({ baseUrl: server.origin, fetch, auth: Signer.hmac("key_unknown", SECRET), requireSignedRefusals: true, keyStore: new MemoryKeyStore() });
+    const error = await c.request("/api/notes/").then(() => null, (e) => e);
+    assert.ok(error instanceof UnverifiedRefusalError && error.code === "refusal_unverified", why);
+    assert.equal(error.verification.code, why);
+    await assert.rejects(c.login({ username: "alice", password: "wrong" }), (e) => e instanceof UnverifiedRefusalError, `login ${why}`);
+  }
+  let captured = null;
+  const capture = async (input, init) => { const r = await server.fetch(input, init); if (!String(input).includes("/api/notes/")) return r; captured = { body: await r.clone().arrayBuffer(), headers: r.headers, status: r.status }; return r; };
+  await new SignedApiClient({ baseUrl: server.origin, fetch: capture, auth: Signer.hmac("key_unknown", SECRET), keyStore: new MemoryKeyStore() }).request("/api/notes/");
+  const replay = async () => new Response(captured.body, { status: captured.status, headers: captured.headers });
+  const victim = new SignedApiClient({ baseUrl: server.origin, fetch: async (i, o) => (String(i).includes("signed-api/keys") ? server.fetch(i, o) : replay()),
+    auth: Signer.hmac("key_h", SECRET), requireSignedRefusals: true, keyStore: new MemoryKeyStore() });
+  await assert.rejects(victim.request("/api/notes/"), (e) => e instanceof UnverifiedRefusalError && e.verification.code === "signature_invalid");
+  // A new server key (an unknown kid): the JWKS is fetched again and the refusal verifies.
+  const keys = new ServerKeys({ url: `${server.origin}/.well-known/signed-api/keys`, fetch: server.fetch, minRefresh: 0 });
+  const fresh = new SignedApiClient({ baseUrl: server.origin, fetch: server.fetch, auth: Signer.hmac("key_unknown", SECRET), requireSignedRefusals: true, serverKeys: keys, keyStore: new MemoryKeyStore() });
+  await fresh.request("/api/notes/");
+  await server.rotate();
+  const after = await fresh.request("/api/notes/");
+  assert.equal(after.verification.keyId, server.kid);
+  assert.equal(keys.fetches, 2);
+});

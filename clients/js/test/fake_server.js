@@ -33,15 +33,34 @@ export class FakeServer {
     this.misbehave = null; // "unbound" | "unsigned-ok" | "bad-signature"
     this.clockOffset = 0;
     this.rejectKeyOnce = false;
+    this.signRefusals = false; // sign 4xx answers with the server key, as issue 14's server does
     this.fetch = this.fetch.bind(this);
   }
 
   async init() {
+    await this.rotate();
+    return this;
+  }
+
+  /** A new server key, first in the JWKS (a new master key). */
+  async rotate() {
     this.serverKey = /** @type {CryptoKeyPair} */ (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]));
     const jwk = await crypto.subtle.exportKey("jwk", this.serverKey.publicKey);
-    this.kid = "srv_fake000000000001";
-    this.jwks = { keys: [{ kty: "OKP", crv: "Ed25519", x: jwk.x, kid: this.kid, alg: "EdDSA", use: "sig" }] };
-    return this;
+    this.kid = "srv_fake" + Math.random().toString(16).slice(2, 14);
+    this.jwks = { keys: [{ kty: "OKP", crv: "Ed25519", x: jwk.x, kid: this.kid, alg: "EdDSA", use: "sig" }, ...(this.jwks ? this.jwks.keys : [])] };
+  }
+
+  /** A refusal signed by the server key: @status, content-type, content-digest, date, and the request's signature. */
+  async signRefusal(answer, request) {
+    if (!this.signRefusals || answer.status < 400) return answer;
+    const headers = [["content-type", "application/json"], ["content-digest", await contentDigest(answer.body)], ["date", new Date().toUTCString()]];
+    const message = responseMessage(answer.status, headers, answer.body, request);
+    const comps = ['"@status"', '"content-type"', '"content-digest"', '"date"'];
+    if (request.headers.some(([n]) => n === "signature-input")) comps.push('"signature";req;key="sig1"');
+    const parsed = comps.map(parseComponent);
+    const params = [["created", Math.floor(this.now())], ["keyid", this.kid], ["alg", "ed25519"]];
+    const sig = await signBytes("ed25519", this.serverKey.privateKey, utf8(signatureBase(message, parsed, params)));
+    return { ...answer, headers: [...headers, ["signature-input", "sig1=" + serializeSignatureParams(parsed, params)], ["signature", `sig1=:${base64Encode(sig)}:`]] };
   }
 
   async addHmacKey(keyId, secret) {
@@ -65,7 +84,8 @@ export class FakeServer {
     const body = init.body ? new Uint8Array(init.body instanceof ArrayBuffer ? init.body : init.body.buffer ? init.body : utf8(String(init.body))) : new Uint8Array(0);
     this.log.push(`${method} ${url.pathname}`);
     if (url.pathname === "/.well-known/ohttp-gateway") return this.gateway(method, headers, body);
-    const answer = await this.handle(method, url.href, headers, body);
+    const message = requestMessage(method, url.href, headers, body);
+    const answer = await this.signRefusal(await this.handle(method, url.href, headers, body), message);
     return new Response(answer.status === 204 ? null : answer.body, { status: answer.status, headers: answer.headers });
   }
 
@@ -76,6 +96,7 @@ export class FakeServer {
     }
     if (this.rejectKeyOnce) {
       this.rejectKeyOnce = false;
+    this.signRefusals = false; // sign 4xx answers with the server key, as issue 14's server does
       return new Response(JSON.stringify({ type: "https://iana.org/assignments/http-problem-types#ohttp-key", title: "unknown key" }),
         { status: 400, headers: { "content-type": "application/problem+json" } });
     }
@@ -88,7 +109,9 @@ export class FakeServer {
     const inner = decodeBinaryRequest(new Uint8Array(await recipient.open(body.slice(39).buffer)));
     const secret = new Uint8Array(await recipient.export(utf8("message/bhttp response").buffer, 16));
     this.log.push(`  inner ${inner.method} ${inner.path}`);
-    const answer = await this.handle(inner.method, `${inner.scheme}://${inner.authority}${inner.path}`, inner.headers, inner.content);
+    const innerUrl = `${inner.scheme}://${inner.authority}${inner.path}`;
+    const answer = await this.signRefusal(await this.handle(inner.method, innerUrl, inner.headers, inner.content),
+      requestMessage(inner.method, innerUrl, inner.headers, inner.content));
     const plain = encodeBinaryResponse({ status: answer.status, headers: answer.headers, content: answer.body });
     const sealed = await new ClientContext(decodeKeyConfig(config).keyId, 1, enc, secret).encapsulateResponse(plain);
     return new Response(sealed, { status: 200, headers: { "content-type": "message/ohttp-res" } });
