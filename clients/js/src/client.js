@@ -211,7 +211,8 @@ export class SignedApiClient {
     this.keyStore = options.keyStore || defaultKeyStore();
     const userFetch = options.fetch;
     /** @type {typeof fetch} */
-    this.fetch = userFetch ? userFetch : (input, init) => globalThis.fetch(input, init);
+    // Called as a plain function: a browser's fetch throws "Illegal invocation" as a method.
+    this.fetch = userFetch ? (input, init) => userFetch(input, init) : (input, init) => globalThis.fetch(input, init);
     /** @type {RequestCredentials | undefined} */
     this.credentials = options.credentials;
     /** @type {number} */

@@ -58,7 +58,9 @@ export class ServerKeys {
   /** @param {ServerKeysOptions} options */
   constructor(options = {}) {
     this.url = options.url || null;
-    this.fetch = options.fetch || ((/** @type {any} */ i, /** @type {any} */ o) => globalThis.fetch(i, o));
+    const given = options.fetch;
+    /** @type {typeof fetch} */
+    this.fetch = given ? (i, o) => given(i, o) : (i, o) => globalThis.fetch(i, o);
     this.credentials = options.credentials;
     this.maxAge = options.maxAge ?? 3600;
     this.minRefresh = options.minRefresh ?? 10;

@@ -186,3 +186,14 @@ test("signed refusals (issue 14): a genuine one verifies by the JWKS; a forged, 
   assert.equal(after.verification.keyId, server.kid);
   assert.equal(keys.fetches, 2);
 });
+
+test("a given fetch is called as a plain function (a browser's fetch refuses another this)", async () => {
+  const server = await new FakeServer().init();
+  await server.addHmacKey("key_h", SECRET);
+  const strictFetch = function (input, init) {
+    if (this !== undefined && this !== globalThis) throw new TypeError("Illegal invocation");
+    return server.fetch(input, init);
+  };
+  const client = new SignedApiClient({ baseUrl: server.origin, fetch: strictFetch, auth: Signer.hmac("key_h", SECRET), keyStore: new MemoryKeyStore() });
+  assert.equal((await client.request("/api/notes/")).status, 200);
+});
