@@ -372,7 +372,21 @@ class RedisProcess:
 
     def kill(self) -> None:
         if self.proc is not None:
+            if self.proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    self.proc.send_signal(signal.SIGCONT)  # a paused process dies as well
             _stop(self.proc, signal.SIGKILL)
+
+    def pause(self) -> None:
+        """SIGSTOP: the process stops answering (and, a replica, replicating) but keeps its
+        connections, as a host that hangs would."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT after :meth:`pause`."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
 
 
 class SentinelGroup:
@@ -408,42 +422,83 @@ class SentinelGroup:
                 client.close()
         return max(votes, key=votes.__getitem__) if votes else None
 
+    def process_at(self, address: tuple[str, int]) -> RedisProcess:
+        """The primary or the replica process listening on ``address``."""
+        for process in (self.primary, self.replica):
+            if process.address == address:
+                return process
+        raise LookupError(f"no Redis of this group at {address}")
+
+    def current_primary(self) -> RedisProcess:
+        """The process the sentinels name as primary now (they swap roles at a failover)."""
+        address = self.master_address()
+        if address is None:
+            raise ServerError("no sentinel names a primary")
+        return self.process_at(address)
+
+    def restart_as_replica(self, process: RedisProcess) -> None:
+        """Start ``process`` again (after a kill) as a replica of the current primary, on its
+        port and directory, as an operator brings a failed primary back."""
+        host, port = self.master_address() or ("", 0)
+        if (host, port) == process.address or not port:
+            raise ServerError("restart_as_replica: that process is the primary")
+        args = list(process.args)
+        if "--replicaof" in args:
+            at = args.index("--replicaof")
+            del args[at:at + 3]
+        process.args = [*args, "--replicaof", host, str(port)]
+        process.start()
+
     def wait_until_watched(self, timeout: float = START_TIMEOUT) -> None:
-        """Until the replica is in sync and every sentinel knows the replica and the two other
-        sentinels (they learn them from the primary and from each other's hello messages)."""
+        """Until every running replica is in sync with the primary the sentinels name, and every
+        sentinel knows the two other sentinels and sees each running replica up (they learn
+        them from the primary and from each other's hello messages)."""
         import redis
 
         deadline = time.monotonic() + timeout
         while True:
-            ready = True
-            replica = redis.Redis(*self.replica.address, socket_timeout=2)
-            try:
-                ready = replica.info("replication").get("master_link_status") == "up"
-            except redis.RedisError:
-                ready = False
-            finally:
-                replica.close()
-            for sentinel in self.sentinels:
-                if not ready:
-                    break
-                client = redis.Redis(*sentinel.address, socket_timeout=2, decode_responses=True)
-                try:
-                    state = client.execute_command("SENTINEL", "MASTER", self.service)
-                    if isinstance(state, list):
-                        state = dict(zip(state[::2], state[1::2], strict=True))
-                    fields = state
-                    ready = (int(fields["num-slaves"]) >= 1
-                             and int(fields["num-other-sentinels"]) >= len(self.sentinels) - 1)
-                except (redis.RedisError, KeyError, ValueError):
-                    ready = False
-                finally:
-                    client.close()
+            ready = self._watched(redis)
             if ready:
                 return
             if time.monotonic() > deadline:
-                logs = "\n".join(_log_tail(p.log, 8) for p in [self.replica, *self.sentinels])
+                logs = "\n".join(_log_tail(p.log, 8)
+                                 for p in [self.primary, self.replica, *self.sentinels])
                 raise ServerError(f"the sentinels did not see the whole group:\n{logs}")
             time.sleep(0.2)
+
+    def _watched(self, redis) -> bool:
+        master = self.master_address()
+        if master is None:
+            return False
+        replicas = [p for p in (self.primary, self.replica)
+                    if p.address != master and p.running()]  # fmt: skip
+        for replica in replicas:
+            client = redis.Redis(*replica.address, socket_timeout=2, decode_responses=True)
+            try:
+                info = client.info("replication")
+            except redis.RedisError:
+                return False
+            finally:
+                client.close()
+            if (info.get("master_link_status") != "up"
+                    or int(info.get("master_port", 0)) != master[1]):  # fmt: skip
+                return False
+        for sentinel in self.sentinels:
+            client = redis.Redis(*sentinel.address, socket_timeout=2, decode_responses=True)
+            try:
+                state = client.sentinel_master(self.service)
+                seen = client.sentinel_slaves(self.service)
+            except redis.RedisError:
+                return False
+            finally:
+                client.close()
+            if int(state.get("num-other-sentinels", 0)) < len(self.sentinels) - 1:
+                return False
+            up = {(r["ip"], int(r["port"])) for r in seen
+                  if not r.get("is_sdown") and not r.get("is_disconnected")}  # fmt: skip
+            if any(replica.address not in up for replica in replicas):
+                return False
+        return True
 
     def wait_for_promotion(self, old: tuple[str, int], timeout: float = START_TIMEOUT
                            ) -> tuple[str, int]:  # fmt: skip
