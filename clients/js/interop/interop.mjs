@@ -110,6 +110,18 @@ for (const key of config.keys) {
   check("…and under verifyResponses=require it throws", thrown && thrown.code === "digest_mismatch", { error: String(thrown) });
 }
 
+// A clock 1000 s behind: the server's clock_skew names its time, the client signs again on it.
+{
+  const key = config.keys.find((k) => k.algorithm === "hmac-sha256");
+  const late = new Signer({ keyId: key.keyId, key: key.secret, clockOffset: -1000 });
+  const sent = [];
+  const counting = async (input, init) => { sent.push(String(input)); return globalThis.fetch(input, init); };
+  const answer = await client({ auth: late, fetch: counting }).request("/api/notes/");
+  check("a skewed clock is corrected from server_time and the request succeeds", answer.status === 200
+    && answer.verification.verified && Math.abs(late.clockOffset) < 5 && sent.filter((u) => u.endsWith("/api/notes/")).length === 2,
+    { status: answer.status, offset: late.clockOffset, sent: sent.length });
+}
+
 // -- 2. A password login (hmac session), enrolling TOTP ----------------------------------------
 const plain = client();
 const first = await plain.login({ username: config.username, password: config.password });
