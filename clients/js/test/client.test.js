@@ -197,3 +197,25 @@ test("a given fetch is called as a plain function (a browser's fetch refuses ano
   const client = new SignedApiClient({ baseUrl: server.origin, fetch: strictFetch, auth: Signer.hmac("key_h", SECRET), keyStore: new MemoryKeyStore() });
   assert.equal((await client.request("/api/notes/")).status, 200);
 });
+
+test("OHTTP padding: every inner request a multiple of the padding; a relay gets the posts", async () => {
+  const server = await new FakeServer().init();
+  await server.addHmacKey("key_h", SECRET);
+  const sizes = [];
+  const fetch = async (input, init = {}) => {
+    if (String(input).startsWith("https://relay.example/")) {
+      sizes.push(init.body.length);
+      return server.fetch(`${server.origin}/.well-known/ohttp-gateway`, init);
+    }
+    return server.fetch(input, init);
+  };
+  const client = new SignedApiClient({ baseUrl: server.origin, fetch, auth: Signer.hmac("key_h", SECRET), keyStore: new MemoryKeyStore(),
+    ohttp: { padding: 256, relayUrl: "https://relay.example/ohttp" } });
+  for (const text of ["a", "a much longer note ".repeat(5)]) {
+    assert.equal((await client.request("/api/notes/", { method: "POST", json: { text } })).status, 201);
+  }
+  // header (7) + enc (32) + AEAD tag (16) around inner requests padded to 512 bytes: a short
+  // note and a longer one look the same on the wire.
+  assert.deepEqual(sizes, [512 + 55, 512 + 55]);
+  assert.equal(server.notes.length, 2);
+});
