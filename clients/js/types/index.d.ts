@@ -1,0 +1,15 @@
+export { verifyMessage } from "./verify.js";
+export * as bytes from "./bytes.js";
+export { SignedApiClient, SignedResponse, UnverifiedRefusalError, DEVICE_KEY_NAME, REMEMBER_TOKEN_NAME } from "./client.js";
+export { Signer, DEFAULT_COMPONENTS, newNonce } from "./signer.js";
+export { DeviceKey, jwkThumbprint } from "./device.js";
+export { MemoryKeyStore, IndexedDBKeyStore, defaultKeyStore } from "./keystore.js";
+export { ServerKeys, importJwks, JWKS_PATH } from "./jwks.js";
+export { verifyResponse, responsePolicy } from "./responses.js";
+export { contentDigest, verifyContentDigest, DIGEST_ALGORITHMS } from "./digest.js";
+export { ALGORITHMS, DEVICE_ALGORITHMS, ed25519Supported, importSigningKey, importVerifyingKey, signBytes, verifyBytes } from "./algorithms.js";
+export { signatureBase, componentValue } from "./components.js";
+export { requestMessage, responseMessage } from "./message.js";
+export { decodeKeyConfigs, decodeKeyConfig, chooseConfig, encapsulateRequest, ClientContext, KEYS_MEDIA_TYPE, REQUEST_MEDIA_TYPE, RESPONSE_MEDIA_TYPE, GATEWAY_PATH } from "./ohttp.js";
+export { encodeRequest as encodeBinaryRequest, decodeResponse as decodeBinaryResponse, decodeRequest as decodeBinaryRequest, encodeResponse as encodeBinaryResponse } from "./bhttp.js";
+export { SignedApiError, SignatureError, ApiError, LoginError, OHTTPError, BinaryHttpError } from "./errors.js";

@@ -1,0 +1,42 @@
+/** @typedef {import("./message.js").Message} Message */
+/** @typedef {import("./signer.js").Signer} Signer */
+/** @typedef {import("./jwks.js").ServerKeys} ServerKeys */
+/**
+ * The policy of a response with `status` to a request signed with label `requestLabel` (null:
+ * an unsigned request, whose answer covers no request signature). Answers below 400 to a signed
+ * request also cover its `@method` and `@path`, as the server signs them.
+ * @param {string | null} requestLabel
+ * @param {number} [clockSkew]
+ * @param {number} [status]
+ * @returns {import("./verify.js").Policy}
+ */
+export function responsePolicy(requestLabel: string | null, clockSkew?: number, status?: number): import("./verify.js").Policy;
+/**
+ * @typedef {object} VerifyResponseOptions
+ * @property {Signer | null} [signer]        what signed the request (null: an unsigned request)
+ * @property {ServerKeys | null} [serverKeys] the server's keys (needed for client-held keys)
+ * @property {number} [now]
+ * @property {number} [clockSkew]
+ */
+/**
+ * Verify `response` (a message whose `request` is the request as signed). Throws a
+ * `SignatureError`; returns the verified signature.
+ * @param {Message} response
+ * @param {VerifyResponseOptions} options
+ */
+export function verifyResponse(response: Message, options: VerifyResponseOptions): Promise<import("./verify.js").VerifiedSignature>;
+export type Message = import("./message.js").Message;
+export type Signer = import("./signer.js").Signer;
+export type ServerKeys = import("./jwks.js").ServerKeys;
+export type VerifyResponseOptions = {
+    /**
+     * what signed the request (null: an unsigned request)
+     */
+    signer?: import("./signer.js").Signer | null | undefined;
+    /**
+     * the server's keys (needed for client-held keys)
+     */
+    serverKeys?: import("./jwks.js").ServerKeys | null | undefined;
+    now?: number | undefined;
+    clockSkew?: number | undefined;
+};
