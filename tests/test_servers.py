@@ -63,9 +63,52 @@ def test_run_exports_urls_and_returns_the_command_status(service_binaries):
         "import os, sys; "
         "assert os.environ['DATABASE_URL'].startswith('postgres://postgres@127.0.0.1:'); "
         "assert os.environ['REDIS_URL'].startswith('redis://127.0.0.1:'); "
+        f"assert os.environ[{servers.SERVICES_PASS_ENV!r}] == '1'; "
         "sys.exit(7)"
     )
     assert servers.main(["run", "--", sys.executable, "-c", script]) == 7
+
+
+# --- servers a test stops and starts again ----------------------------------------------------
+
+
+def test_redis_process_starts_again_on_its_port_with_its_data(service_binaries, tmp_path):
+    process = servers.RedisProcess(tmp_path, args=["--appendonly", "yes"])
+    try:
+        process.start()
+        port = process.port
+        client = redis.Redis(*process.address, socket_timeout=5)
+        assert client.set("kept", b"1")
+        client.close()
+        process.stop()
+        assert not process.running()
+        assert not servers._redis_ping(port)
+        process.start()
+        assert process.port == port
+        client = redis.Redis(*process.address, socket_timeout=5)
+        assert client.get("kept") == b"1"  # the AOF in the same directory
+        process.pause()
+        assert not servers._redis_ping(port)  # connects (the kernel accepts), never answers
+        process.resume()
+        assert client.ping()
+        client.close()
+    finally:
+        process.kill()
+    assert not process.running()
+
+
+def test_postgres_cluster_starts_again_on_its_data(service_binaries):
+    with servers.PostgresCluster() as cluster:
+        with psycopg.connect(**_psycopg_kwargs(cluster.url), connect_timeout=5) as conn:
+            conn.execute("CREATE TABLE kept (n int)")
+            conn.commit()
+        cluster.stop()
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(**_psycopg_kwargs(cluster.url), connect_timeout=2)
+        cluster.start()
+        with psycopg.connect(**_psycopg_kwargs(cluster.url), connect_timeout=5) as conn:
+            assert conn.execute("SELECT count(*) FROM kept").fetchone() == (0,)
+    assert not cluster.running()
 
 
 # --- DATABASE_URL parsing ---------------------------------------------------------------------
