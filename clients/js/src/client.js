@@ -622,6 +622,51 @@ export class SignedApiClient {
     return response;
   }
 
+  // -- account security (signed by a session; an API key gets 403 session_required) ----------
+
+  /** The caller's live sessions (`GET sessions/`). */
+  async sessions() {
+    return this.json(this.authUrl("sessions/"));
+  }
+
+  /**
+   * End every other session of the caller and every remember family but its own
+   * (`DELETE sessions/`); resolves with how many ended.
+   * @returns {Promise<number>}
+   */
+  async logoutOthers() {
+    const data = await this.json(this.authUrl("sessions/"), { method: "DELETE" });
+    return data && typeof data.ended === "number" ? data.ended : 0;
+  }
+
+  /**
+   * Start enrolling a TOTP device (`POST totp/`): `{ otpauth_uri, qr_svg }` for an
+   * authenticator app. Nothing is required at login until {@link totpConfirm} succeeds.
+   * @returns {Promise<{ otpauth_uri: string, qr_svg?: string }>}
+   */
+  async totpEnable() {
+    return this.json(this.authUrl("totp/"), { method: "POST" });
+  }
+
+  /**
+   * Confirm the new device with a current code (`POST totp/confirm/`): the recovery codes,
+   * shown this once. From now on a login needs a second factor.
+   * @param {string} code
+   * @returns {Promise<string[]>}
+   */
+  async totpConfirm(code) {
+    const data = await this.json(this.authUrl("totp/confirm/"), { method: "POST", json: { code: String(code).trim() } });
+    return Array.isArray(data && data.recovery_codes) ? data.recovery_codes.map(String) : [];
+  }
+
+  /**
+   * Remove the device (`DELETE totp/`) with a current code or a recovery code.
+   * @param {string} code
+   */
+  async totpDisable(code) {
+    await this.json(this.authUrl("totp/"), { method: "DELETE", json: { code: String(code).trim() } });
+  }
+
   /**
    * @param {boolean | DeviceKey | undefined} option
    * @param {string | undefined} algorithmName

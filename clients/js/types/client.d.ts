@@ -244,6 +244,35 @@ export class SignedApiClient {
      * @param {Session | null} [session] default: this client's last login
      */
     logout(session?: Session | null): Promise<SignedResponse>;
+    /** The caller's live sessions (`GET sessions/`). */
+    sessions(): Promise<any>;
+    /**
+     * End every other session of the caller and every remember family but its own
+     * (`DELETE sessions/`); resolves with how many ended.
+     * @returns {Promise<number>}
+     */
+    logoutOthers(): Promise<number>;
+    /**
+     * Start enrolling a TOTP device (`POST totp/`): `{ otpauth_uri, qr_svg }` for an
+     * authenticator app. Nothing is required at login until {@link totpConfirm} succeeds.
+     * @returns {Promise<{ otpauth_uri: string, qr_svg?: string }>}
+     */
+    totpEnable(): Promise<{
+        otpauth_uri: string;
+        qr_svg?: string;
+    }>;
+    /**
+     * Confirm the new device with a current code (`POST totp/confirm/`): the recovery codes,
+     * shown this once. From now on a login needs a second factor.
+     * @param {string} code
+     * @returns {Promise<string[]>}
+     */
+    totpConfirm(code: string): Promise<string[]>;
+    /**
+     * Remove the device (`DELETE totp/`) with a current code or a recovery code.
+     * @param {string} code
+     */
+    totpDisable(code: string): Promise<void>;
     #private;
 }
 export type KeyStore = import("./keystore.js").KeyStore;
