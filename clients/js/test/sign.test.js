@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   Signer, verifyMessage, requestMessage, responseMessage, importVerifyingKey, ed25519Supported,
-  SignatureError, DeviceKey,
+  SignatureError, DeviceKey, signatureBase,
 } from "../src/index.js";
 import { base64Decode, utf8 } from "../src/bytes.js";
 import { repoVector } from "./helpers.js";
@@ -117,4 +117,28 @@ test("verification refuses duplicate labels, Tokens for strings, and wrong signa
   await assert.rejects(verifyMessage(withHeaders(input.replace('keyid="key_h"', "keyid=key_h"), sig), resolve, lax), (e) => e.code === "signature_malformed");
   await assert.rejects(verifyMessage(withHeaders(input, "sig1=:AAAA:"), resolve, lax), (e) => e.code === "signature_invalid");
   await assert.rejects(verifyMessage({ ...signed.message, headers: [] }, resolve, lax), (e) => e.code === "signature_missing");
+});
+
+test("RFC 9421 B.4: the ed25519 signature survives the allowed transformations and fails the others", async () => {
+  const b4 = repoVector("rfc9421_b3_b4.json").b4_transformations;
+  const key = await importVerifyingKey("ed25519", keys["test-key-ed25519"].public_pem);
+  let valid = 0;
+  for (const m of b4.messages) {
+    const msg = requestMessage(m.method, m.url, m.headers, utf8(m.body));
+    const outcome = await verifyMessage(msg, async () => ({ algorithm: "ed25519", key }), {}, { now: b4.params.created })
+      .then(() => true, (e) => { assert.ok(e instanceof SignatureError); return false; });
+    assert.equal(outcome, m.signature_still_valid, m.url);
+    if (outcome) valid++;
+  }
+  assert.ok(valid >= 1 && valid < b4.messages.length);
+});
+
+test("RFC 9421 B.3: the proxy's ecdsa signature over the proxied request verifies", async () => {
+  const b3 = repoVector("rfc9421_b3_b4.json").b3_tls_terminating_proxy;
+  const r = b3.proxied_request;
+  const msg = requestMessage(r.method, r.url, [...r.headers, ["signature-input", b3.signature_input], ["signature", b3.signature]], utf8(r.body));
+  assert.equal(signatureBase(msg, b3.covered_components, Object.entries(b3.params)), b3.signature_base);
+  const key = await importVerifyingKey("ecdsa-p256-sha256", keys["test-key-ecc-p256"].public_pem);
+  const v = await verifyMessage(msg, async () => ({ algorithm: "ecdsa-p256-sha256", key }), {}, { now: b3.params.created });
+  assert.equal(v.label, b3.label);
 });
