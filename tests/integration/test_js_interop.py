@@ -133,6 +133,7 @@ def test_js_client_interoperates_with_the_live_server(deployment, tmp_path):
         [node, str(SCRIPT), str(config)], cwd=PACKAGE, capture_output=True, text=True,
         timeout=NODE_TIMEOUT, env={**os.environ, "NODE_NO_WARNINGS": "1"},
     )  # fmt: skip
+    print(result.stdout)  # every check, shown with -s or on failure
     log = deployment.stderr()[-4000:]
     assert result.returncode == 0, (
         f"node failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}\n--- gunicorn ---\n{log}"

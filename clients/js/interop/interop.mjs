@@ -92,6 +92,9 @@ for (const key of config.keys) {
   const refused = await c.request("/api/notes/", { method: "POST", json: { text: "original" } });
   const body = await refused.json();
   check("a body changed after signing is refused", refused.status === 401 && body.code === "digest_mismatch", { status: refused.status, code: body.code });
+  // A server that signs its refusals (issue 14) signs this one with its key: then it must verify.
+  check("a signed refusal verifies by the server key", !refused.verification.signed
+    || (refused.verification.verified && /^srv_/.test(refused.verification.keyId)), { verification: refused.verification });
   const error = refused.error();
   check("the refusal is an ApiError with the server's code", error && error.code === "digest_mismatch" && error.status === 401);
   // A response changed on the way does not verify in Node.
@@ -137,6 +140,14 @@ check("logging out the other sessions answers a count", Number.isInteger(await p
 await plain.logout();
 const after = await plain.request("/api/notes/", { signer: first.session.signer, verifyResponses: "report" });
 check("a logged-out session is refused", after.status === 401, { status: after.status });
+check("…and when that refusal is signed, it verifies", !after.verification.signed || after.verification.verified, { verification: after.verification });
+{
+  // The answer to a login (an unsigned request): signed by the server key where the server signs every answer.
+  const probe = await client({ verifyResponses: "report" }).request(plain.authUrl("sessions/"), {
+    method: "POST", json: { username: config.username, password: "not the password" }, signed: false });
+  check("a refused login's answer, when signed, verifies", probe.status === 401
+    && (!probe.verification.signed || probe.verification.verified), { status: probe.status, verification: probe.verification });
+}
 
 // -- 3. A second-factor login, device-bound (ECDSA P-256), with a remember token ------------------
 const store = new MemoryKeyStore();

@@ -175,6 +175,8 @@ export class UnverifiedRefusalError extends ApiError {
  *   `require` (default): a 2xx answer to a signed request that does not verify throws a
  *   SignatureError; `report`: the result is only in `response.verification`; false: no check
  * @property {boolean} [requireSignedRefusals] a refusal that does not verify throws {@link UnverifiedRefusalError}
+ * @property {boolean} [requireSignedAnswers] every answer must verify, those of unsigned requests
+ *   (a login) too, by the server key: implies requireSignedRefusals (for servers that sign every answer)
  * @property {OhttpOptions | boolean} [ohttp] send every request through the gateway
  * @property {KeyStore} [keyStore]            device keys (default IndexedDB in a browser, memory elsewhere)
  * @property {typeof fetch} [fetch]
@@ -206,7 +208,9 @@ export class SignedApiClient {
     /** @type {"require" | "report" | false} */
     this.verifyResponses = options.verifyResponses === undefined ? "require" : options.verifyResponses;
     /** @type {boolean} */
-    this.requireSignedRefusals = !!options.requireSignedRefusals;
+    this.requireSignedAnswers = !!options.requireSignedAnswers;
+    /** @type {boolean} */
+    this.requireSignedRefusals = !!options.requireSignedRefusals || this.requireSignedAnswers;
     /** @type {KeyStore} */
     this.keyStore = options.keyStore || defaultKeyStore();
     const userFetch = options.fetch;
@@ -372,7 +376,8 @@ export class SignedApiClient {
     const v = response.verification;
     if (v.verified || mode !== "require") return;
     if (response.ok || response.status < 400) {
-      if (!signer) return; // an unsigned request's answer (a login) is not signed
+      // An unsigned request's answer (a login) is signed only by servers that sign every answer.
+      if (!signer && !this.requireSignedAnswers) return;
       const error = new SignatureError(v.code || "signature_invalid", `the response does not verify: ${v.detail || v.code}`);
       /** @type {any} */ (error).response = response;
       throw error;

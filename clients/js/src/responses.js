@@ -9,9 +9,9 @@
  *   key, `keyid` its `kid` in the JWKS ({@link ServerKeys}, refreshed on an unknown kid).
  *
  * The same function verifies a signed refusal (a 4xx or 5xx, which the server signs with its own
- * key whatever the request's key was): it must cover `@status`, `content-digest` and, when the
- * request was signed, that signature (`"signature";req`), which binds it to this very request.
- * The answers of unsigned requests (a login) cover `@status` and `content-digest`.
+ * key whatever the request's key was) and the server-key signature on the answers to unsigned
+ * requests (a login): the request's `@method` and `@path`, and its signature when it had one
+ * (`"signature";req`), bind the answer to this very request.
  * @module
  */
 import { SignatureError } from "./errors.js";
@@ -22,20 +22,18 @@ import { verifyMessage } from "./verify.js";
 /** @typedef {import("./jwks.js").ServerKeys} ServerKeys */
 
 /**
- * The policy of a response with `status` to a request signed with label `requestLabel` (null:
- * an unsigned request, whose answer covers no request signature). Answers below 400 to a signed
- * request also cover its `@method` and `@path`, as the server signs them.
+ * The policy of a response to a request signed with label `requestLabel` (null: an unsigned
+ * request, whose answer covers no request signature). Every answer the server signs covers
+ * `@status`, `content-digest` and the request's `@method` and `@path` (`;req`): an answer to a
+ * verified request with the request's key, any other (a refusal, a login's answer) with the
+ * server key, which also covers every member of the request's `Signature`.
  * @param {string | null} requestLabel
  * @param {number} [clockSkew]
- * @param {number} [status]
  * @returns {import("./verify.js").Policy}
  */
-export function responsePolicy(requestLabel, clockSkew = 300, status = 200) {
-  const required = ['"@status"', '"content-digest"'];
-  if (requestLabel !== null) {
-    if (status < 400) required.push('"@method";req', '"@path";req');
-    required.push(`"signature";req;key="${requestLabel}"`);
-  }
+export function responsePolicy(requestLabel, clockSkew = 300) {
+  const required = ['"@status"', '"content-digest"', '"@method";req', '"@path";req'];
+  if (requestLabel !== null) required.push(`"signature";req;key="${requestLabel}"`);
   return { requiredComponents: required, requiredParams: ["keyid", "created"], clockSkew };
 }
 
@@ -69,6 +67,6 @@ export async function verifyResponse(response, options) {
     }
     throw new SignatureError("unknown_key", `the response is signed by ${keyId}, a key not known here`);
   };
-  const policy = responsePolicy(signer ? signer.label : null, options.clockSkew, response.status ?? 200);
+  const policy = responsePolicy(signer ? signer.label : null, options.clockSkew);
   return verifyMessage(response, resolve, policy, { now: options.now });
 }

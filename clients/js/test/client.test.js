@@ -219,3 +219,24 @@ test("OHTTP padding: every inner request a multiple of the padding; a relay gets
   assert.deepEqual(sizes, [512 + 55, 512 + 55]);
   assert.equal(server.notes.length, 2);
 });
+
+test("requireSignedAnswers: a login's answer signed by the server key passes; stripped, it throws", async () => {
+  const { server, client } = await setup({ requireSignedAnswers: true });
+  server.signAnswers = true;
+  const result = await client.login({ username: "alice", password: "pw" });
+  assert.equal(result.status, "session");
+  await assert.rejects(client.login({ username: "alice", password: "wrong" }), (e) => e instanceof LoginError && e.code === "invalid_credentials");
+  const strip = async (input, init) => {
+    const r = await server.fetch(input, init);
+    if (String(input).includes("signed-api/keys")) return r;
+    const h = new Headers(r.headers);
+    h.delete("signature");
+    return new Response(await r.arrayBuffer(), { status: r.status, headers: h });
+  };
+  const c = new SignedApiClient({ baseUrl: server.origin, fetch: strip, requireSignedAnswers: true, keyStore: new MemoryKeyStore() });
+  await assert.rejects(c.login({ username: "alice", password: "pw" }), (e) => e instanceof SignatureError && e.code === "signature_missing");
+  await assert.rejects(c.login({ username: "alice", password: "wrong" }), (e) => e instanceof UnverifiedRefusalError);
+  // Without the option the same stripped login goes through (today's servers sign no login answer).
+  const lax = new SignedApiClient({ baseUrl: server.origin, fetch: strip, keyStore: new MemoryKeyStore() });
+  assert.equal((await lax.login({ username: "alice", password: "pw" })).status, "session");
+});

@@ -34,6 +34,7 @@ export class FakeServer {
     this.clockOffset = 0;
     this.rejectKeyOnce = false;
     this.signRefusals = false; // sign 4xx answers with the server key, as issue 14's server does
+    this.signAnswers = false; // and every other answer not signed by the request's key
     this.fetch = this.fetch.bind(this);
   }
 
@@ -50,12 +51,14 @@ export class FakeServer {
     this.jwks = { keys: [{ kty: "OKP", crv: "Ed25519", x: jwk.x, kid: this.kid, alg: "EdDSA", use: "sig" }, ...(this.jwks ? this.jwks.keys : [])] };
   }
 
-  /** A refusal signed by the server key: @status, content-type, content-digest, date, and the request's signature. */
+  /** A refusal signed by the server key as issue 14's server signs it: @status, content-type,
+   * content-digest, the request's @method and @path, and each member of its signature. */
   async signRefusal(answer, request) {
-    if (!this.signRefusals || answer.status < 400) return answer;
-    const headers = [["content-type", "application/json"], ["content-digest", await contentDigest(answer.body)], ["date", new Date().toUTCString()]];
+    if (answer.headers.some(([n]) => n === "signature")) return answer;
+    if (!(this.signAnswers || (this.signRefusals && answer.status >= 400))) return answer;
+    const headers = [["content-type", "application/json"], ["content-digest", await contentDigest(answer.body)]];
     const message = responseMessage(answer.status, headers, answer.body, request);
-    const comps = ['"@status"', '"content-type"', '"content-digest"', '"date"'];
+    const comps = ['"@status"', '"content-type"', '"content-digest"', '"@method";req', '"@path";req'];
     if (request.headers.some(([n]) => n === "signature-input")) comps.push('"signature";req;key="sig1"');
     const parsed = comps.map(parseComponent);
     const params = [["created", Math.floor(this.now())], ["keyid", this.kid], ["alg", "ed25519"]];
@@ -97,6 +100,7 @@ export class FakeServer {
     if (this.rejectKeyOnce) {
       this.rejectKeyOnce = false;
     this.signRefusals = false; // sign 4xx answers with the server key, as issue 14's server does
+    this.signAnswers = false; // and every other answer not signed by the request's key
       return new Response(JSON.stringify({ type: "https://iana.org/assignments/http-problem-types#ohttp-key", title: "unknown key" }),
         { status: 400, headers: { "content-type": "application/problem+json" } });
     }

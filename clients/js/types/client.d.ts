@@ -112,6 +112,8 @@ export class UnverifiedRefusalError extends ApiError {
  *   `require` (default): a 2xx answer to a signed request that does not verify throws a
  *   SignatureError; `report`: the result is only in `response.verification`; false: no check
  * @property {boolean} [requireSignedRefusals] a refusal that does not verify throws {@link UnverifiedRefusalError}
+ * @property {boolean} [requireSignedAnswers] every answer must verify, those of unsigned requests
+ *   (a login) too, by the server key: implies requireSignedRefusals (for servers that sign every answer)
  * @property {OhttpOptions | boolean} [ohttp] send every request through the gateway
  * @property {KeyStore} [keyStore]            device keys (default IndexedDB in a browser, memory elsewhere)
  * @property {typeof fetch} [fetch]
@@ -135,6 +137,8 @@ export class SignedApiClient {
     auth: Signer | null;
     /** @type {"require" | "report" | false} */
     verifyResponses: "require" | "report" | false;
+    /** @type {boolean} */
+    requireSignedAnswers: boolean;
     /** @type {boolean} */
     requireSignedRefusals: boolean;
     /** @type {KeyStore} */
@@ -375,6 +379,11 @@ export type ClientOptions = {
      * a refusal that does not verify throws {@link UnverifiedRefusalError}
      */
     requireSignedRefusals?: boolean | undefined;
+    /**
+     * every answer must verify, those of unsigned requests
+     * (a login) too, by the server key: implies requireSignedRefusals (for servers that sign every answer)
+     */
+    requireSignedAnswers?: boolean | undefined;
     /**
      * send every request through the gateway
      */

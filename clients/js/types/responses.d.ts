@@ -2,15 +2,16 @@
 /** @typedef {import("./signer.js").Signer} Signer */
 /** @typedef {import("./jwks.js").ServerKeys} ServerKeys */
 /**
- * The policy of a response with `status` to a request signed with label `requestLabel` (null:
- * an unsigned request, whose answer covers no request signature). Answers below 400 to a signed
- * request also cover its `@method` and `@path`, as the server signs them.
+ * The policy of a response to a request signed with label `requestLabel` (null: an unsigned
+ * request, whose answer covers no request signature). Every answer the server signs covers
+ * `@status`, `content-digest` and the request's `@method` and `@path` (`;req`): an answer to a
+ * verified request with the request's key, any other (a refusal, a login's answer) with the
+ * server key, which also covers every member of the request's `Signature`.
  * @param {string | null} requestLabel
  * @param {number} [clockSkew]
- * @param {number} [status]
  * @returns {import("./verify.js").Policy}
  */
-export function responsePolicy(requestLabel: string | null, clockSkew?: number, status?: number): import("./verify.js").Policy;
+export function responsePolicy(requestLabel: string | null, clockSkew?: number): import("./verify.js").Policy;
 /**
  * @typedef {object} VerifyResponseOptions
  * @property {Signer | null} [signer]        what signed the request (null: an unsigned request)
