@@ -138,6 +138,43 @@ def check_response_signing(app_configs=None, **kwargs):
     return []
 
 
+@register(Tags.security)
+def check_server_signatures(app_configs=None, **kwargs):
+    """``SERVER_SIGNATURES`` is one of its values, and the server key it signs with exists."""
+    user = getattr(settings, "SIGNED_API", {})
+    if not isinstance(user, dict) or not user.get("SIGN_RESPONSES", True):
+        return []
+    scope = user.get("SERVER_SIGNATURES", DEFAULTS["SERVER_SIGNATURES"])
+    from .response_signing import SCOPES, server_keys
+
+    if scope not in SCOPES:
+        return [
+            Error(
+                f"SIGNED_API['SERVER_SIGNATURES'] is {scope!r}.",
+                hint='Use "app" (the default), "site" or None (docs/settings.md).',
+                id="signed_api.E030",
+            )
+        ]
+    if scope is None:
+        return []
+    try:
+        keys = server_keys()
+    except Exception as exc:  # noqa: BLE001 - whatever stops the key from being derived
+        keys, reason = [], f"{type(exc).__name__}: {exc}"
+    else:
+        reason = "no master key"
+    if not keys:
+        return [
+            Error(
+                f"No server key to sign refusals and unauthenticated answers with ({reason}).",
+                hint="Set SIGNED_API['MASTER_KEYS'] (or SECRET_KEY): the server key is derived "
+                "from the newest master key.",
+                id="signed_api.E031",
+            )
+        ]
+    return []
+
+
 # -- the shared store (nonces, guessing-budget counters, key state) -----------------------------
 def _store_messages(user: dict) -> list:
     from django.utils.module_loading import import_string

@@ -35,6 +35,9 @@ DEFAULTS: dict[str, object] = {
     "SIGNATURE_TAG": None,
     # Sign the response to every verified request (needs ResponseSignatureMiddleware).
     "SIGN_RESPONSES": True,
+    # Which other responses the server key signs (refusals, login, JWKS, gateway): "app" (the
+    # app's own views and signature-authenticated views), "site" (every response) or None.
+    "SERVER_SIGNATURES": "app",
     # Algorithms a key may be created with (default: every registered one, core/algorithms.py).
     "ALGORITHMS": algorithms.names(api_keys=True),
     # --- secrets at rest ---

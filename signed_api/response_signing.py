@@ -16,21 +16,39 @@ Parameters: ``created`` and a ``keyid`` naming the key that signed:
 The response to a ``HEAD`` carries no body on the wire, so its ``Content-Digest`` is the digest
 of the empty content (RFC 9530: Content-Digest is over the message content; a HEAD response
 has none) and a client verifies it against the empty body it received.
+
+Every other response of the app (refusals of any status, the login and challenge answers, the
+JWKS, the Oblivious HTTP gateway's key configurations and outer answers) is signed by the
+server key instead (:func:`sign_with_server_key`): ``@status``, ``content-type``,
+``content-digest``, ``@method;req`` and ``@path;req``, and every member of the request's own
+``Signature`` (``;req;key=``) when it carried one, so that an injected refusal cannot pass for
+the server's, nor a real one be moved to another request. ``date`` is not covered: WSGI servers
+(gunicorn) write their own ``Date`` line after the application, so a signed one would travel as
+two lines; the signature's ``created`` is the signed time. Which responses count as the app's is
+the setting ``SERVER_SIGNATURES``: ``"app"`` (default, :func:`is_app_request`), ``"site"``
+(every response that passes the middleware) or ``None``.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import threading
 import time
+from typing import Any
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.core.signals import setting_changed
 
 from .conf import signed_api_settings
 from .core import Component, HmacSha256Key, Message, SigningKey, content_digest, sign_message
 from .core.jwk import public_key_to_jwk
+from .logsafe import get_logger
+
+logger = get_logger("signed_api")
 
 RESPONSE_LABEL = "sig1"
 #: The JOSE name of Ed25519 signatures (RFC 8037 §3.1); RFC 9421's own name is ``ed25519``.
@@ -45,7 +63,23 @@ def _server_key_from(master: bytes) -> ed25519.Ed25519PrivateKey:
 
 
 def server_keys() -> list[tuple[str, ed25519.Ed25519PrivateKey]]:
-    """``(kid, private key)`` for every master key, newest first."""
+    """``(kid, private key)`` for every master key, newest first (derived once per set of
+    master keys: a changed setting is seen, see :func:`_server_signing_keys`)."""
+    return [(kid, private) for kid, private, _key in _server_signing_keys()]
+
+
+_keys_lock = threading.Lock()
+_keys_cache: list[tuple[str, Any, SigningKey]] | None = None
+
+
+def _server_signing_keys() -> list[tuple[str, ed25519.Ed25519PrivateKey, SigningKey]]:
+    """``(kid, private key, core signing key)``, newest first: derived once, again after a
+    change of ``SIGNED_API``, ``SECRET_KEY`` or ``SECRET_KEY_FALLBACKS`` (as the keyring)."""
+    global _keys_cache
+    cached = _keys_cache
+    if cached is not None:
+        return cached
+    from .core import load_signing_key
     from .state import master_keys
 
     result = []
@@ -54,8 +88,23 @@ def server_keys() -> list[tuple[str, ed25519.Ed25519PrivateKey]]:
         raw = private.public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
         )
-        result.append(("srv_" + hashlib.sha256(raw).hexdigest()[:16], private))
+        kid = "srv_" + hashlib.sha256(raw).hexdigest()[:16]
+        result.append((kid, private, load_signing_key("ed25519", private)))
+    if not result:
+        raise ValueError("no master key, so no server key")
+    with _keys_lock:
+        _keys_cache = result
     return result
+
+
+def _on_setting_changed(*, setting: str, **kwargs) -> None:
+    global _keys_cache
+    if setting in ("SIGNED_API", "SECRET_KEY", "SECRET_KEY_FALLBACKS"):
+        with _keys_lock:
+            _keys_cache = None
+
+
+setting_changed.connect(_on_setting_changed, dispatch_uid="signed_api_server_keys_reset")
 
 
 def jwks() -> dict:
@@ -69,8 +118,6 @@ def jwks() -> dict:
 
 def sign_response(request, response, verified, *, now: float | None = None) -> None:
     """Add ``Content-Digest``, ``Signature-Input`` and ``Signature`` to ``response``."""
-    from .core import load_signing_key
-
     # A HEAD response sends no content: its digest is of the empty body the client receives.
     body = b"" if request.method == "HEAD" else bytes(response.content)
     response["Content-Digest"] = content_digest(body)
@@ -78,8 +125,7 @@ def sign_response(request, response, verified, *, now: float | None = None) -> N
     if isinstance(verified.key, HmacSha256Key):
         key, keyid = verified.key, verified.keyid
     else:
-        keyid, private = server_keys()[0]
-        key = load_signing_key("ed25519", private)
+        keyid, _private, key = _server_signing_keys()[0]
     request_message = request_message_of(request)
     with_content_type = response.has_header("Content-Type")
     headers = [("content-digest", response["Content-Digest"])]
@@ -122,20 +168,189 @@ def request_message_of(request) -> Message:
     return request.signed_api_message
 
 
+# -- the server key's signature on every other answer of the app -------------------------------
+#: The values of ``SERVER_SIGNATURES``.
+SCOPE_APP = "app"
+SCOPE_SITE = "site"
+SCOPES = (SCOPE_APP, SCOPE_SITE, None)
+#: At most this many of the request's signatures are covered (the server verifies at most 8).
+_MAX_COVERED_SIGNATURES = 8
+
+
+def sign_with_server_key(request, response, *, now: float | None = None):
+    """Sign ``response`` (complete, not streaming) with the newest server key, bound to
+    ``request`` (a Django ``HttpRequest``); returns ``response``.
+
+    Covered: ``@status``, ``content-type`` (when present), ``content-digest`` (added, of the body
+    on the wire: empty for ``HEAD``), the request's ``@method`` and ``@path`` (``;req``) and each
+    member of its ``Signature`` field (``;req;key=``, or the whole field when it does not
+    parse). A response that already carries ``Signature`` is left alone; a failure to sign is
+    logged and the response goes out unsigned (never a 500): a client that checks treats it
+    as the forgery it cannot tell it from."""
+    if getattr(response, "streaming", False) or response.has_header("Signature"):
+        return response
+    try:
+        _sign_with_server_key(request, response, now)
+    except Exception as exc:  # noqa: BLE001 - an unsigned answer beats a 500
+        for name in ("Content-Digest", "Signature-Input", "Signature"):
+            if response.has_header(name):
+                del response[name]
+        logger.warning("signed_api: response %s to %s not signed: %s: %s",
+                       response.status_code, request.method, type(exc).__name__, exc)
+    return response
+
+
+def _sign_with_server_key(request, response, now: float | None) -> None:
+    body = b"" if request.method == "HEAD" else bytes(response.content)
+    digest = content_digest(body)
+    response["Content-Digest"] = digest
+    keyid, _private, key = _server_signing_keys()[0]
+    request_message, labels = _request_view(request)
+    with_content_type = response.has_header("Content-Type")
+    headers = [("content-digest", digest)]
+    if with_content_type:
+        headers.append(("content-type", response["Content-Type"]))
+    message = Message.for_response(
+        response.status_code, headers=headers, body=None, request=request_message
+    )
+    signature_input, signature = sign_message(
+        message,
+        key,
+        label=RESPONSE_LABEL,
+        components=_server_covered(with_content_type, labels),
+        keyid=keyid,
+        created=int(time.time() if now is None else now),
+        include_alg=True,
+    )
+    response["Signature-Input"] = signature_input
+    response["Signature"] = signature
+
+
+def _request_view(request) -> tuple[Message, tuple[str, ...] | None]:
+    """The request as ``;req`` components see it (method, raw path, its fields), and the
+    labels of its ``Signature`` members: ``()`` without one, ``None`` when it does not parse
+    (the whole field is then covered)."""
+    from .core import SignatureError
+    from .core.sf import parse_byte_sequence_dictionary
+    from .request_message import DjangoMessage, _asgi_field_lines, _raw_target
+
+    message = getattr(request, "signed_api_message", None)
+    if message is None:
+        # No authority: get_host() may refuse the Host, and no covered component needs it.
+        path, query = _raw_target(request.META, request)
+        message = DjangoMessage(method=request.method, path=path, query=query)
+        message._meta = request.META
+        message._raw_lines = _asgi_field_lines(request)
+    value = message.field_value("signature")
+    if value is None:
+        return message, ()
+    try:
+        labels = tuple(parse_byte_sequence_dictionary(value, what="Signature"))
+    except (SignatureError, ValueError, TypeError):
+        return message, None
+    return message, (labels[:_MAX_COVERED_SIGNATURES] if labels else None)
+
+
+@functools.lru_cache(maxsize=64)
+def _server_covered(
+    with_content_type: bool, labels: tuple[str, ...] | None
+) -> tuple[Component, ...]:
+    components = [Component("@status")]
+    if with_content_type:
+        components.append(Component("content-type"))
+    components += [
+        Component("content-digest"),
+        Component("@method", {"req": True}),
+        Component("@path", {"req": True}),
+    ]
+    if labels is None:
+        components.append(Component("signature", {"req": True}))
+    else:
+        components += [Component("signature", {"req": True, "key": label}) for label in labels]
+    return tuple(components)
+
+
+def is_app_request(request) -> bool:
+    """Whether the response to ``request`` is one of the app's own (``SERVER_SIGNATURES =
+    "app"``): a view of ``signed_api`` answered it (its views, the JWKS, the OHTTP gateway),
+    or a DRF view whose authentication classes include ``SignatureAuthentication`` (a
+    project's signed API: its refusals, 401 ``signature_missing`` included), or something set
+    ``request.signed_api_app = True``. Judged by the URL the request resolved to, so a refusal
+    raised anywhere in such a view (authentication, permissions, throttling, parsing, the
+    exception handler, CSRF) counts; a URL that resolves to no view (a 404) does not."""
+    if getattr(request, "signed_api_app", False):
+        return True
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return False
+    try:
+        return _is_app_view(match.func)
+    except TypeError:  # an unhashable view callable
+        return _app_view(match.func)
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_app_view(func) -> bool:
+    return _app_view(func)
+
+
+def _app_view(func) -> bool:
+    from rest_framework.views import APIView
+
+    from .authentication import SignatureAuthentication
+
+    if (getattr(func, "__module__", None) or "").startswith("signed_api."):
+        return True  # the gateway and any function view of the app
+    cls = getattr(func, "cls", None) or getattr(func, "view_class", None)
+    if not isinstance(cls, type):
+        return False
+    if cls.__module__.startswith("signed_api."):
+        return True
+    if not issubclass(cls, APIView):
+        return False
+    initkwargs = getattr(func, "initkwargs", None) or {}
+    classes = initkwargs.get("authentication_classes", cls.authentication_classes)
+    return any(isinstance(c, type) and issubclass(c, SignatureAuthentication) for c in classes)
+
+
 class ResponseSignatureMiddleware:
     """Put it first in ``MIDDLEWARE`` so it signs the bytes that leave the server (after any
-    compression below it). Streaming responses are not signed (their body is not known)."""
+    compression below it). Streaming responses are not signed (their body is not known).
+
+    The answer to a verified request is signed by the request's key (:func:`sign_response`);
+    any other response of the app (``SERVER_SIGNATURES``) by the server key
+    (:func:`sign_with_server_key`). Sync and async capable, as Django's own middleware: under
+    ASGI it awaits the async chain and signs in the event loop (no thread hop)."""
+
+    sync_capable = True
+    async_capable = True
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
 
     def __call__(self, request):
+        if self.async_mode:
+            return self.__acall__(request)
         response = self.get_response(request)
-        verified = getattr(request, "signed_api_signature", None)
-        if (
-            verified is not None
-            and signed_api_settings.SIGN_RESPONSES
-            and not getattr(response, "streaming", False)
-        ):
-            sign_response(request, response, verified)
+        self.sign(request, response)
         return response
+
+    async def __acall__(self, request):
+        response = await self.get_response(request)
+        self.sign(request, response)
+        return response
+
+    @staticmethod
+    def sign(request, response) -> None:
+        if not signed_api_settings.SIGN_RESPONSES or getattr(response, "streaming", False):
+            return
+        verified = getattr(request, "signed_api_signature", None)
+        if verified is not None:
+            sign_response(request, response, verified)
+            return
+        scope = signed_api_settings.SERVER_SIGNATURES
+        if scope == SCOPE_SITE or (scope == SCOPE_APP and is_app_request(request)):
+            sign_with_server_key(request, response)

@@ -22,6 +22,7 @@ from .ohttp import (
     fetch_key_configs,
     ohttp_session,
 )
+from .refusals import ClientError, ServerKeys, UnverifiedRefusal, verify_refusal
 from .session import (
     DeviceKey,
     LoginError,
@@ -35,13 +36,16 @@ from .session import (
 __all__ = [
     "DEFAULT_COMPONENTS",
     "AsyncOHTTPTransport",
+    "ClientError",
     "DeviceKey",
     "LoginError",
     "OHTTPAdapter",
     "OHTTPError",
     "OHTTPTransport",
+    "ServerKeys",
     "SessionCredentials",
     "SignatureAuth",
+    "UnverifiedRefusal",
     "decode_secret",
     "encode_secret",
     "fetch_key_configs",
@@ -50,4 +54,5 @@ __all__ = [
     "login",
     "logout",
     "ohttp_session",
+    "verify_refusal",
 ]

@@ -57,6 +57,14 @@ class SignatureAuth(_AuthBase):
     ``correct_clock`` (the default), a 401 ``clock_skew`` that names the server's time
     (``server_time``) sets it to the difference, and the request is signed again (new nonce) and
     sent once more, once; later requests are signed on the server's time.
+
+    ``verify_refusals`` (the default): a 4xx or 5xx answer must carry the server's signature
+    (docs/protocol.md), checked against ``server_keys`` (a
+    :class:`~signed_api.client.ServerKeys` or a pinned JWKS dict; ``None``: the JWKS of the
+    request URL's origin, fetched once per process and again for an unknown ``kid``). One
+    that is unsigned or does not verify raises :class:`~signed_api.client.UnverifiedRefusal`
+    instead of being returned, so that nothing acts on an injected refusal; a ``clock_skew``
+    refusal corrects the clock only once verified.
     """
 
     requires_request_body = True  # httpx: read the body before auth_flow runs
@@ -77,6 +85,8 @@ class SignatureAuth(_AuthBase):
         expires: int | None = None,
         clock_offset: float = 0.0,
         correct_clock: bool = True,
+        verify_refusals: bool = True,
+        server_keys=None,
     ):
         self.key_id = key_id
         self.algorithm = algorithm
@@ -90,6 +100,12 @@ class SignatureAuth(_AuthBase):
         self.expires = expires
         self.clock_offset = float(clock_offset)
         self.correct_clock = correct_clock
+        self.verify_refusals = verify_refusals
+        if isinstance(server_keys, dict):
+            from .refusals import ServerKeys
+
+            server_keys = ServerKeys(jwks=server_keys)
+        self.server_keys = server_keys
 
     def __repr__(self) -> str:
         return f"<SignatureAuth key_id={self.key_id!r} algorithm={self.algorithm!r}>"
@@ -201,6 +217,20 @@ class SignatureAuth(_AuthBase):
             now=time.time() if now is None else now,
         )
 
+    # -- refusals (docs/protocol.md) ----------------------------------------------------------
+    def check_refusal(self, response, *, fetch=None) -> None:
+        """With ``verify_refusals``: raise :class:`~signed_api.client.UnverifiedRefusal` when
+        ``response`` is a 4xx or 5xx that the server did not sign for this request."""
+        status = getattr(response, "status_code", 0)
+        if not self.verify_refusals or not isinstance(status, int) or status < 400:
+            return
+        from .refusals import verify_refusal
+
+        verify_refusal(
+            response, self.server_keys, signed_by=self, fetch=fetch,
+            now=time.time() + self.clock_offset,
+        )
+
     # -- requests -------------------------------------------------------------------------
     def __call__(self, request):
         body = request.body or b""
@@ -209,12 +239,25 @@ class SignatureAuth(_AuthBase):
         elif not isinstance(body, (bytes, bytearray)):
             raise TypeError("SignatureAuth cannot sign a streamed request body")
         request.headers.update(self.sign(request.method, request.url, request.headers, bytes(body)))
-        if self.correct_clock and self.created is None:
-            request.register_hook("response", self._retry_on_clock_skew)
+        if self.verify_refusals or (self.correct_clock and self.created is None):
+            request.register_hook("response", self._on_response)
         return request
 
+    def _on_response(self, response, **kwargs):
+        """requests' response hook: check a refusal's signature (the JWKS, when needed, is
+        fetched through the same adapter: an OHTTP session fetches it through its gateway),
+        then correct the clock on a verified ``clock_skew``."""
+        fetch = _adapter_fetch(response.connection, kwargs) if response.connection else None
+        self.check_refusal(response, fetch=fetch)
+        if not (self.correct_clock and self.created is None):
+            return response
+        answer = self._retry_on_clock_skew(response, **kwargs)
+        if answer is not response:
+            self.check_refusal(answer, fetch=fetch)
+        return answer
+
     def _retry_on_clock_skew(self, response, **kwargs):
-        """requests' response hook: sign again on the server's time and resend, once."""
+        """Sign again on the server's time and resend, once."""
         if getattr(response.request, "_signed_api_clock_retry", False):
             return response
         if not self._learn_clock_offset(response):
@@ -252,11 +295,32 @@ class SignatureAuth(_AuthBase):
         body = request.content
         request.headers.update(self.sign(request.method, str(request.url), request.headers, body))
         response = yield request
+        self.check_refusal(response)
         if self.correct_clock and self.created is None and self._learn_clock_offset(response):
             request.headers.update(
                 self.sign(request.method, str(request.url), request.headers, body)
             )
-            yield request
+            response = yield request
+            self.check_refusal(response)
+
+
+def _adapter_fetch(connection, send_kwargs: dict):
+    """``fetch(url, timeout)`` for :class:`~signed_api.client.ServerKeys` through a
+    ``requests`` adapter (the one that carried the request)."""
+
+    def fetch(url: str, timeout: float):
+        import requests
+
+        kwargs = {k: v for k, v in send_kwargs.items() if k in ("verify", "cert", "proxies")}
+        prepared = requests.Request("GET", url).prepare()
+        answer = connection.send(prepared, timeout=send_kwargs.get("timeout") or timeout,
+                                 **kwargs)
+        try:
+            return answer.status_code, answer.json()
+        finally:
+            answer.close()
+
+    return fetch
 
 
 def _header_lines(headers) -> list[tuple[str, str]]:

@@ -42,6 +42,7 @@ from ..core import SignatureError, bhttp
 from ..core import hpke as _hpke
 from ..core import ohttp as _ohttp
 from ..core.ohttp import KEYS_MEDIA_TYPE, REQUEST_MEDIA_TYPE, RESPONSE_MEDIA_TYPE, KeyConfig
+from .refusals import ClientError
 
 try:  # the ``client`` extra; each class needs only its own library
     import requests
@@ -84,7 +85,7 @@ HOP_BY_HOP = frozenset(
 )
 
 
-class OHTTPError(Exception):
+class OHTTPError(ClientError):
     """The gateway gave no encapsulated response that opens. ``status`` is the outer HTTP status
     (``None`` when the answer was a 200 that could not be opened), ``code`` says why:
 

@@ -32,6 +32,7 @@ from typing import Any
 from ..core import algorithms
 from ..core.jwk import jwk_thumbprint
 from .auth import SignatureAuth, decode_secret
+from .refusals import ClientError, verify_refusal
 
 __all__ = [
     "DEVICE_ALGORITHMS",
@@ -50,7 +51,7 @@ __all__ = [
 ]
 
 
-class LoginError(Exception):
+class LoginError(ClientError):
     def __init__(self, status: int, code: str | None, detail: str, body: dict | None = None):
         self.status = status
         self.code = code
@@ -237,6 +238,31 @@ def _credentials(data: dict, device_key: DeviceKey | None = None) -> SessionCred
     )
 
 
+def _checked(response, verify: bool, server_keys=None, http=None):
+    """``response``, once a refusal of an unsigned request is known to be the server's
+    (:class:`~signed_api.client.UnverifiedRefusal` otherwise). Refusals of signed requests
+    were checked by the request's :class:`SignatureAuth` already."""
+    if (
+        verify
+        and response.status_code >= 400
+        and "Signature" not in response.request.headers
+    ):
+        verify_refusal(response, server_keys, fetch=_http_fetch(http))
+    return response
+
+
+def _http_fetch(http):
+    """Fetch the JWKS with the login's own session (an OHTTP session: through its gateway)."""
+    if http is None:
+        return None
+
+    def fetch(url: str, timeout: float):
+        answer = http.get(url, timeout=timeout)
+        return answer.status_code, answer.json()
+
+    return fetch
+
+
 def _fail(response) -> LoginError:
     data = _body(response)
     return LoginError(response.status_code, data.get("code"), data.get("detail", ""), data)
@@ -257,6 +283,8 @@ def login(
     code_prompt: Callable[[dict], str] = terminal_code_prompt,
     http=None,
     timeout: float = 30.0,
+    verify_refusals: bool = True,
+    server_keys=None,
 ) -> SessionCredentials:
     """Log in at ``base_url`` (where ``signed_api.urls`` is mounted, e.g. ``.../api/auth/``).
 
@@ -264,7 +292,12 @@ def login(
     a :class:`DeviceKey`); ``create_device_key``: generate a ``device_algorithm`` key into that
     path (mode 0600) when there is none yet. With ``remember_token``, the exchange is signed by
     ``device_key``; ``new_device_key`` moves the session and the token's family to another key,
-    under the old key's signature."""
+    under the old key's signature.
+
+    ``verify_refusals`` (the default): a refusal (a 4xx or 5xx) must carry the server's
+    signature (``server_keys``: a :class:`~signed_api.client.ServerKeys`, a pinned JWKS, or
+    ``None`` for the JWKS of ``base_url``'s origin), else
+    :class:`~signed_api.client.UnverifiedRefusal` is raised instead of :class:`LoginError`."""
     import requests
 
     key = _device_key(device_key, create=create_device_key, algorithm=device_algorithm)
@@ -277,8 +310,9 @@ def login(
     auth = None
     if remember_token is not None:
         payload: dict = {"remember_token": remember_token}
-        if key is not None:
-            auth = key.auth(key.thumbprint)  # the keyid of an exchange: the key's thumbprint
+        if key is not None:  # the keyid of an exchange: the key's thumbprint
+            auth = key.auth(key.thumbprint, verify_refusals=verify_refusals,
+                            server_keys=server_keys)
     else:
         if not username or password is None:
             raise ValueError("give username and password, or remember_token")
@@ -288,6 +322,7 @@ def login(
     if device_name:
         payload["device_name"] = device_name
     response = http.post(_url(base_url, "sessions/"), json=payload, auth=auth, timeout=timeout)
+    _checked(response, verify_refusals, server_keys, http)
     if response.status_code == 201:
         return _credentials(response.json(), bound)
     if response.status_code != 202:
@@ -302,6 +337,7 @@ def login(
         answer = http.post(
             verify_url, json={"challenge_token": token, "code": code}, timeout=timeout
         )
+        _checked(answer, verify_refusals, server_keys, http)
         if answer.status_code == 201:
             return _credentials(answer.json(), bound)
         data = _body(answer)

@@ -76,13 +76,16 @@ def test_wrong_secret_does_not_verify_the_response(live_server, hmac_key):
     assert excinfo.value.code == "signature_invalid"
 
 
-def test_unsigned_and_failed_requests_get_unsigned_responses(live_server, hmac_key):
+def test_unsigned_and_failed_requests_are_answered_with_the_server_key(live_server, hmac_key):
+    """No request key verified: the server key signs the refusal (test_server_signed_refusals)."""
     key, secret = hmac_key
-    assert "Signature" not in requests.get(f"{live_server.url}/api/notes/", timeout=10).headers
+    unsigned = requests.get(f"{live_server.url}/api/notes/", timeout=10)
+    assert 'keyid="srv_' in unsigned.headers["Signature-Input"]
     bad = SignatureAuth(key.key_id, bytes(32))
     refused = requests.get(f"{live_server.url}/api/notes/", auth=bad, timeout=10)
     assert refused.status_code == 401
-    assert "Signature" not in refused.headers
+    assert 'keyid="srv_' in refused.headers["Signature-Input"]
+    assert f'keyid="{key.key_id}"' not in refused.headers["Signature-Input"]
 
 
 def test_client_held_key_is_answered_with_the_server_key(live_server, user):

@@ -1,0 +1,199 @@
+"""docs/protocol.md: every answer of the app that no request key signs carries the server key's.
+
+Refusals (401 of an unsigned or a badly signed request, 400, 404, 429, 503), the login answers,
+the JWKS and the OHTTP key configuration are signed by the newest server key of the JWKS: the
+status, the content type, the body's digest, the request's method and path and, when the request
+carried one, its own signature (``;req``). ``SERVER_SIGNATURES`` limits that to the app's views
+(the default), extends it to the site or turns it off; the system check names a bad value or a
+missing server key. The middleware is sync and async capable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import requests
+from asgiref.sync import iscoroutinefunction
+from django.core import checks
+from django.http import HttpResponse, StreamingHttpResponse
+from django.test import RequestFactory, override_settings
+
+from signed_api.client import ServerKeys, SignatureAuth, UnverifiedRefusal, verify_refusal
+from signed_api.response_signing import (
+    ResponseSignatureMiddleware,
+    server_keys,
+    sign_with_server_key,
+)
+from tests.accounts import PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+JWKS_PATH = "/.well-known/signed-api/keys"
+
+
+@pytest.fixture
+def jwks(live_server):
+    return requests.get(live_server.url + JWKS_PATH, timeout=10).json()
+
+
+def _kid() -> str:
+    return server_keys()[0][0]
+
+
+def test_a_refusal_of_an_unsigned_request_is_signed_by_the_server_key(live_server, jwks):
+    response = requests.get(f"{live_server.url}/api/notes/", timeout=10)
+    assert response.status_code == 401
+    assert response.json()["code"] == "signature_missing"
+    signature_input = response.headers["Signature-Input"]
+    assert signature_input.startswith(
+        'sig1=("@status" "content-type" "content-digest" "@method";req "@path";req);created='
+    )
+    assert f'keyid="{_kid()}"' in signature_input and 'alg="ed25519"' in signature_input
+    verified = verify_refusal(response, jwks)
+    assert verified.keyid == _kid()
+
+
+def test_a_refusal_of_a_badly_signed_request_covers_that_signature(live_server, hmac_key, jwks):
+    key, _secret = hmac_key
+    auth = SignatureAuth(key.key_id, bytes(32), server_keys=jwks)  # the wrong secret
+    response = requests.get(f"{live_server.url}/api/notes/", auth=auth, timeout=10)
+    assert response.status_code == 401  # verified by the hook: returned, not raised
+    assert response.json()["code"] == "signature_invalid"
+    assert '"signature";req;key="sig1"' in response.headers["Signature-Input"]
+    # Presented as the refusal of another request, it no longer verifies.
+    other = requests.get(f"{live_server.url}/api/notes/", auth=SignatureAuth(
+        key.key_id, bytes(32), verify_refusals=False), timeout=10)
+    response.request = other.request
+    with pytest.raises(UnverifiedRefusal) as excinfo:
+        auth.check_refusal(response)
+    assert excinfo.value.reason == "signature_invalid"
+    assert excinfo.value.claimed_code == "signature_invalid"
+
+
+def test_login_answers_and_refusals_are_signed(live_server, user, jwks):
+    url = f"{live_server.url}/api/auth/sessions/"
+    refused = requests.post(url, json={"username": "alice", "password": "wrong"}, timeout=10)
+    assert refused.status_code == 401 and refused.json()["code"] == "invalid_credentials"
+    verify_refusal(refused, jwks)
+    created = requests.post(url, json={"username": "alice", "password": PASSWORD}, timeout=10)
+    assert created.status_code == 201
+    verify_refusal(created, jwks)  # the same check holds for a 201
+    bad_input = requests.post(url, data=b"{not json", timeout=10,
+                              headers={"Content-Type": "application/json"})
+    assert bad_input.status_code == 400
+    verify_refusal(bad_input, jwks)
+
+
+def test_the_jwks_and_the_ohttp_key_configuration_are_signed(live_server, jwks):
+    for path in (JWKS_PATH, "/.well-known/ohttp-gateway"):
+        response = requests.get(live_server.url + path, timeout=10)
+        assert response.status_code == 200, path
+        verify_refusal(response, jwks)
+
+
+def test_a_tampered_refusal_is_unverified(live_server, jwks):
+    response = requests.get(f"{live_server.url}/api/notes/", timeout=10)
+    response._content = response.content.replace(b"signature_missing", b"key_revoked")
+    with pytest.raises(UnverifiedRefusal) as excinfo:
+        verify_refusal(response, jwks)
+    assert excinfo.value.reason == "digest_mismatch"
+    assert excinfo.value.claimed_code == "key_revoked"
+
+
+def test_head_refusal_digest_is_of_the_empty_body(live_server, jwks):
+    response = requests.head(f"{live_server.url}/api/notes/", timeout=10)
+    assert response.status_code == 401 and response.content == b""
+    verify_refusal(response, jwks)
+
+
+def test_scope_app_site_and_off(live_server, settings, jwks):
+    outside = f"{live_server.url}/no-such-page/"
+    assert "Signature" not in requests.get(outside, timeout=10).headers  # not the app's
+    settings.SIGNED_API = {**settings.SIGNED_API, "SERVER_SIGNATURES": "site"}
+    response = requests.get(outside, timeout=10)
+    assert response.status_code == 404
+    verify_refusal(response, jwks)
+    settings.SIGNED_API = {**settings.SIGNED_API, "SERVER_SIGNATURES": None}
+    assert "Signature" not in requests.get(f"{live_server.url}/api/notes/", timeout=10).headers
+    settings.SIGNED_API = {**settings.SIGNED_API, "SERVER_SIGNATURES": "site",
+                           "SIGN_RESPONSES": False}
+    assert "Signature" not in requests.get(f"{live_server.url}/api/notes/", timeout=10).headers
+
+
+def test_unsigned_refusal_is_refused_by_the_client(live_server, hmac_key, jwks, settings):
+    """A server (or a proxy) that does not sign: the client raises instead of returning it."""
+    key, secret = hmac_key
+    settings.SIGNED_API = {**settings.SIGNED_API, "SERVER_SIGNATURES": None}
+    auth = SignatureAuth(key.key_id, bytes(32), server_keys=jwks)
+    with pytest.raises(UnverifiedRefusal) as excinfo:
+        requests.get(f"{live_server.url}/api/notes/", auth=auth, timeout=10)
+    assert (excinfo.value.status, excinfo.value.reason) == (401, "signature_missing")
+    # Answers below 400 are not its business (verify_response is).
+    ok = requests.get(f"{live_server.url}/api/notes/", auth=SignatureAuth(key.key_id, secret),
+                      timeout=10)
+    assert ok.status_code == 200
+
+
+def test_server_keys_cache_fetches_once_and_again_for_an_unknown_kid(live_server, jwks):
+    keys = ServerKeys(live_server.url, min_refresh=0)
+    for _ in range(3):
+        verify_refusal(requests.get(f"{live_server.url}/api/notes/", timeout=10), keys)
+    assert keys.fetches == 1
+    with pytest.raises(Exception, match="unknown_key|no server key"):
+        keys.key("srv_0000000000000000")
+    assert keys.fetches == 2  # refreshed once for the unknown kid
+    pinned = ServerKeys(jwks={"keys": []})
+    with pytest.raises(UnverifiedRefusal) as excinfo:
+        verify_refusal(requests.get(f"{live_server.url}/api/notes/", timeout=10), pinned)
+    assert excinfo.value.reason == "unknown_key" and pinned.fetches == 0
+
+
+def test_sign_with_server_key_leaves_signed_and_streaming_responses_alone(rf=None):
+    request = RequestFactory().get("/x")
+    streaming = StreamingHttpResponse(iter([b"a"]))
+    assert "Signature" not in sign_with_server_key(request, streaming)
+    already = HttpResponse(b"x")
+    already["Signature"] = "sig1=:AAAA:"
+    assert sign_with_server_key(request, already)["Signature"] == "sig1=:AAAA:"
+    fresh = sign_with_server_key(request, HttpResponse(b"x", status=503))
+    assert 'keyid="srv_' in fresh["Signature-Input"]
+
+
+def test_middleware_is_sync_and_async_capable(settings):
+    settings.SIGNED_API = {**settings.SIGNED_API, "SERVER_SIGNATURES": "site"}
+    assert ResponseSignatureMiddleware.sync_capable and ResponseSignatureMiddleware.async_capable
+    request = RequestFactory().get("/x")
+
+    def sync_view(request):
+        return HttpResponse(b"{}", status=429, content_type="application/json")
+
+    async def async_view(request):
+        return sync_view(request)
+
+    sync_mw = ResponseSignatureMiddleware(sync_view)
+    assert not iscoroutinefunction(sync_mw)
+    assert "Signature" in sync_mw(request)
+    async_mw = ResponseSignatureMiddleware(async_view)
+    assert iscoroutinefunction(async_mw)
+    response = asyncio.run(async_mw(request))
+    assert response.status_code == 429 and 'keyid="srv_' in response["Signature-Input"]
+
+
+@pytest.mark.parametrize(
+    ("signed_api", "expected"),
+    [
+        ({"SERVER_SIGNATURES": "everywhere"}, ["signed_api.E030"]),
+        ({"MASTER_KEYS": ["not a key"]}, ["signed_api.E031"]),
+        ({"SERVER_SIGNATURES": None, "MASTER_KEYS": ["not a key"]}, []),
+        ({"SERVER_SIGNATURES": "site"}, []),
+        ({}, []),
+    ],
+)
+def test_server_signature_check(signed_api, expected):
+    from signed_api.checks import check_server_signatures
+
+    with override_settings(SIGNED_API=signed_api):
+        messages = check_server_signatures()
+    assert [m.id for m in messages] == expected
+    assert all(isinstance(m, checks.CheckMessage) for m in messages)
