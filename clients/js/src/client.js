@@ -288,7 +288,11 @@ export class SignedApiClient {
     const signer = options.signer !== undefined ? options.signer : options.signed === false ? null : this.auth;
     let response = await this.#exchange(method, url, lines, body, signer, options.signal);
     const skew = signer && this.correctClock ? serverTimeOf(response) : null;
-    if (signer && skew !== null) {
+    // A client that requires signed refusals believes the named time only from a refusal that
+    // verifies, checked on that very time (its signed `created` must agree with it).
+    const trusted = skew !== null && (!this.requireSignedRefusals
+      || (await this.#verify(response, /** @type {Message} */ (response.request), signer, skew)).verified);
+    if (signer && skew !== null && trusted) {
       // The server named its time: sign on it from now on, and once more now (a new nonce).
       signer.clockOffset = skew - Date.now() / 1000;
       response = await this.#exchange(method, url, lines, body, signer, options.signal);
@@ -345,9 +349,10 @@ export class SignedApiClient {
    * @param {SignedResponse} response
    * @param {Message} request
    * @param {Signer | null} signer
+   * @param {number} [at] epoch seconds to check `created` against (default: the signer's clock)
    * @returns {Promise<Verification>}
    */
-  async #verify(response, request, signer) {
+  async #verify(response, request, signer, at) {
     const signed = response.headers.has("signature-input") || response.headers.has("signature");
     const none = { verified: false, keyId: null, algorithm: null, signed };
     if (!signed) {
@@ -356,7 +361,7 @@ export class SignedApiClient {
     const message = responseMessage(response.status, response.headerLines, response.body, request);
     try {
       // On the server's clock, once a clock_skew refusal has told this signer the difference.
-      const now = Date.now() / 1000 + (signer ? signer.clockOffset : 0);
+      const now = at ?? Date.now() / 1000 + (signer ? signer.clockOffset : 0);
       const verified = await verifyResponse(message, { signer, serverKeys: this.serverKeys, clockSkew: this.clockSkew, now });
       return { verified: true, code: null, keyId: verified.keyId, algorithm: verified.algorithm, detail: null, signed };
     } catch (e) {

@@ -240,3 +240,22 @@ test("requireSignedAnswers: a login's answer signed by the server key passes; st
   const lax = new SignedApiClient({ baseUrl: server.origin, fetch: strip, keyStore: new MemoryKeyStore() });
   assert.equal((await lax.login({ username: "alice", password: "pw" })).status, "session");
 });
+
+test("requireSignedRefusals: server_time is believed only from a clock_skew refusal that verifies", async () => {
+  const { server, client } = await setup({ auth: Signer.hmac("key_h", SECRET), requireSignedRefusals: true });
+  server.signRefusals = true;
+  server.clockOffset = 3600;
+  assert.equal((await client.request("/api/notes/")).status, 200);
+  assert.ok(Math.abs(client.auth.clockOffset - 3600) < 5);
+  const forged = async (input, init) => {
+    const r = await server.fetch(input, init);
+    if (r.status !== 401) return r;
+    const h = new Headers(r.headers);
+    h.delete("signature");
+    return new Response(await r.arrayBuffer(), { status: 401, headers: h });
+  };
+  const signer = Signer.hmac("key_h", SECRET);
+  const c = new SignedApiClient({ baseUrl: server.origin, fetch: forged, auth: signer, requireSignedRefusals: true, keyStore: new MemoryKeyStore() });
+  await assert.rejects(c.request("/api/notes/"), (e) => e instanceof UnverifiedRefusalError && e.claimedCode === "clock_skew");
+  assert.equal(signer.clockOffset, 0, "a forged server_time moves nothing");
+});
