@@ -6,8 +6,9 @@ HTTP gateway; logs in with a password, enrols TOTP, logs in again with a TOTP co
 session bound to a non-extractable P-256 device key, trades its remember token in a request
 signed by that key, and logs in through the gateway with a recovery code and an Ed25519 device
 key; it verifies the server's signature on every answer (the hmac secret, or the server's key
-from the JWKS). The server must accept every request; Node must verify every response. Then
-Python, with its own client, finds the notes Node wrote.
+from the JWKS), refusals and login answers included (signed by the server key), and the
+gateway login runs with ``requireSignedAnswers``. The server must accept every request; Node
+must verify every response. Then Python, with its own client, finds the notes Node wrote.
 
 Needs ``node`` (20 or newer) and ``npm ci`` in ``clients/js``: without them the test is skipped,
 and fails under ``CI=true``.
@@ -154,6 +155,8 @@ def test_js_client_interoperates_with_the_live_server(deployment, tmp_path):
         "a recovery code through OHTTP: an Ed25519-bound session",
         "a body changed after signing is refused",
         "a response changed on the way does not verify",
+        "a signed refusal verifies by the server key",
+        "a refused login's answer verifies by the server key",
         "a skewed clock is corrected from server_time and the request succeeds",
     ):
         assert name in checks, name

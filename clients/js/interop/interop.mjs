@@ -92,9 +92,12 @@ for (const key of config.keys) {
   const refused = await c.request("/api/notes/", { method: "POST", json: { text: "original" } });
   const body = await refused.json();
   check("a body changed after signing is refused", refused.status === 401 && body.code === "digest_mismatch", { status: refused.status, code: body.code });
-  // A server that signs its refusals (issue 14) signs this one with its key: then it must verify.
-  check("a signed refusal verifies by the server key", !refused.verification.signed
-    || (refused.verification.verified && /^srv_/.test(refused.verification.keyId)), { verification: refused.verification });
+  // The server signs its refusals with its own key (docs/protocol.md): this one verifies.
+  check("a signed refusal verifies by the server key", refused.verification.verified
+    && /^srv_/.test(refused.verification.keyId), { verification: refused.verification });
+  const strictRefusals = client({ auth: signer, fetch: changing, requireSignedRefusals: true });
+  const again = await strictRefusals.request("/api/notes/", { method: "POST", json: { text: "original" } });
+  check("under requireSignedRefusals the genuine refusal is returned, not thrown", again.status === 401 && again.verification.verified);
   const error = refused.error();
   check("the refusal is an ApiError with the server's code", error && error.code === "digest_mismatch" && error.status === 401);
   // A response changed on the way does not verify in Node.
@@ -140,13 +143,13 @@ check("logging out the other sessions answers a count", Number.isInteger(await p
 await plain.logout();
 const after = await plain.request("/api/notes/", { signer: first.session.signer, verifyResponses: "report" });
 check("a logged-out session is refused", after.status === 401, { status: after.status });
-check("…and when that refusal is signed, it verifies", !after.verification.signed || after.verification.verified, { verification: after.verification });
+check("…and that refusal verifies", after.verification.verified, { verification: after.verification });
 {
   // The answer to a login (an unsigned request): signed by the server key where the server signs every answer.
   const probe = await client({ verifyResponses: "report" }).request(plain.authUrl("sessions/"), {
     method: "POST", json: { username: config.username, password: "not the password" }, signed: false });
-  check("a refused login's answer, when signed, verifies", probe.status === 401
-    && (!probe.verification.signed || probe.verification.verified), { status: probe.status, verification: probe.verification });
+  check("a refused login's answer verifies by the server key", probe.status === 401 && probe.verification.verified,
+    { status: probe.status, verification: probe.verification });
 }
 
 // -- 3. A second-factor login, device-bound (ECDSA P-256), with a remember token ------------------
@@ -183,9 +186,9 @@ check("logging out ended the remember family's sessions", ended.status === 401, 
 // -- 4. Through OHTTP end to end: a recovery code, an Ed25519 device key --------------------------
 if (hasEd25519) {
   const edKey = await DeviceKey.generate("ed25519");
-  const o = client({ ohttp: true });
+  const o = client({ ohttp: true, requireSignedAnswers: true });
   const p = await o.login({ username: config.username, password: config.password, deviceKey: edKey });
-  check("OHTTP login: 202", p.status === "challenge");
+  check("OHTTP login: 202 (every answer signed and verified: requireSignedAnswers)", p.status === "challenge");
   const s = await o.verifyCode(p.challenge, recoveryCodes[0]);
   check("a recovery code through OHTTP: an Ed25519-bound session", s.session.deviceBound && s.session.algorithm === "ed25519");
   await notesRoundTrip(o, "device-bound Ed25519 session through OHTTP", (id) => /^srv_/.test(id));
