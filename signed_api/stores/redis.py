@@ -2,8 +2,18 @@
 
 django-redis (``django_redis.cache.RedisCache``) and Django's own ``RedisCache`` both work: the
 store talks to the redis-py client underneath, with the alias's key prefix and version, so a
-request costs one round trip (``SET NX EX`` for the nonce and ``GET`` of the state token,
-pipelined). Counters are ``SET NX EX`` + ``INCR`` + ``TTL`` in one ``MULTI``.
+request costs one round trip: ``SET NX EX`` for the nonce and ``GET`` of the state token, sent
+together on one connection (:meth:`RedisStore.confirm`). Counters are ``SET NX EX`` + ``INCR`` +
+``TTL`` in one ``MULTI``.
+
+``confirm`` runs on every signed request, so it skips what redis-py's pipeline machinery costs
+(a pipeline object, command stacks, response callbacks, the pool's checkout bookkeeping): it
+keeps a few of the pool's connections checked out for itself, writes both commands as one
+prepacked buffer and reads the two replies with the connection's own parser (so protocol
+errors, ``READONLY`` after a failover and ``OOM`` still raise). A held connection is checked
+before each use as the pool checks its own (closed by the server, or with unread data: it
+reconnects first), and any failure disconnects it, so a connection is never left with a reply
+unread. The connections follow the pool: a new pool (settings changed) or a fork starts afresh.
 
 Redis must not evict: under any ``maxmemory-policy`` but ``noeviction`` a full Redis drops keys,
 nonces among them, and a dropped nonce can be replayed. :func:`eviction_policy` reads the policy
@@ -14,6 +24,8 @@ refused write is :class:`StoreUnavailable`: 503, never a pass.
 from __future__ import annotations
 
 import logging
+import os
+from typing import Any
 
 from django.core.cache import caches
 
@@ -31,6 +43,29 @@ local v = redis.call('GET', KEYS[1])
 if v and tonumber(v) > 0 then return redis.call('DECR', KEYS[1]) end
 return 0
 """
+
+
+#: At most this many connections are held by a store for ``confirm`` (one per thread that
+#: confirms at the same moment); more go back to the pool.
+HELD_CONNECTIONS = 32
+#: State keys are the same for every request of a credential: their prefixed, encoded form is
+#: kept (up to this many; then the table starts again).
+KEY_CACHE_SIZE = 4096
+
+
+def _pack(*args: bytes) -> bytes:
+    """One command in RESP (an array of bulk strings), as every Redis reads it."""
+    out = [b"*%d\r\n" % len(args)]
+    for arg in args:
+        out.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
+    return b"".join(out)
+
+
+def _connection_errors() -> tuple[type[BaseException], ...]:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 def is_redis_backend(backend: str) -> bool:
@@ -55,6 +90,13 @@ class RedisStore(Store):
         self.cache = caches[alias]
         self._builtin = backend == DJANGO_BUILTIN_REDIS
         self._decr_script = None
+        # confirm's own connections (see the module docstring), for the pool and process
+        # they came from.
+        self._held: list = []
+        self._held_pool: Any = None
+        self._held_pid = os.getpid()
+        self._raw_keys: dict[str, bytes] = {}
+        self._connection_errors = _connection_errors()
 
     def describe(self) -> str:
         return f"Redis (cache alias {self.alias!r})"
@@ -67,6 +109,44 @@ class RedisStore(Store):
 
     def _key(self, key: str) -> str:
         return str(self.cache.make_key(bounded(key)))
+
+    def _raw_key(self, key: str) -> bytes:
+        """The key as Redis sees it (prefix, version), encoded."""
+        return str(self.cache.make_key(bounded(key))).encode("utf-8")
+
+    def _acquire(self):
+        """A connection for ``confirm``, ready to send: a held one, checked, or a new one
+        from the pool. Returns ``(pool, connection)``."""
+        pool = self.client().connection_pool
+        if pool is not self._held_pool or self._held_pid != os.getpid():
+            # Another pool (the cache was rebuilt) or a forked child: never share a socket.
+            self._held, self._held_pool, self._held_pid = [], pool, os.getpid()
+        try:
+            connection = self._held.pop()
+        except IndexError:
+            return pool, pool.get_connection()  # connected and checked by the pool
+        try:
+            connection.connect()
+            if connection.can_read():  # unread data: out of step, start afresh
+                raise OSError("connection has unread data")
+        except self._connection_errors:
+            # Closed by the server (restart, idle timeout, failover): one reconnect, which
+            # raises if Redis is really down.
+            connection.disconnect()
+            try:
+                connection.connect()
+            except BaseException:
+                pool.release(connection)
+                raise
+        return pool, connection
+
+    def _release(self, pool, connection) -> None:
+        if pool is self._held_pool and len(self._held) < HELD_CONNECTIONS and (
+            pool.owns_connection(connection)  # Sentinel: still the current primary
+        ):
+            self._held.append(connection)
+        else:
+            pool.release(connection)
 
     def _call(self, what: str, func):
         try:
@@ -86,17 +166,36 @@ class RedisStore(Store):
         )
 
     def confirm(self, nonce_key, ttl, state_key):
-        def run():
-            pipe = self.client().pipeline(transaction=False)
-            if nonce_key is not None:
-                pipe.set(self._key(nonce_key), b"1", nx=True, ex=max(int(ttl), 1))
-            pipe.get(self._key(state_key))
-            results = pipe.execute()
-            raw = results[-1]
-            added = True if nonce_key is None else bool(results[0])
-            return added, (raw.decode("ascii") if raw is not None else None)
-
-        return self._call("confirm", run)
+        raw_state = self._raw_keys.get(state_key)
+        if raw_state is None:
+            if len(self._raw_keys) >= KEY_CACHE_SIZE:
+                self._raw_keys.clear()
+            raw_state = self._raw_keys[state_key] = self._raw_key(state_key)
+        get = _pack(b"GET", raw_state)
+        if nonce_key is None:
+            packed = get
+        else:
+            ex = b"%d" % max(int(ttl), 1)
+            packed = _pack(b"SET", self._raw_key(nonce_key), b"1", b"NX", b"EX", ex) + get
+        connection = pool = None
+        try:
+            pool, connection = self._acquire()
+            connection.send_packed_command([packed])
+            # SET NX answers OK when it set the key, nil when the key was there already.
+            added = True if nonce_key is None else connection.read_response() is not None
+            raw = connection.read_response()
+        except Exception as exc:  # noqa: BLE001 - every backend failure fails closed
+            if connection is not None:
+                # A reply may be left unread (an error on the first command): never reuse it.
+                connection.disconnect()
+                pool.release(connection)
+            logger.error("signed_api: Redis store %r: confirm failed: %s", self.alias,
+                         type(exc).__name__)
+            raise StoreUnavailable(f"redis store: {type(exc).__name__}") from None
+        self._release(pool, connection)
+        if raw is None:
+            return added, None
+        return added, raw.decode("ascii") if isinstance(raw, bytes) else str(raw)
 
     # -- state tokens --------------------------------------------------------------------------
     def get_token(self, key: str) -> str | None:
