@@ -126,6 +126,8 @@ export class UnverifiedRefusalError extends ApiError {
     this.claimedCode = claimed ? claimed.code : null;
     /** @type {Verification} */
     this.verification = response.verification;
+    /** @type {string | null} the check that failed (as the Python client's `reason`) */
+    this.reason = response.verification.code;
     /** @type {SignedResponse} */
     this.response = response;
   }
@@ -174,7 +176,9 @@ export class UnverifiedRefusalError extends ApiError {
  * @property {"require" | "report" | false} [verifyResponses]
  *   `require` (default): a 2xx answer to a signed request that does not verify throws a
  *   SignatureError; `report`: the result is only in `response.verification`; false: no check
- * @property {boolean} [requireSignedRefusals] a refusal that does not verify throws {@link UnverifiedRefusalError}
+ * @property {boolean} [requireSignedRefusals] a refusal (4xx, 5xx) that does not verify throws
+ *   {@link UnverifiedRefusalError} instead of being returned, so nothing acts on an injected one
+ *   (default true, with `verifyResponses: "require"`; false for servers that do not sign refusals)
  * @property {boolean} [requireSignedAnswers] every answer must verify, those of unsigned requests
  *   (a login) too, by the server key: implies requireSignedRefusals (for servers that sign every answer)
  * @property {OhttpOptions | boolean} [ohttp] send every request through the gateway
@@ -210,7 +214,7 @@ export class SignedApiClient {
     /** @type {boolean} */
     this.requireSignedAnswers = !!options.requireSignedAnswers;
     /** @type {boolean} */
-    this.requireSignedRefusals = !!options.requireSignedRefusals || this.requireSignedAnswers;
+    this.requireSignedRefusals = options.requireSignedRefusals !== false || this.requireSignedAnswers;
     /** @type {KeyStore} */
     this.keyStore = options.keyStore || defaultKeyStore();
     const userFetch = options.fetch;
@@ -362,7 +366,10 @@ export class SignedApiClient {
     try {
       // On the server's clock, once a clock_skew refusal has told this signer the difference.
       const now = at ?? Date.now() / 1000 + (signer ? signer.clockOffset : 0);
-      const verified = await verifyResponse(message, { signer, serverKeys: this.serverKeys, clockSkew: this.clockSkew, now });
+      // A refusal of a signed request covers that request's signature, fresh by its nonce: no
+      // time window is needed (and a client whose clock is off must still verify it).
+      const clockSkew = signer && response.status >= 400 ? 1e10 : this.clockSkew;
+      const verified = await verifyResponse(message, { signer, serverKeys: this.serverKeys, clockSkew, now });
       return { verified: true, code: null, keyId: verified.keyId, algorithm: verified.algorithm, detail: null, signed };
     } catch (e) {
       if (e instanceof SignedApiError) {

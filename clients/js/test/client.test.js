@@ -107,8 +107,9 @@ test("verifyResponses: require throws for an unsigned or badly signed 2xx; repor
   }
 });
 
-test("refusals: returned with their code, or UnverifiedRefusalError when signed refusals are required", async () => {
-  const { client } = await setup({ auth: Signer.hmac("key_unknown", SECRET) });
+test("unsigned refusals: returned with their code under requireSignedRefusals false, thrown by default", async () => {
+  const { server, client } = await setup({ auth: Signer.hmac("key_unknown", SECRET), requireSignedRefusals: false });
+  server.signRefusals = false;
   const refused = await client.request("/api/notes/");
   assert.equal(refused.status, 401);
   assert.equal(refused.verification.code, "signature_missing");
@@ -116,8 +117,9 @@ test("refusals: returned with their code, or UnverifiedRefusalError when signed 
   assert.ok(error instanceof ApiError);
   assert.equal(error.code, "unknown_key");
   await assert.rejects(client.json("/api/notes/"), (e) => e instanceof ApiError && e.code === "unknown_key" && e.status === 401);
-  const strict = (await setup({ auth: Signer.hmac("key_unknown", SECRET), requireSignedRefusals: true })).client;
-  await assert.rejects(strict.request("/api/notes/"), (e) => e instanceof UnverifiedRefusalError
+  const strict = await setup({ auth: Signer.hmac("key_unknown", SECRET) });
+  strict.server.signRefusals = false;
+  await assert.rejects(strict.client.request("/api/notes/"), (e) => e instanceof UnverifiedRefusalError
     && e.code === "refusal_unverified" && e.claimedCode === "unknown_key" && e.status === 401);
 });
 
@@ -168,6 +170,7 @@ test("signed refusals (issue 14): a genuine one verifies by the JWKS; a forged, 
     const error = await c.request("/api/notes/").then(() => null, (e) => e);
     assert.ok(error instanceof UnverifiedRefusalError && error.code === "refusal_unverified", why);
     assert.equal(error.verification.code, why);
+    assert.equal(error.reason, why);
     await assert.rejects(c.login({ username: "alice", password: "wrong" }), (e) => e instanceof UnverifiedRefusalError, `login ${why}`);
   }
   let captured = null;

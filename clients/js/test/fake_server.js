@@ -33,7 +33,7 @@ export class FakeServer {
     this.misbehave = null; // "unbound" | "unsigned-ok" | "bad-signature"
     this.clockOffset = 0;
     this.rejectKeyOnce = false;
-    this.signRefusals = false; // sign 4xx answers with the server key, as issue 14's server does
+    this.signRefusals = true; // sign 4xx answers with the server key, as the server does (issue 14)
     this.signAnswers = false; // and every other answer not signed by the request's key
     this.fetch = this.fetch.bind(this);
   }
@@ -99,7 +99,7 @@ export class FakeServer {
     }
     if (this.rejectKeyOnce) {
       this.rejectKeyOnce = false;
-    this.signRefusals = false; // sign 4xx answers with the server key, as issue 14's server does
+    this.signRefusals = true; // sign 4xx answers with the server key, as the server does (issue 14)
     this.signAnswers = false; // and every other answer not signed by the request's key
       return new Response(JSON.stringify({ type: "https://iana.org/assignments/http-problem-types#ohttp-key", title: "unknown key" }),
         { status: 400, headers: { "content-type": "application/problem+json" } });

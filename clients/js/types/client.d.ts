@@ -69,6 +69,8 @@ export class UnverifiedRefusalError extends ApiError {
     claimedCode: string | null;
     /** @type {Verification} */
     verification: Verification;
+    /** @type {string | null} the check that failed (as the Python client's `reason`) */
+    reason: string | null;
     /** @type {SignedResponse} */
     response: SignedResponse;
 }
@@ -111,7 +113,9 @@ export class UnverifiedRefusalError extends ApiError {
  * @property {"require" | "report" | false} [verifyResponses]
  *   `require` (default): a 2xx answer to a signed request that does not verify throws a
  *   SignatureError; `report`: the result is only in `response.verification`; false: no check
- * @property {boolean} [requireSignedRefusals] a refusal that does not verify throws {@link UnverifiedRefusalError}
+ * @property {boolean} [requireSignedRefusals] a refusal (4xx, 5xx) that does not verify throws
+ *   {@link UnverifiedRefusalError} instead of being returned, so nothing acts on an injected one
+ *   (default true, with `verifyResponses: "require"`; false for servers that do not sign refusals)
  * @property {boolean} [requireSignedAnswers] every answer must verify, those of unsigned requests
  *   (a login) too, by the server key: implies requireSignedRefusals (for servers that sign every answer)
  * @property {OhttpOptions | boolean} [ohttp] send every request through the gateway
@@ -376,7 +380,9 @@ export type ClientOptions = {
      */
     verifyResponses?: false | "require" | "report" | undefined;
     /**
-     * a refusal that does not verify throws {@link UnverifiedRefusalError}
+     * a refusal (4xx, 5xx) that does not verify throws
+     * {@link UnverifiedRefusalError} instead of being returned, so nothing acts on an injected one
+     * (default true, with `verifyResponses: "require"`; false for servers that do not sign refusals)
      */
     requireSignedRefusals?: boolean | undefined;
     /**
