@@ -4,7 +4,7 @@
  * the cache does not have (the server has a newer master key).
  * @module
  */
-import { ApiError, SignatureError } from "./errors.js";
+import { ApiError, SignatureError, SignedApiError } from "./errors.js";
 
 /** Where the keys are, on the server's origin. */
 export const JWKS_PATH = "/.well-known/signed-api/keys";
@@ -87,11 +87,18 @@ export class ServerKeys {
           /** @type {RequestInit} */
           const init = { headers: { Accept: "application/json" } };
           if (this.credentials) init.credentials = this.credentials;
-          const response = await this.fetch(this.url, init);
-          if (response.status !== 200) {
-            throw new ApiError(response.status, "jwks_unavailable", `the JWKS answered HTTP ${response.status}`);
+          let response;
+          let data;
+          try {
+            response = await this.fetch(this.url, init);
+            data = response.status === 200 ? await response.json() : null;
+          } catch (e) {
+            throw new SignedApiError("server_keys_unavailable", `the server's keys could not be fetched from ${this.url}`);
           }
-          this.#keys = await importJwks(await response.json());
+          if (response.status !== 200) {
+            throw new ApiError(response.status, "server_keys_unavailable", `the JWKS answered HTTP ${response.status}`);
+          }
+          this.#keys = await importJwks(data);
         }
         this.#loadedAt = this.#now();
       } finally {

@@ -84,5 +84,9 @@ test("ServerKeys fetches the JWKS once, again for an unknown kid, and not in a l
   assert.equal(await eager.get("srv_unknown"), null);
   assert.equal(fetches, 3, "the first load, then once more for the unknown kid");
   const failing = new ServerKeys({ url: "https://h.example/k", fetch: async () => new Response("no", { status: 503 }) });
-  await assert.rejects(failing.get("srv_x"), (e) => e.code === "jwks_unavailable" && e.status === 503);
+  await assert.rejects(failing.get("srv_x"), (e) => e.code === "server_keys_unavailable" && e.status === 503);
+  const down = new ServerKeys({ url: "https://h.example/k", fetch: async () => { throw new TypeError("network down"); } });
+  await assert.rejects(down.get("srv_x"), (e) => e.code === "server_keys_unavailable");
+  const garbage = new ServerKeys({ url: "https://h.example/k", fetch: async () => new Response("<html>", { status: 200 }) });
+  await assert.rejects(garbage.get("srv_x"), (e) => e.code === "server_keys_unavailable");
 });
