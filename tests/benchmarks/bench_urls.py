@@ -9,7 +9,7 @@ the difference in time between two variants is the cost of authenticating a requ
                         query for the user);
 - ``bench/reference/``  :class:`ReferenceSignatureAuthentication` below, a DRF class around the
                         PyPI library ``http-message-signatures`` (RFC 9421 verify, Content-Digest,
-                        nonce recorded in the ``NONCE_CACHE`` with one atomic add);
+                        nonce recorded in Redis with one atomic add);
 - ``bench/ours/``       ``signed_api.authentication.SignatureAuthentication``.
 
 Every view parses the JSON body (``request.data``) and answers a small JSON document naming the
@@ -92,7 +92,8 @@ class ReferenceSignatureAuthentication(BaseAuthentication):
 
     ``HTTPMessageVerifier.verify`` checks the signature, the required coverage and, given the
     body, the ``Content-Digest``; the nonce is then recorded with one ``cache.add`` (SET NX EX
-    with django-redis) in the same ``NONCE_CACHE`` as ours, so both pay one Redis round trip.
+    with django-redis) in the ``nonces`` Redis cache: the same ``NONCE_CACHE`` as ours when our
+    store is Redis, so both pay one Redis round trip (it stays on Redis when ours is the table).
     """
 
     verifier = HTTPMessageVerifier(
@@ -119,7 +120,7 @@ class ReferenceSignatureAuthentication(BaseAuthentication):
         if not nonce:
             raise exceptions.AuthenticationFailed("nonce missing")
         cache_key = "reference:nonce:" + hashlib.sha256(f"{key_id}\0{nonce}".encode()).hexdigest()
-        cache = caches[signed_api_settings.NONCE_CACHE]
+        cache = caches[signed_api_settings.NONCE_CACHE or "nonces"]
         if not cache.add(cache_key, 1, timeout=2 * int(signed_api_settings.CLOCK_SKEW)):
             raise exceptions.AuthenticationFailed("nonce replayed")
         return reference_keys.user(key_id), key_id

@@ -1,10 +1,15 @@
 """Fixtures and helpers of the whole-stack benchmark (``test_stack_bench.py``).
 
-``stack`` sets up one Django + DRF stack for every variant of ``bench_urls``: the URLconf, a
-real Redis behind the ``NONCE_CACHE`` alias (``redis_nonce_cache`` of ``tests/conftest.py``),
-the SQLite test database in autocommit mode (``transactional_db``, as a server runs), one user
-and one credential per variant. :meth:`Stack.request_extra` gives what one request of a variant
-sends, freshly signed (new nonce, ``created`` now) for the two signature variants.
+``stack`` sets up one Django + DRF stack for every variant of ``bench_urls``: the URLconf, the
+SQLite test database in autocommit mode (``transactional_db``, as a server runs), one user and
+one credential per variant, and the shared store under test (``STORES``, the fixture's param):
+
+- ``database``: the default a project gets, the ``signed_api_storeentry`` table of SQLite;
+- ``redis``: a real Redis (``tests/servers.py``) behind the ``NONCE_CACHE`` alias.
+
+The reference class keeps its nonces in that Redis (the ``nonces`` alias) in both.
+:meth:`Stack.request_extra` gives what one request of a variant sends, freshly signed (new
+nonce, ``created`` now) for the signature variants.
 """
 
 from __future__ import annotations
@@ -19,6 +24,11 @@ import time
 from dataclasses import dataclass, field
 
 import pytest
+
+#: The shared stores the stack runs on (the ``stack`` fixture's param).
+STORES = ("database", "redis")
+#: Our added cost with response signing, as a share of Token's, must not exceed this (issue 13).
+SIGNED_GOAL = 0.75
 
 #: The variants, in the order of the table.
 VARIANTS = ("none", "token", "jwt", "reference", "ours", "session", "signed")
@@ -79,6 +89,7 @@ class _LibraryMessage:
 class Stack:
     client: object
     user: object
+    store: str  # one of STORES
     redis_url: str
     token_key: str
     jwt_token: str
@@ -130,8 +141,8 @@ class Stack:
         return self.client.post(path_of(variant), BODY, content_type=CONTENT_TYPE, **extra)
 
 
-@pytest.fixture
-def stack(transactional_db, redis_url, redis_nonce_cache, settings, monkeypatch):
+@pytest.fixture(params=STORES)
+def stack(request, transactional_db, redis_url, settings, monkeypatch):
     from django.contrib.auth import get_user_model
     from django.test import Client
     from http_message_signatures import HTTPMessageSigner, algorithms
@@ -144,6 +155,18 @@ def stack(transactional_db, redis_url, redis_nonce_cache, settings, monkeypatch)
     from signed_api.models import ApiKey
     from tests.benchmarks import bench_urls
 
+    store = request.param
+    settings.CACHES = {
+        **settings.CACHES,
+        "nonces": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": redis_url},
+    }
+    signed_api = {k: v for k, v in settings.SIGNED_API.items() if k != "NONCE_CACHE"}
+    if store == "redis":
+        signed_api["NONCE_CACHE"] = "nonces"
+    settings.SIGNED_API = signed_api
+    from django.core.cache import caches
+
+    caches["nonces"].clear()
     settings.ROOT_URLCONF = "tests.benchmarks.bench_urls"
     # Authentication alone for every variant; the "signed" variant adds response signing.
     settings.MIDDLEWARE = [
@@ -157,8 +180,8 @@ def stack(transactional_db, redis_url, redis_nonce_cache, settings, monkeypatch)
     settings.SIMPLE_JWT = {"SIGNING_KEY": JWT_SIGNING_KEY, "ALGORITHM": "HS256"}
     # simplejwt builds its TokenBackend at import time from the settings of that moment.
     monkeypatch.setattr(simplejwt_state, "token_backend", TokenBackend("HS256", JWT_SIGNING_KEY))
-    # The shared store follows the settings (redis_nonce_cache set NONCE_CACHE): built anew, on
-    # the Redis cache, at the first request.
+    # The shared store follows the settings: built anew, on the table or on Redis, at the first
+    # request.
     stores.reset()
 
     user = get_user_model().objects.create_user("bench", "bench@example.com", "bench-password")
@@ -178,6 +201,7 @@ def stack(transactional_db, redis_url, redis_nonce_cache, settings, monkeypatch)
     stack = Stack(
         client=Client(),
         user=user,
+        store=store,
         redis_url=redis_url,
         token_key=token.key,
         jwt_token="",
@@ -192,6 +216,7 @@ def stack(transactional_db, redis_url, redis_nonce_cache, settings, monkeypatch)
     yield stack
     bench_urls.reference_keys.clear()
     credentials.key_cache.clear()
+    caches["nonces"].clear()
 
 
 def check_variants(stack: Stack) -> None:
@@ -287,11 +312,18 @@ def ratio(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator > 0 else float("inf")
 
 
+STORE_LABELS = {
+    "database": "shared store: the SQLite table (the default)",
+    "redis": "shared store: real Redis (NONCE_CACHE)",
+}
+
+
 def format_table(
-    stats: dict[str, VariantStats], sign_us: dict[str, float], rounds: int, batch: int
-) -> str:
+    stats: dict[str, VariantStats], sign_us: dict[str, float], rounds: int, batch: int,
+    store: str = "redis",
+) -> str:  # fmt: skip
     lines = [
-        f"whole Django+DRF stack, POST {len(BODY)}-byte JSON, SQLite + real Redis; "
+        f"whole Django+DRF stack, POST {len(BODY)}-byte JSON, SQLite; {STORE_LABELS[store]}; "
         f"{rounds} interleaved rounds x {batch} requests per variant",
         f"{'variant':<38}{'n':>6}{'mean µs':>10}{'median':>9}{'p10':>8}{'p90':>8}"
         f"{'+mean':>9}{'+median':>9}{'+paired':>9}",
@@ -311,6 +343,13 @@ def format_table(
         f"paired {ratio(ours.overhead_paired, token.overhead_paired):.2f}x  (goal <= 1.00x)"
     )
     session, signed = stats["session"], stats["signed"]
+    lines.append(
+        "ours + signed response/Token overhead ratio: "
+        f"mean {ratio(signed.overhead_mean, token.overhead_mean):.2f}x, "
+        f"median {ratio(signed.overhead_median, token.overhead_median):.2f}x, "
+        f"paired {ratio(signed.overhead_paired, token.overhead_paired):.2f}x  "
+        f"(goal <= {SIGNED_GOAL:.2f}x)"
+    )
     lines.append(
         "response signing (docs/protocol.md) adds: "
         f"median {signed.overhead_median - ours.overhead_median:+.1f} µs, "
