@@ -47,6 +47,12 @@ class ClientError(Exception):
     :class:`~signed_api.client.OHTTPError`, :class:`UnverifiedRefusal`)."""
 
 
+class _KeysUnavailable(Exception):
+    """The JWKS could not be had (unreachable, not a JWKS): ``server_keys_unavailable``."""
+
+    code = "server_keys_unavailable"
+
+
 class UnverifiedRefusal(ClientError):
     """A 4xx or 5xx that does not carry a valid signature of the server: it may have been
     injected on the way, so nothing it says is to be acted on. ``status`` and
@@ -127,13 +133,13 @@ class ServerKeys:
         self.fetches += 1
         self._fetched_at = time.monotonic()
         if status != 200 or not isinstance(data, dict) or not isinstance(data.get("keys"), list):
-            raise SignatureError("server_keys_unavailable", f"JWKS answered {status}")
+            raise _KeysUnavailable(f"JWKS answered {status}")
         self._keys = _keys_of(data)
 
     def key(self, kid: str, *, fetch: Callable[[str, float], tuple[int, Any]] | None = None):
         """The verifying key named ``kid``; fetches the JWKS the first time, and again for an
-        unknown ``kid`` (rate-limited). Raises ``SignatureError`` (``unknown_key``,
-        ``server_keys_unavailable``)."""
+        unknown ``kid`` (rate-limited). Raises ``SignatureError`` (``unknown_key``) or, when
+        the JWKS cannot be had, an error whose ``code`` is ``server_keys_unavailable``."""
         with self._lock:
             keys = self._keys
             if keys is not None and kid in keys:
@@ -144,12 +150,10 @@ class ServerKeys:
             if not self.pinned and (keys is None or due):
                 try:
                     self._refresh(fetch)
-                except SignatureError:
+                except _KeysUnavailable:
                     raise
                 except Exception as exc:  # noqa: BLE001 - unreachable, not JSON…
-                    raise SignatureError(
-                        "server_keys_unavailable", f"JWKS not fetched: {type(exc).__name__}"
-                    ) from None
+                    raise _KeysUnavailable(f"JWKS not fetched: {type(exc).__name__}") from None
                 keys = self._keys
             if keys is not None and kid in keys:
                 return keys[kid]
@@ -266,5 +270,5 @@ def verify_refusal(
     when = time.time() if now is None else now
     try:
         return verify_message(message, resolver, policy, now=when)
-    except SignatureError as exc:
+    except (SignatureError, _KeysUnavailable) as exc:
         raise UnverifiedRefusal(response, exc.code, _claimed_code(response)) from None
