@@ -195,16 +195,19 @@ def test_stack_auth_overhead(benchmark, stack, run, capsys):
         assert ratio(session.overhead_paired, ours.overhead_paired) <= 1.1, table
 
 
-def test_stack_goal(capsys):
-    """After the runs: per store, the median over runs of the paired ratios to Token."""
+def test_stack_goal(benchmark, capsys):
+    """After the runs: per store, the median over runs of the paired ratios to Token (it
+    takes ``benchmark`` so that ``make bench``, which runs benchmarks only, runs it)."""
     measured = {store: runs for store, runs in RATIOS.items() if runs}
     if not measured:
         pytest.skip("no run of test_stack_auth_overhead in this session")
+    benchmark.pedantic(lambda: None, rounds=1, iterations=1)
     lines = ["paired overhead ratios, median over runs (each run: its own table above)"]
     medians = {}
     for store, runs in measured.items():
         ours, signed, session = (statistics.median(r[i] for r in runs) for i in range(3))
         medians[store] = signed
+        benchmark.extra_info[store] = {"ours": ours, "signed": signed, "session": session}
         lines.append(
             f"  {store:<9} {len(runs)} runs: ours/Token {ours:.2f}x, "
             f"ours + signed response/Token {signed:.2f}x (goal <= {SIGNED_GOAL:.2f}x; runs "
