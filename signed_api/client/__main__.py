@@ -485,8 +485,12 @@ def _call(auth_url: str, function, *args, **kwargs):
         f"{auth_url} did not answer as signed_api does",
         hint="AUTH_URL is where signed_api.urls is mounted, e.g. http://127.0.0.1:8000/api/auth/",
     )
+    from .refusals import UnverifiedRefusal
+
     try:
         return function(*args, **kwargs)
+    except UnverifiedRefusal as exc:
+        raise _unverified(exc) from None
     except LoginError as exc:
         raise _refused(exc, auth_url) from None
     except _ohttp_error() as exc:  # evaluated when something was raised
@@ -714,6 +718,8 @@ def request_main(argv) -> int:
         kwargs["data"] = json.dumps(parsed).encode("utf-8")
         kwargs["headers"] = {"Content-Type": "application/json"}
     auth = auth_from_env()
+    from .refusals import UnverifiedRefusal
+
     try:
         prepared = requests.Request(args.method.upper(), args.url, auth=auth, **kwargs).prepare()
     except (requests.RequestException, ValueError) as exc:
@@ -726,6 +732,9 @@ def request_main(argv) -> int:
                 print("\n--- the same signed request again (a replay) ---")
             try:
                 response = http.send(prepared, timeout=args.timeout)
+            except UnverifiedRefusal as exc:
+                _print_response(exc.response)
+                raise _unverified(exc) from None
             except _ohttp_error() as exc:  # evaluated when something was raised
                 raise _gateway_error(exc) from None
             except requests.RequestException as exc:
@@ -744,6 +753,14 @@ def request_main(argv) -> int:
     return 0
 
 
+def _unverified(exc) -> CLIError:
+    return CLIError(
+        f"the server did not sign this {exc.status} refusal ({exc.reason}): it may have been "
+        "injected on the way, so it is not acted on",
+        hint="a proxy in between that answers by itself, or a server without signed refusals",
+    )
+
+
 def _hint_for(response) -> None:
     try:
         code = response.json().get("code")
@@ -757,8 +774,8 @@ def _report_response_signature(auth, response, http=None) -> None:
     """Say whether the server signed its answer to this very request (docs/protocol.md): with
     the shared secret, or for a client-held key (a device-bound session) with the server key
     of the JWKS at the URL's origin."""
-    if "Signature" not in response.headers:
-        return
+    if "Signature" not in response.headers or response.status_code >= 400:
+        return  # a refusal was verified against the server key already (or raised)
     from ..core import SignatureError
 
     server_keys = None

@@ -247,7 +247,8 @@ class SignatureAuth(_AuthBase):
         """requests' response hook: check a refusal's signature (the JWKS, when needed, is
         fetched through the same adapter: an OHTTP session fetches it through its gateway),
         then correct the clock on a verified ``clock_skew``."""
-        fetch = _adapter_fetch(response.connection, kwargs) if response.connection else None
+        connection = getattr(response, "connection", None)  # set by requests' HTTPAdapter
+        fetch = _adapter_fetch(connection, kwargs) if connection is not None else None
         self.check_refusal(response, fetch=fetch)
         if not (self.correct_clock and self.created is None):
             return response

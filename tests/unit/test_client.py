@@ -52,6 +52,43 @@ PUBLIC_KEYS = {
     ED_KEYID: load_verifying_key("ed25519", ED_PRIVATE.public_key()),
     EC_KEYID: load_verifying_key("ecdsa-p256-sha256", EC_PRIVATE.public_key()),
 }
+# The fake servers below sign their refusals as signed_api does (docs/protocol.md), with a
+# server key of their own served as a JWKS, since the client refuses unsigned refusals.
+FAKE_SERVER_KEY = ed25519.Ed25519PrivateKey.generate()
+FAKE_SERVER_KID = "srv_fakeserver0000"
+FAKE_JWKS_PATH = "/.well-known/signed-api/keys"
+
+
+def fake_jwks() -> bytes:
+    raw = FAKE_SERVER_KEY.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    x = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    return json.dumps({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x,
+                                 "kid": FAKE_SERVER_KID, "alg": "EdDSA", "use": "sig"}]}).encode()
+
+
+def fake_refusal_headers(handler, status: int, data: bytes, content_type: str | None) -> dict:
+    """``Content-Digest``, ``Signature-Input`` and ``Signature`` of a refusal by the fake
+    server's key, bound to the request ``handler`` is answering."""
+    request = Message(method=handler.command, path=handler.path.partition("?")[0],
+                      headers=list(handler.headers.items()))
+    digest = content_digest(b"" if handler.command == "HEAD" else data)
+    headers = [("Content-Digest", digest)]
+    components = ['"@status"', '"content-digest"', '"@method";req', '"@path";req']
+    if content_type:
+        headers.append(("Content-Type", content_type))
+        components.insert(1, '"content-type"')
+    if request.field_value("signature") is not None:
+        components.append('"signature";req;key="sig1"')
+    signature_input, signature = sign_message(
+        Message.for_response(status, headers=headers, request=request),
+        load_signing_key("ed25519", FAKE_SERVER_KEY), components=components,
+        keyid=FAKE_SERVER_KID, created=int(time.time()), include_alg=True,
+    )
+    return {"Content-Digest": digest, "Signature-Input": signature_input, "Signature": signature}
+
+
 SERVER_POLICY = Policy(
     required_components=("@method", "@authority", "@path", "@query"),
     required_params=("created", "nonce"),
@@ -400,6 +437,14 @@ class VerifyingHandler(http.server.BaseHTTPRequestHandler):
     def _handle(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if self.path == FAKE_JWKS_PATH:
+            data = fake_jwks()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         path, sep, query = self.path.partition("?")
         message = Message(
             method=self.command,
@@ -437,6 +482,8 @@ class VerifyingHandler(http.server.BaseHTTPRequestHandler):
             "Content-Length": str(len(data)),
             **headers,
         }
+        if request is None and status >= 400:
+            headers.update(fake_refusal_headers(self, status, data, "application/json"))
         if request is not None:
             headers["Content-Digest"] = content_digest(data)
             response = Message.for_response(
@@ -724,6 +771,8 @@ class FakeAuthHandler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         path = self.path.partition("?")[0]
+        if path == FAKE_JWKS_PATH:
+            return self._send(200, fake_jwks(), "application/json")
         self.state["calls"].append((self.command, path, raw))
         if path.startswith("/html/"):  # not where signed_api is mounted
             status = 201 if path.endswith("/sessions/") and self.command == "POST" else 404
@@ -819,6 +868,9 @@ class FakeAuthHandler(http.server.BaseHTTPRequestHandler):
 
     def _send(self, status, data, content_type):
         self.send_response(status)
+        if status >= 400:
+            for name, value in fake_refusal_headers(self, status, data, content_type).items():
+                self.send_header(name, value)
         if content_type:
             self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))

@@ -51,6 +51,7 @@ from signed_api.core import (
     sign_message,
     verify_message,
 )
+from tests.unit.test_client import FAKE_JWKS_PATH, fake_jwks, fake_refusal_headers
 
 ROOT = Path(__file__).resolve().parents[2]
 ORIGIN = "http://api.test"
@@ -77,6 +78,19 @@ KEYS = {KEYID: SECRET, SESSION_ID: SESSION_SECRET}
 
 
 # -- the application behind the gateway ------------------------------------------------------------
+class _Asked:
+    """The part of a request handler ``fake_refusal_headers`` reads."""
+
+    def __init__(self, command, path, headers):
+        self.command, self.path = command, path
+        self.headers = _Lines(headers)
+
+
+class _Lines(list):
+    def items(self):
+        return list(self)
+
+
 class App:
     """Notes and a login with a second factor, every other route signed, answers signed back."""
 
@@ -89,6 +103,25 @@ class App:
         self.lock = threading.Lock()
 
     def __call__(self, request: bhttp.Request) -> bhttp.Response:
+        """The answer, a refusal signed by the server key as signed_api signs it (the client
+        refuses an unsigned one); the JWKS at its path."""
+        if request.path == FAKE_JWKS_PATH:
+            return bhttp.Response(200, headers=(("content-type", "application/json"),),
+                                  content=fake_jwks())
+        response = self.route(request)
+        names = {name for name, _ in response.headers}
+        if response.status < 400 or "signature" in names:
+            return response
+        signed = fake_refusal_headers(
+            _Asked(request.method, request.path, request.headers), response.status,
+            response.content, "application/json" if "content-type" in names else None,
+        )
+        return bhttp.Response(
+            response.status, content=response.content,
+            headers=(*response.headers, *((k.lower(), v) for k, v in signed.items())),
+        )
+
+    def route(self, request: bhttp.Request) -> bhttp.Response:
         self.seen.append(request)
         path, sep, query = request.path.partition("?")
         if path == "/api/auth/sessions/" and request.method == "POST":
