@@ -73,16 +73,36 @@ class DatabaseStore(Store):
                 self.purge_expired(PURGE_BATCH)
 
     # -- one-time entries ----------------------------------------------------------------------
+    _ADD = (
+        f"INSERT INTO {TABLE} (entry_key, token, hits, expires) VALUES (%s, '', 0, %s) "  # noqa: S608
+        "ON CONFLICT (entry_key) DO UPDATE SET token = '', hits = 0, "
+        f"expires = excluded.expires WHERE {TABLE}.expires <= %s"
+    )
+    # The add, returning the state token read in the same statement: one statement per
+    # request. A row comes back only when the nonce was inserted (or took over an expired row).
+    _CONFIRM = (
+        _ADD + f" RETURNING (SELECT token FROM {TABLE} WHERE entry_key = %s AND expires > %s)"  # noqa: S608
+    )
+
     def add(self, key: str, ttl: int) -> bool:
         now = int(time.time())
-        rows = self._run(
-            f"INSERT INTO {TABLE} (entry_key, token, hits, expires) VALUES (%s, '', 0, %s) "  # noqa: S608
-            "ON CONFLICT (entry_key) DO UPDATE SET token = '', hits = 0, "
-            f"expires = excluded.expires WHERE {TABLE}.expires <= %s",
-            (bounded(key), now + max(int(ttl), 1), now),
-        )
+        rows = self._run(self._ADD, (bounded(key), now + max(int(ttl), 1), now))
         self._wrote()
         return rows == 1
+
+    def confirm(self, nonce_key: str | None, ttl: int, state_key: str) -> tuple[bool, str | None]:
+        if nonce_key is None or not connections[self.alias].features.can_return_columns_from_insert:
+            return super().confirm(nonce_key, ttl, state_key)  # an SQLite older than 3.35
+        now = int(time.time())
+        row = self._run(
+            self._CONFIRM,
+            (bounded(nonce_key), now + max(int(ttl), 1), now, bounded(state_key), now),
+            fetch="one",
+        )
+        self._wrote()
+        if row is None:  # a replay: nothing inserted, so nothing returned; read the token
+            return False, self.get_token(state_key)
+        return True, row[0]
 
     # -- state tokens --------------------------------------------------------------------------
     def get_token(self, key: str) -> str | None:
