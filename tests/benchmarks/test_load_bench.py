@@ -3,8 +3,11 @@
 
 The server is the example project as it ships (its middleware, response signing on) with the
 benchmark views of ``load_urls`` (``load_settings``), under ``gunicorn -w 2 -k gthread`` (so
-connections are kept alive), on a SQLite file, with the shared store on that file's table (the
-default) or on a real Redis (``tests/servers.py``): the ``store`` param.
+connections are kept alive), three ways (the ``store`` param): on a SQLite file with the shared
+store on that file's table (the default), on a real PostgreSQL with the store on its table, and on
+the SQLite file with the store on a real Redis (servers of ``tests/servers.py``).
+``SIGNED_API_LOAD_SQLITE_INIT`` sets SQLite's ``init_command`` (e.g. ``PRAGMA
+journal_mode=WAL``) to compare journal modes.
 
 The load generator is plain Python: ``CONCURRENCY`` threads, each with its own keep-alive
 ``http.client`` connection, POST the stack benchmark's ~230-byte JSON body. Honest timing:
@@ -61,6 +64,11 @@ LABELS = {
     "none": "no auth",
     "token": "DRF TokenAuthentication",
     "ours": "signed_api + signed response",
+}
+STORE_LABELS = {
+    "database": "SQLite file, store on its table",
+    "postgres": "PostgreSQL, store on its table",
+    "redis": "SQLite file, store on Redis",
 }
 REPO = Path(__file__).resolve().parents[2]
 REDIS_DB = 11  # a Redis database of this module's own
@@ -170,14 +178,19 @@ print(json.dumps({"token": Token.objects.create(user=user).key, "user": user.pk}
 """
 
 
-@pytest.fixture(scope="module", params=["database", "redis"])
+@pytest.fixture(scope="module", params=["database", "postgres", "redis"])
 def load_server(request, tmp_path_factory):
     from signed_api.client import SignatureAuth, decode_secret
-    from tests.integration.test_gunicorn_example import deployment_env
+    from tests.integration.test_gunicorn_example import deployment_env, new_postgres_database
 
     store = request.param
     workdir = tmp_path_factory.mktemp(f"load-{store}")
-    env = deployment_env(f"sqlite:///{workdir / 'load.sqlite3'}")
+    drop = None
+    if store == "postgres":
+        database_url, drop = new_postgres_database(request, "signed_api_load")
+    else:
+        database_url = f"sqlite:///{workdir / 'load.sqlite3'}"
+    env = deployment_env(database_url)
     env["DJANGO_SETTINGS_MODULE"] = "tests.benchmarks.load_settings"
     flush = None
     if store == "redis":
@@ -202,6 +215,8 @@ def load_server(request, tmp_path_factory):
         server.stop()
         if flush is not None:
             flush()
+        if drop is not None:
+            drop()
 
 
 # -- the load generator ---------------------------------------------------------------------------
@@ -323,7 +338,7 @@ def format_table(server: LoadServer, phases: dict[str, list[Phase]]) -> tuple[st
         }
     base = stats["none"]["p50"]
     lines = [
-        f"load: gunicorn -w 2 -k gthread on loopback, {server.store} store, "
+        f"load: gunicorn -w 2 -k gthread on loopback, {STORE_LABELS[server.store]}, "
         f"POST {len(BODY)}-byte JSON, {CONCURRENCY} keep-alive connections; "
         f"{len(phases['none'])} interleaved rounds x {BATCH} requests per variant",
         f"{'variant':<32}{'n':>7}{'req/s':>9}{'p50 µs':>9}{'p90 µs':>9}{'p99 µs':>9}"
