@@ -21,6 +21,7 @@ from ..core import (
     sign_message,
     verify_message,
 )
+from .refusals import _header_lines
 
 try:  # httpx is optional (the ``client`` extra); requests needs no base class.
     import httpx
@@ -322,13 +323,6 @@ def _adapter_fetch(connection, send_kwargs: dict):
             answer.close()
 
     return fetch
-
-
-def _header_lines(headers) -> list[tuple[str, str]]:
-    """Each field line of ``headers`` (httpx keeps repeated lines apart; ``requests`` has
-    already combined them with ", ", which is what RFC 9421 §2.1 combines them to anyway)."""
-    multi_items = getattr(headers, "multi_items", None)
-    return list(multi_items()) if callable(multi_items) else list(headers.items())
 
 
 def _server_verifying_keys(server_keys) -> tuple[dict, list]:

@@ -72,6 +72,13 @@ class UnverifiedRefusal(ClientError):
         )
 
 
+def _header_lines(headers) -> list[tuple[str, str]]:
+    """Each field line of ``headers`` (httpx keeps repeated lines apart; ``requests`` has
+    already combined them with ", ", which is what RFC 9421 §2.1 combines them to anyway)."""
+    multi_items = getattr(headers, "multi_items", None)
+    return list(multi_items()) if callable(multi_items) else list(headers.items())
+
+
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     if not parts.scheme or not parts.netloc:
@@ -203,8 +210,6 @@ def _claimed_code(response) -> str | None:
 
 def request_message_of(response) -> Message:
     """The request a ``requests``/``httpx`` response answers, as the core sees it."""
-    from .auth import _header_lines
-
     request = response.request
     body = getattr(request, "body", None)
     if body is None:
@@ -242,8 +247,6 @@ def verify_refusal(
         server_keys = ServerKeys(jwks=server_keys)
     keys = server_keys
     request_message = request_message_of(response)
-    from .auth import _header_lines
-
     message = Message.for_response(
         response.status_code, headers=_header_lines(response.headers), body=response.content,
         request=request_message,
