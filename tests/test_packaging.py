@@ -25,6 +25,7 @@ EXPECTED_IN_WHEEL = [
     "signed_api/py.typed",
     "signed_api/apps.py",
     "signed_api/core/__init__.py",
+    "signed_api/static/signed_api/signed-api.js",
 ]
 
 # Nothing of the repository but the package belongs in the wheel.
