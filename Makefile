@@ -19,13 +19,15 @@ DEMO_SETUP_COMMAND ?= signed_api_demo
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo demo-setup migrate test lint typecheck test-sqlite test-services \
-	test-oldest docs bench compat clean
+	test-oldest docs bench compat clean js test-js
 
 help:
 	@echo "make demo    serve the example project on http://127.0.0.1:8000/"
 	@echo "make test    ruff, mypy, pytest on SQLite, on PostgreSQL+Redis, on the oldest Django+DRF,"
 	@echo "             mkdocs"
 	@echo "make bench   the benchmarks in tests/benchmarks"
+	@echo "make js      npm ci in clients/js when needed, then build signed_api/static/signed_api/signed-api.js"
+	@echo "make test-js the JavaScript client's Node tests and its JSDoc type check (part of make test)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -58,7 +60,7 @@ demo: demo-setup
 # that means the suite is broken, so it fails. In the second pass it only means nothing there needs
 # a real server, which is fine.
 
-test: lint typecheck test-sqlite test-services test-oldest docs
+test: lint typecheck test-js test-sqlite test-services test-oldest docs
 
 lint: $(STAMP)
 	$(BIN)/ruff check signed_api tests example_project
@@ -108,6 +110,22 @@ test-oldest: $(OLDEST_STAMP)
 	env -u DATABASE_URL -u REDIS_URL $(OLDEST_VENV)/bin/python -m pytest --ignore=tests/browser \
 		$(PYTEST_ARGS) || exit $$?; \
 	echo "test-oldest: passed in $$(( $$(date +%s) - start )) s"
+
+# --- JavaScript client (clients/js) ---------------------------------------------------------------
+# npm ci installs the exact versions of package-lock.json (esbuild pinned there); it runs again only
+# when node_modules is missing or older than the lock file. `make js` writes the committed bundle;
+# tests/test_js_bundle.py fails when it differs from a fresh build.
+JS := clients/js
+
+$(JS)/node_modules/.package-lock.json: $(JS)/package-lock.json
+	cd $(JS) && npm ci --no-audit --no-fund
+	touch $@
+
+js: $(JS)/node_modules/.package-lock.json
+	cd $(JS) && node build.mjs
+
+test-js:
+	cd $(JS) && npm ci --no-audit --no-fund && node --test test/ && npx --no-install tsc -p jsconfig.json
 
 # --- benchmarks (not part of make test) -----------------------------------------------------------
 
