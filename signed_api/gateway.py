@@ -36,13 +36,16 @@ import sys
 import threading
 from urllib.parse import unquote_to_bytes
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.wsgi import WSGIRequest
 from django.core.signals import setting_changed
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.http.request import split_domain_port, validate_host
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from . import ohttp_keys
@@ -58,7 +61,13 @@ from .core.errors import (
 )
 from .logsafe import get_logger
 
-__all__ = ["gateway", "inner_handler", "KEY_CONFIG_PROBLEM"]
+__all__ = [
+    "KEY_CONFIG_PROBLEM",
+    "OHTTPGatewayMiddleware",
+    "answer_encapsulated",
+    "gateway",
+    "inner_handler",
+]
 
 logger = get_logger("signed_api.gateway")
 
@@ -109,6 +118,8 @@ def _on_setting_changed(*, setting: str, **kwargs) -> None:
     if setting == "MIDDLEWARE":
         with _handler_lock:
             _handler = None
+    if setting == "ROOT_URLCONF":
+        _gateway_paths.clear()
 
 
 setting_changed.connect(_on_setting_changed, dispatch_uid="signed_api_gateway_handler_reset")
@@ -197,6 +208,13 @@ def gateway(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _json(405, METHOD_NOT_ALLOWED, f"Method {request.method!r} is not allowed here.",
                      Allow="GET, HEAD, POST")
+    return answer_encapsulated(request)
+
+
+def answer_encapsulated(request: HttpRequest) -> HttpResponse:
+    """The outer answer to a ``POST`` of the gateway, whoever calls it (the view, or
+    :class:`OHTTPGatewayMiddleware` before the rest of the stack): the one place that makes it.
+    Never raises; never a 5xx but the 503 of unreadable keys."""
     if _media_type(request) != ohttp.REQUEST_MEDIA_TYPE:
         return _json(415, UNSUPPORTED_MEDIA_TYPE,
                      f"The gateway accepts {ohttp.REQUEST_MEDIA_TYPE} only.")
@@ -381,3 +399,94 @@ def _close(response: HttpResponseBase) -> None:
             closer()
     closers.clear()
     response.closed = True
+
+
+# -- the outer request, before the middleware stack -----------------------------------------------
+#: The URL name of the gateway (``signed_api.ohttp_urls``).
+URL_NAME = "signed-api-ohttp-gateway"
+SIGNING_MIDDLEWARE = "signed_api.response_signing.ResponseSignatureMiddleware"
+_gateway_paths: dict[object, str | None] = {}
+
+
+def _gateway_path(urlconf: str | None) -> str | None:
+    """The ``PATH_INFO`` of the gateway in ``urlconf`` (``None``: not mounted), per URLconf
+    and script prefix (reversing costs more than the comparison it serves)."""
+    prefix = get_script_prefix()
+    key = (urlconf or settings.ROOT_URLCONF, prefix)
+    try:
+        return _gateway_paths[key]
+    except KeyError:
+        pass
+    try:
+        full = reverse(URL_NAME, urlconf=urlconf)
+    except NoReverseMatch:
+        path = None
+    else:
+        path = "/" + full[len(prefix):] if full.startswith(prefix) else None
+    if len(_gateway_paths) > 64:  # a script prefix per request would grow it: start again
+        _gateway_paths.clear()
+    _gateway_paths[key] = path
+    return path
+
+
+def _answers_early(request: HttpRequest) -> bool:
+    """Whether :class:`OHTTPGatewayMiddleware` answers ``request`` itself: an outer ``POST`` to
+    the gateway whose ``Host`` is one of ``ALLOWED_HOSTS`` and that ``SECURE_SSL_REDIRECT``
+    would not redirect (those go down the stack and are refused or redirected there, as any
+    request)."""
+    if request.method != "POST" or request.META.get(INNER_MARK):
+        return False
+    if request.path_info != _gateway_path(getattr(request, "urlconf", None)):
+        return False
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return False
+    return not (settings.SECURE_SSL_REDIRECT and not request.is_secure())
+
+
+class OHTTPGatewayMiddleware:
+    """Put it first in ``MIDDLEWARE``: it answers an outer ``POST`` of the gateway before the
+    rest of the stack, which has nothing to do with the opaque ``message/ohttp-req`` (no
+    session, cookie, CSRF token, user or signature is in it) and would cost the request
+    ~150-250 µs. The inner request still passes the whole stack, this middleware included (it
+    lets inner requests through). Everything else, the ``GET`` of the key configurations
+    included, goes on down the stack. The outer answer is signed with the server key as
+    :class:`~signed_api.response_signing.ResponseSignatureMiddleware` would sign it, when that
+    middleware is installed; ``X-Content-Type-Options: nosniff`` is set as
+    ``SecurityMiddleware`` would. Without this middleware the gateway view answers the same,
+    only later (check ``signed_api.W013``)."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.sign = SIGNING_MIDDLEWARE in settings.MIDDLEWARE
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if self.async_mode:
+            return self.__acall__(request)
+        if _answers_early(request):
+            return self.answer(request)
+        return self.get_response(request)
+
+    async def __acall__(self, request):
+        if _answers_early(request):
+            # The inner request runs the sync handler, as the gateway view does under ASGI.
+            return await sync_to_async(self.answer, thread_sensitive=True)(request)
+        return await self.get_response(request)
+
+    def answer(self, request: HttpRequest) -> HttpResponse:
+        request.signed_api_app = True  # type: ignore[attr-defined] # the app's own answer
+        response = answer_encapsulated(request)
+        if settings.SECURE_CONTENT_TYPE_NOSNIFF:
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if self.sign:
+            from .response_signing import ResponseSignatureMiddleware
+
+            ResponseSignatureMiddleware.sign(request, response)
+        return response

@@ -35,6 +35,7 @@ __all__ = [
     "HPKEError",
     "InvalidKey",
     "OpenFailed",
+    "PrivateKey",
     "RecipientContext",
     "SenderContext",
     "Suite",
@@ -45,6 +46,7 @@ __all__ = [
     "generate_private_key",
     "kdf_expand",
     "kdf_extract",
+    "load_private_key",
     "public_key",
     "setup_base_recipient",
     "setup_base_sender",
@@ -252,6 +254,29 @@ def public_key(kem_id: int, private_key: bytes) -> bytes:
     return _public_of(_private(kem_id, private_key)).to_public_bytes()
 
 
+class PrivateKey:
+    """A private key of a KEM, loaded once (:func:`load_private_key`) and used for many
+    :func:`setup_base_recipient` calls: loading an X25519 key costs about as much as the key
+    exchange itself, so a gateway keeps its keys loaded. Opaque; never shows the key."""
+
+    __slots__ = ("_key", "kem_id", "public_key")
+
+    def __init__(self, kem_id: int, key: _LibraryKey) -> None:
+        self.kem_id = kem_id
+        self._key = key
+        #: ``SerializePublicKey(pk(sk))``.
+        self.public_key: bytes = _public_of(key).to_public_bytes()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(kem_id=0x{self.kem_id:04x})"
+
+
+def load_private_key(kem_id: int, private_key: bytes) -> PrivateKey:
+    """``DeserializePrivateKey(sk)``, kept for reuse; :class:`InvalidKey` when the KEM refuses
+    the bytes."""
+    return PrivateKey(kem_id, _private(kem_id, private_key))
+
+
 # --- contexts -----------------------------------------------------------------------------
 
 
@@ -317,16 +342,22 @@ def setup_base_sender(
 
 
 def setup_base_recipient(
-    suite: Suite, enc: bytes, recipient_private_key: bytes, info: bytes
+    suite: Suite, enc: bytes, recipient_private_key: bytes | PrivateKey, info: bytes
 ) -> RecipientContext:
-    """``SetupBaseR(enc, skR, info)`` (RFC 9180 §5.1.1).
+    """``SetupBaseR(enc, skR, info)`` (RFC 9180 §5.1.1); ``skR`` as bytes or, cheaper, loaded
+    (:func:`load_private_key`, same KEM as ``suite``).
 
     :class:`InvalidKey` when ``enc`` has the wrong length or is refused by the KEM (for X25519
     a point whose shared secret is all zero).
     """
     if len(enc) != suite.n_enc:
         raise InvalidKey("enc has the wrong length")
-    skr = _private(suite.kem_id, recipient_private_key)
+    if isinstance(recipient_private_key, PrivateKey):
+        if recipient_private_key.kem_id != suite.kem_id:
+            raise InvalidKey("the private key is not of the suite's KEM")
+        skr = recipient_private_key._key
+    else:
+        skr = _private(suite.kem_id, recipient_private_key)
     try:
         context = suite._library().create_recipient_context(bytes(enc), skr, info=bytes(info))
     except (ValueError, PyHPKEError):

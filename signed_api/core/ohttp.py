@@ -209,16 +209,21 @@ def decode_key_configs(data: bytes) -> list[KeyConfig]:
 
 @dataclass(frozen=True)
 class GatewayKey:
-    """A gateway's key: its published :class:`KeyConfig` and the private key behind it."""
+    """A gateway's key: its published :class:`KeyConfig` and the private key behind it, loaded
+    once with the key (``loaded``): a request pays for the key exchange, not for loading the
+    key again. A key set read anew (a rotation) is made of new ``GatewayKey`` objects."""
 
     config: KeyConfig
     private_key: bytes = field(repr=False)
+    loaded: hpke.PrivateKey = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         try:
-            derived = hpke.public_key(self.config.kem_id, self.private_key)
+            loaded = hpke.load_private_key(self.config.kem_id, self.private_key)
         except hpke.HPKEError as exc:
             raise ValueError(f"unusable gateway private key: {exc}") from None
+        object.__setattr__(self, "loaded", loaded)
+        derived = loaded.public_key
         if derived != self.config.public_key:
             raise ValueError("the private key does not match the configuration's public key")
         if not self.config.supported_suites():
@@ -404,7 +409,7 @@ def decapsulate_request(
         raise _malformed("encapsulated request shorter than enc and a tag")
     enc, ct = body[: suite.n_enc], body[suite.n_enc :]
     try:
-        context = hpke.setup_base_recipient(suite, enc, key.private_key, _info(header))
+        context = hpke.setup_base_recipient(suite, enc, key.loaded, _info(header))
         request = context.open(ct, b"")
     except hpke.InvalidKey:
         raise _failed("the KEM refused enc") from None
