@@ -35,10 +35,14 @@ INSTALLED_APPS = [
     "rest_framework",
     "signed_api",
     "example_project.notes",
+    # /demo/: the JavaScript client in a browser (example_project/demo, docs/quickstart.md).
+    "example_project.demo",
 ]
 
 MIDDLEWARE = [
-    # First, so it signs the response bytes as they leave (docs/protocol.md).
+    # First: answers the outer POST of the OHTTP gateway before the rest (docs/encryption.md).
+    "signed_api.gateway.OHTTPGatewayMiddleware",
+    # Next, so it signs the response bytes as they leave (docs/protocol.md).
     "signed_api.response_signing.ResponseSignatureMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

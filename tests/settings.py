@@ -32,7 +32,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so it signs the response bytes as they leave (docs/protocol.md).
+    # First: answers the outer POST of the OHTTP gateway before the rest (docs/encryption.md).
+    "signed_api.gateway.OHTTPGatewayMiddleware",
+    # Next, so it signs the response bytes as they leave (docs/protocol.md).
     "signed_api.response_signing.ResponseSignatureMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
