@@ -30,7 +30,7 @@ def demo_page(request):
 
     With ``DEBUG`` on (``make demo``), it says which user to log in as; never in production.
     """
-    sessions = reverse("sessions")
+    sessions = reverse("signed_api:sessions")
     context = {
         "auth_url": sessions[: -len("sessions/")],
         "notes_url": reverse("note-list"),
