@@ -170,4 +170,21 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+
+# CORS (docs/django.md, "CORS"), on only when CORS_ALLOWED_ORIGINS is set (comma separated, e.g.
+# "https://app.example.com"): django-cors-headers lets those origins send the signature headers
+# (a preflight asks for them) and read the response's, so a page there can verify the answers.
+_CORS_ORIGINS = [o.strip() for o in os.environ.get("CORS_ALLOWED_ORIGINS", "").split(",")]
+_CORS_ORIGINS = [o for o in _CORS_ORIGINS if o]
+if _CORS_ORIGINS:
+    from corsheaders.defaults import default_headers
+
+    INSTALLED_APPS.append("corsheaders")
+    # First, so preflights and the gateway's answers (OHTTPGatewayMiddleware) get the headers too.
+    MIDDLEWARE.insert(0, "corsheaders.middleware.CorsMiddleware")
+    CORS_ALLOWED_ORIGINS = _CORS_ORIGINS
+    CORS_ALLOW_HEADERS = (
+        *default_headers, "signature", "signature-input", "content-digest", "accept-signature",
+    )
+    CORS_EXPOSE_HEADERS = ["Signature", "Signature-Input", "Content-Digest", "Accept-Signature"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
