@@ -30,32 +30,12 @@ from pathlib import Path
 import django.contrib.admin
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from .support import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _unavailable
+
 ADMIN_STATIC = Path(django.contrib.admin.__file__).resolve().parent / "static"
-TIMEOUT_MS = 20_000
 
 _screenshot_dirs = pytest.StashKey[Path]()
 _step_times = pytest.StashKey[list]()
-
-
-def _under_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
-def _unavailable(reason: str):
-    if _under_ci():
-        pytest.fail(f"CI=true and {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import TIMEOUT_MS, _unavailable
+from .support import TIMEOUT_MS, _unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "clients" / "js"
