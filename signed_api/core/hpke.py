@@ -15,6 +15,7 @@ narrowly, where they can arise.
 
 from __future__ import annotations
 
+import hmac as _hmac
 import secrets
 from dataclasses import dataclass
 from functools import cache
@@ -372,14 +373,17 @@ def _hash_length(kdf_id: int) -> int:
     return {KDF_HKDF_SHA256: 32, KDF_HKDF_SHA384: 48, KDF_HKDF_SHA512: 64}[kdf_id]
 
 
-def _any_suite_with_kdf(kdf_id: int) -> CipherSuite:
-    return _library_suite(KEM_X25519_HKDF_SHA256, kdf_id, AEAD_AES_128_GCM)
+# The unlabeled KDF is HKDF (RFC 5869) over HMAC, which the standard library computes in one
+# call; the HPKE library builds an HMAC object per block, which a response pays for three times.
+_HASH_NAMES = {KDF_HKDF_SHA256: "sha256", KDF_HKDF_SHA384: "sha384", KDF_HKDF_SHA512: "sha512"}
 
 
 def kdf_extract(kdf_id: int, salt: bytes, ikm: bytes) -> bytes:
     """``Extract(salt, ikm)`` of the KDF (HKDF-Extract, RFC 5869), unlabeled."""
     _kdf(kdf_id)
-    return _any_suite_with_kdf(kdf_id).kdf.extract(bytes(salt), bytes(ikm))
+    name = _HASH_NAMES[kdf_id]
+    # RFC 5869 §2.2: an empty salt is HashLen zeros (HMAC pads the key with zeros anyway).
+    return _hmac.digest(bytes(salt) or bytes(_hash_length(kdf_id)), bytes(ikm), name)
 
 
 def kdf_expand(kdf_id: int, prk: bytes, info: bytes, length: int) -> bytes:
@@ -387,7 +391,13 @@ def kdf_expand(kdf_id: int, prk: bytes, info: bytes, length: int) -> bytes:
     _kdf(kdf_id)
     if not 0 < length <= 255 * _hash_length(kdf_id):
         raise ValueError("expand length out of range")
-    return _any_suite_with_kdf(kdf_id).kdf.expand(bytes(prk), bytes(info), length)
+    name, prk, info = _HASH_NAMES[kdf_id], bytes(prk), bytes(info)
+    block, out, counter = b"", b"", 1
+    while len(out) < length:
+        block = _hmac.digest(prk, block + info + bytes((counter,)), name)
+        out += block
+        counter += 1
+    return out[:length]
 
 
 def _aead_key(aead_id: int, key: bytes, nonce: bytes) -> _AEADParams:
