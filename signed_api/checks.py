@@ -467,6 +467,28 @@ def check_ohttp_settings(app_configs=None, **kwargs) -> list[CheckMessage]:
     return messages
 
 
+@register(Tags.security)
+def check_ohttp_middleware(app_configs=None, **kwargs) -> list[CheckMessage]:
+    """W013: the gateway is mounted but ``OHTTPGatewayMiddleware`` is not in ``MIDDLEWARE``
+    (the outer POST then passes the whole stack: correct, only slower)."""
+    from .gateway import URL_NAME
+
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or ())
+    wanted = "signed_api.gateway.OHTTPGatewayMiddleware"
+    if wanted in middleware or not _url_names_mounted(URL_NAME):
+        return []
+    return [
+        Warning(
+            "The Oblivious HTTP gateway is mounted but signed_api.gateway."
+            "OHTTPGatewayMiddleware is not in MIDDLEWARE: every encapsulated request "
+            "passes the middleware stack twice (outside and inside).",
+            hint="Put \"signed_api.gateway.OHTTPGatewayMiddleware\" first in MIDDLEWARE "
+            "(docs/encryption.md).",
+            id="signed_api.W013",
+        )
+    ]
+
+
 @register(Tags.security, deploy=True)
 def check_ohttp_keys(app_configs=None, **kwargs) -> list[CheckMessage]:
     """W011: the gateway is mounted and its key is derived from the master key (no
