@@ -1,0 +1,162 @@
+"""CORS: a page on another origin signs a request to the example project and verifies the answer.
+
+The example project is served live by gunicorn with ``CORS_ALLOWED_ORIGINS`` naming one loopback
+origin (example_project/settings.py, docs/django.md "CORS"). A tiny ``http.server`` on that
+origin serves an HTML page and the committed bundle; in Chromium the page makes a signed POST
+with the bundle to the API's origin. Its custom headers (Signature, Signature-Input,
+Content-Digest) make the browser send a preflight, which the server must allow; the answer's
+Signature, Signature-Input and Content-Digest must be readable by the page (exposed), and the
+client verifies them. The same page served from a second origin, not allowed, is blocked.
+"""
+
+from __future__ import annotations
+
+import http.server
+import threading
+import time
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from tests.integration.test_gunicorn_example import ExampleDeployment, deployment_env
+
+from .conftest import TIMEOUT_MS
+
+REPO = Path(__file__).resolve().parents[2]
+BUNDLE = REPO / "signed_api" / "static" / "signed_api" / "signed-api.js"
+PAGE = b"""<!doctype html><html><head><meta charset="utf-8"><title>cross-origin page</title>
+<script type="module">
+import * as SignedApi from "./signed-api.js";
+globalThis.SignedApi = SignedApi;
+document.title = "ready";
+</script></head><body><p>A page on another origin.</p></body></html>
+"""
+
+CROSS_ORIGIN_REQUEST = """async ({ api, keyId, secret }) => {
+  const { SignedApiClient, Signer } = globalThis.SignedApi;
+  const client = new SignedApiClient({
+    baseUrl: api, auth: Signer.hmac(keyId, secret), credentials: "omit",
+    verifyResponses: "require",
+  });
+  try {
+    const json = { text: "from another origin" };
+    const response = await client.request("/api/notes/", { method: "POST", json });
+    return {
+      status: response.status,
+      verification: response.verification,
+      signature: response.headers.get("signature"),
+      signatureInput: response.headers.get("signature-input"),
+      contentDigest: response.headers.get("content-digest"),
+      body: await response.json(),
+    };
+  } catch (error) {
+    return { error: `${error.name}: ${error.message}` };
+  }
+}"""
+
+
+class _Files(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        files = {
+            "/": (PAGE, "text/html"),
+            "/signed-api.js": (BUNDLE.read_bytes(), "text/javascript"),
+        }
+        body, kind = files.get(self.path, (b"not found", "text/plain"))
+        self.send_response(200 if self.path in files else 404)
+        self.send_header("Content-Type", f"{kind}; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def origins():
+    """Two page origins on loopback: the first is allowed, the second is not."""
+    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Files) for _ in range(2)]
+    threads = [threading.Thread(target=partial(s.serve_forever, 0.1), daemon=True) for s in servers]
+    for thread in threads:
+        thread.start()
+    try:
+        yield [f"http://127.0.0.1:{s.server_address[1]}" for s in servers]
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory, origins):
+    workdir = tmp_path_factory.mktemp("cors")
+    env = deployment_env(
+        f"sqlite:///{workdir / 'example.sqlite3'}", CORS_ALLOWED_ORIGINS=origins[0]
+    )
+    deployment = ExampleDeployment(workdir, env)
+    try:
+        deployment.manage("migrate", "--noinput")
+        deployment.manage(
+            "shell", "-c",
+            "from django.contrib.auth import get_user_model; "
+            "get_user_model().objects.create_user('carol')",
+        )  # fmt: skip
+        deployment.key = deployment.create_key("carol")
+        deployment.start()
+        yield deployment
+    finally:
+        deployment.stop()
+
+
+def _notes_lines(example, method: str) -> list:
+    return [m for m in example.access_lines("/api/notes/") if m["method"] == method]
+
+
+def _wait_for(example, method: str, count: int) -> list:
+    deadline = time.monotonic() + 10
+    while len(_notes_lines(example, method)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _notes_lines(example, method)
+
+
+def _from(browser, origin: str, example) -> dict:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(origin + "/")
+        page.wait_for_function("document.title === 'ready'")
+        key_id, secret = example.key
+        return page.evaluate(
+            CROSS_ORIGIN_REQUEST, {"api": example.base_url, "keyId": key_id, "secret": secret}
+        )
+    finally:
+        context.close()
+
+
+def test_cross_origin_signed_request_through_a_preflight(example, origins, browser, step):
+    with step("allowed origin"):
+        result = _from(browser, origins[0], example)
+    assert "error" not in result, result
+    assert result["status"] == 201 and result["body"]["text"] == "from another origin"
+    # The exposed headers are readable by the page, and the client verified them.
+    assert result["signature"] and result["signatureInput"] and result["contentDigest"]
+    assert result["verification"]["verified"] is True, result["verification"]
+    assert result["verification"]["keyId"] == example.key[0]
+    # The browser asked first: an OPTIONS preflight, answered 200.
+    preflights = _wait_for(example, "OPTIONS", 1)
+    assert [m["status"] for m in preflights] == ["200"], preflights
+
+
+def test_disallowed_origin_is_blocked(example, origins, browser, step):
+    before = len(_notes_lines(example, "OPTIONS"))
+    posts = len(_notes_lines(example, "POST"))
+    with step("disallowed origin"):
+        result = _from(browser, origins[1], example)
+    # The preflight got no Access-Control-Allow-Origin: the browser never sent the POST, and the
+    # page saw only a network error.
+    assert "error" in result, result
+    assert len(_wait_for(example, "OPTIONS", before + 1)) == before + 1
+    time.sleep(0.5)
+    assert len(_notes_lines(example, "POST")) == posts  # no POST went out
