@@ -40,6 +40,12 @@ class Command(BaseCommand):
             user, name=DEMO_KEY_NAME, scopes=["notes:read", "notes:write"]
         )
         base = options["base_url"].rstrip("/")
+        password_hint = (
+            ""
+            if created
+            else " (shown when the user was made; `.venv/bin/python manage.py changepassword "
+            f"{DEMO_USER}` sets another)"
+        )
         self.stdout.write(
             f"""
 Demo user: {DEMO_USER}{password_note}
@@ -55,5 +61,11 @@ In another terminal, make a signed request:
 and see a replayed request refused (the same signed request sent twice: 401 nonce_replayed):
 
   .venv/bin/python -m signed_api.client GET {base}/api/notes/ --replay
+
+In a browser, the JavaScript client: open {base}/demo/ and log in as {DEMO_USER} with the
+password above{password_hint}. "Set up a TOTP authenticator" on the page enrols a second factor:
+scan its QR code with an authenticator app, or take the secret= of the URI it shows and run
+  .venv/bin/python -c 'import pyotp; print(pyotp.TOTP("SECRET").now())'
+for a code; the next login asks for one.
 """
         )
