@@ -188,3 +188,15 @@ def test_redis_down_mid_run_is_503_then_passes_again(own_store, redis_process, s
     )  # fmt: skip
     redis_process.start()
     assert signed_client.get(NOTES).status_code == 200
+
+
+def test_the_refund_script_is_loaded_again_after_a_script_flush(own_store, redis_process):
+    """``decr`` is the store's one Lua script (EVALSHA): a flushed script cache (a restart,
+    SCRIPT FLUSH, a failover to a replica that never saw it) is NOSCRIPT, loaded again."""
+    assert own_store.incr("signed_api:fail:x", 60)[0] == 1
+    assert own_store.incr("signed_api:fail:x", 60)[0] == 2
+    own_store.decr("signed_api:fail:x")
+    _raw(redis_process).script_flush()
+    own_store.decr("signed_api:fail:x")
+    own_store.decr("signed_api:fail:x")  # never below zero
+    assert own_store.incr("signed_api:fail:x", 60)[0] == 1
