@@ -5,8 +5,9 @@ What a person does after ``make demo``: the page loads the committed bundle
 non-extractable ECDSA key in IndexedDB), enrols TOTP through the page (the code computed here
 with pyotp from the seed the page shows), logs out and in again with a TOTP code as second
 factor, lists and adds notes through signed requests, then once more through Oblivious HTTP.
-Every answer to a signed request is shown verified on the page (the server's key from the
-JWKS); the notes are in the database afterwards. Screenshots of each step go to the browser
+Every answer is shown verified on the page (by the server's key from the JWKS: the logins' too,
+which the page requires); the notes are in the database afterwards; a response changed on the
+way (the page's own button) is shown as not verified. Screenshots of each step go to the browser
 tests' screenshot folder.
 """
 
@@ -121,6 +122,15 @@ def test_demo_page_login_with_totp_and_signed_notes(example, browser, screenshot
         page.screenshot(path=str(screenshot_dir / "demo-4-notes.png"), full_page=True)
 
     log = _log(page)
+    with step("a response changed on the way"):
+        page.uncheck("#use-ohttp")
+        page.click("#tamper-response")
+        page.wait_for_function(
+            "() => document.querySelector('#log li').dataset.verified === 'false'"
+        )
+        changed = _log(page)[0]
+        assert changed["verification"] == "digest_mismatch", changed
+        page.screenshot(path=str(screenshot_dir / "demo-5-changed-response.png"), full_page=True)
     context.close()
     assert not errors, errors
 
@@ -130,7 +140,7 @@ def test_demo_page_login_with_totp_and_signed_notes(example, browser, screenshot
 
     signed = [e for e in log if not is_login(e)]
     assert signed, log
-    for entry in signed:  # every answer to a signed request verified, none refused
+    for entry in log:  # every answer verified (the logins' by the server key), none refused
         assert entry["verified"] == "true", entry
         assert entry["status"].startswith("2") and not entry["code"], entry
         assert re.search(r"signature verified", entry["text"]), entry

@@ -26,8 +26,12 @@ function makeClient({ ohttp = false, fetch = undefined, auth = null } = {}) {
     authPath,
     jwksPath: config.jwksPath,
     auth,
-    // Each response's check is shown rather than thrown, so refusals are visible too.
-    verifyResponses: "report",
+    // The client's own calls (the login, the code) throw unless the answer verifies: the server
+    // signs every answer with its key (the JWKS), those to unsigned requests included. The page's
+    // requests (send() below) ask for "report" instead, so a refusal or a changed response is
+    // shown with its check rather than thrown.
+    verifyResponses: "require",
+    requireSignedAnswers: true,
     ohttp: ohttp ? { gatewayUrl } : false,
     keyStore,
     fetch,
@@ -109,7 +113,8 @@ async function send(method, path, { json, client = current(), signed = true } = 
   const via = client === clients.ohttp || client.__ohttp ? "ohttp" : "clear";
   let response;
   try {
-    response = await client.request(path, json === undefined ? { method } : { method, json });
+    const options = { method, verifyResponses: "report" };
+    response = await client.request(path, json === undefined ? options : { ...options, json });
   } catch (error) {
     const code = error instanceof SignedApiError ? error.code : "network_error";
     logEntry({ method, path: relative(path), status: error.status ?? null, via, verified: "false",
@@ -127,9 +132,9 @@ async function send(method, path, { json, client = current(), signed = true } = 
     verified = "true";
     note = describeVerification(verification);
   }
-  if (signed && client.auth && !response.ok && !verification.verified) {
-    // The server's refusals are not signed (no key verified): what counts is the code.
-    note = `refused, unsigned answer (${verification.code ?? "no signature"})`;
+  if (!response.ok && !verification.verified) {
+    // The server signs its refusals too: one that does not verify is not to be believed.
+    note = `refused, and the refusal does not verify (${verification.code ?? "no signature"})`;
   }
   logEntry({ method, path: relative(path), status: response.status,
              via: response.viaOhttp ? "ohttp" : "clear", verified,
@@ -201,8 +206,8 @@ $("login-form").addEventListener("submit", async (event) => {
     $("password").value = "";
   }
   const status = result.status === "challenge" ? 202 : 201;
-  logEntry({ method: "POST", path, status, via, verified: "none",
-             note: "unsigned request (a login): nothing to verify" });
+  logEntry({ method: "POST", path, status, via, verified: "true",
+             note: "signature verified (the server's key; required before the login is accepted)" });
   if (result.status === "challenge") {
     state.challenge = result.challenge;
     state.challengeVia = client;
@@ -237,8 +242,8 @@ $("code-form").addEventListener("submit", async (event) => {
     }
     return;
   }
-  logEntry({ method: "POST", path, status: 201, via, verified: "none",
-             note: "unsigned request (a login): nothing to verify" });
+  logEntry({ method: "POST", path, status: 201, via, verified: "true",
+             note: "signature verified (the server's key; required before the login is accepted)" });
   state.challenge = null;
   showLoggedIn(result.session, via);
   await listNotes();
