@@ -124,8 +124,9 @@ $(JS)/node_modules/.package-lock.json: $(JS)/package-lock.json
 js: $(JS)/node_modules/.package-lock.json
 	cd $(JS) && node build.mjs
 
-test-js:
-	cd $(JS) && npm ci --no-audit --no-fund && node --test test/ && npx --no-install tsc -p jsconfig.json
+# The same npm ci as `make js` (a clean clone gets it; an up-to-date node_modules is kept).
+test-js: $(JS)/node_modules/.package-lock.json
+	cd $(JS) && node --test test/ && npx --no-install tsc -p jsconfig.json
 
 # --- benchmarks (not part of make test) -----------------------------------------------------------
 
