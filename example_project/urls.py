@@ -23,9 +23,9 @@ urlpatterns = [
     path("", include("signed_api.ohttp_urls")),
     # The demo page (docs/quickstart.md): the JavaScript client in a browser, signing every request.
     path("demo/", include("example_project.demo.urls")),
-    # A demo convenience, not a way to serve static files: the three files /demo/ loads (the client's
-    # bundle, the page's script and style sheet) are served by Django itself even with DEBUG off
-    # (gunicorn serves nothing else); a deployment serves STATIC_ROOT from its web server.
+    # A demo convenience, not a way to serve static files: the three files /demo/ loads (the
+    # client's bundle, the page's script and style sheet) are served by Django itself even with
+    # DEBUG off (gunicorn serves nothing else); a deployment serves STATIC_ROOT from its web server.
     re_path(
         r"^static/(?P<path>signed_api/signed-api\.js|demo/demo\.(?:js|css))$",
         serve_static,
