@@ -280,8 +280,15 @@ def _schema(operation_id: str, summary: str, responses: dict, *, request: Any = 
     )
 
 
-_SESSION_ID = OpenApiParameter("session_id", OpenApiTypes.STR, OpenApiParameter.PATH)
-_KEY_ID = OpenApiParameter("key_id", OpenApiTypes.STR, OpenApiParameter.PATH)
+#: What ``signed_api.urls``' ``credential_id`` converter matches (printable ASCII without ``/``):
+#: any other id is not a route of the app at all.
+CREDENTIAL_ID_PATTERN = "^[!-.0-~]{1,200}$"
+_SESSION_ID = OpenApiParameter(
+    "session_id", {"type": "string", "pattern": CREDENTIAL_ID_PATTERN}, OpenApiParameter.PATH
+)
+_KEY_ID = OpenApiParameter(
+    "key_id", {"type": "string", "pattern": CREDENTIAL_ID_PATTERN}, OpenApiParameter.PATH
+)
 
 
 # -- the endpoints -------------------------------------------------------------------------------

@@ -234,3 +234,16 @@ print("ok")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)  # fmt: skip
     assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_path_ids_have_the_url_converters_pattern(schema):
+    """An id the ``credential_id`` converter does not match is no route of the app (Django's own
+    404, not the view's): the schema says so, so a generated id reaches the view."""
+    from signed_api.openapi import CREDENTIAL_ID_PATTERN
+    from signed_api.urls import CredentialIdConverter
+
+    assert CREDENTIAL_ID_PATTERN == f"^{CredentialIdConverter.regex}$"
+    for path, _, operation in _operations(schema, "/api/auth/"):
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "path":
+                assert parameter["schema"]["pattern"] == CREDENTIAL_ID_PATTERN, path
