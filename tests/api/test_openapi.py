@@ -242,7 +242,7 @@ def test_path_ids_have_the_url_converters_pattern(schema):
     from signed_api.openapi import CREDENTIAL_ID_PATTERN
     from signed_api.urls import CredentialIdConverter
 
-    assert CREDENTIAL_ID_PATTERN == f"^{CredentialIdConverter.regex}$"
+    assert f"^{CredentialIdConverter.regex}$" == CREDENTIAL_ID_PATTERN
     for path, _, operation in _operations(schema, "/api/auth/"):
         for parameter in operation.get("parameters", []):
             if parameter["in"] == "path":

@@ -20,18 +20,17 @@ pytest.importorskip("drf_spectacular")
 schemathesis = pytest.importorskip("schemathesis")
 
 from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
+from schemathesis.checks import not_a_server_error  # noqa: E402
 from schemathesis.specs.openapi.checks import (  # noqa: E402
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
-from schemathesis.checks import not_a_server_error  # noqa: E402
 
 from signed_api.client import SignatureAuth, decode_secret  # noqa: E402
 
 from .test_gunicorn_example import ExampleDeployment, deployment_env  # noqa: E402
-
 
 
 @schemathesis.serializer("message/ohttp-req")
