@@ -110,6 +110,15 @@ def check_exception_handler(app_configs=None, **kwargs):
     return []
 
 
+# Middleware that may sit above ResponseSignatureMiddleware: neither changes a body it passes
+# on. The gateway's middleware answers the outer OHTTP POST itself (signing it) and hands every
+# other request down; CorsMiddleware only adds Access-Control-* headers, which no signature covers.
+_HEADERS_ONLY_MIDDLEWARE = frozenset({
+    "signed_api.gateway.OHTTPGatewayMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+})
+
+
 @register(Tags.security)
 def check_response_signing(app_configs=None, **kwargs):
     user = getattr(settings, "SIGNED_API", {})
@@ -126,12 +135,14 @@ def check_response_signing(app_configs=None, **kwargs):
                 id="signed_api.W005",
             )
         ]
-    if installed[0] != middleware:
+    above = installed[: installed.index(middleware)]
+    if any(name not in _HEADERS_ONLY_MIDDLEWARE for name in above):
         return [
             Warning(
                 "ResponseSignatureMiddleware is not first in MIDDLEWARE: a middleware above it "
                 "may change the body after it was signed.",
-                hint="Move it to the top of MIDDLEWARE.",
+                hint="Move it to the top of MIDDLEWARE (only OHTTPGatewayMiddleware and "
+                "CorsMiddleware may stay above it).",
                 id="signed_api.W006",
             )
         ]

@@ -144,6 +144,12 @@ def test_switching_response_signing_off(live_server, hmac_key, settings):
         (["django.middleware.common.CommonMiddleware",
           "signed_api.response_signing.ResponseSignatureMiddleware"], "signed_api.W006"),
         (["signed_api.response_signing.ResponseSignatureMiddleware"], None),
+        # Above it only what changes no body: the gateway's early answer, CORS headers.
+        (["corsheaders.middleware.CorsMiddleware", "signed_api.gateway.OHTTPGatewayMiddleware",
+          "signed_api.response_signing.ResponseSignatureMiddleware"], None),
+        (["signed_api.gateway.OHTTPGatewayMiddleware",
+          "django.middleware.gzip.GZipMiddleware",
+          "signed_api.response_signing.ResponseSignatureMiddleware"], "signed_api.W006"),
     ],
 )
 def test_response_signing_checks(middleware, expected):
