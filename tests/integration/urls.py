@@ -1,7 +1,9 @@
 """A URLconf for the integration tests: one echo view behind ``SignatureAuthentication``.
 
 It depends on no model outside ``signed_api`` and touches no table, so what the tests measure is
-the authentication path (key lookup, signature, digest, nonce) and nothing else.
+the authentication path (key lookup, signature, digest, nonce) and nothing else. The JWKS is
+served as a deployment serves it: the Python client verifies every refusal (a replay's 401
+included) against the server keys there.
 """
 
 from django.urls import path
@@ -10,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from signed_api.authentication import SignatureAuthentication
-from signed_api.views import exception_handler
+from signed_api.views import JWKSView, exception_handler
 
 
 class EchoView(APIView):
@@ -48,4 +50,5 @@ class EchoView(APIView):
 urlpatterns = [
     path("echo/", EchoView.as_view()),
     path("echo/<str:item>/", EchoView.as_view()),
+    path(".well-known/signed-api/keys", JWKSView.as_view()),
 ]
