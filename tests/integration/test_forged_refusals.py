@@ -11,13 +11,19 @@ far-off ``server_time``. The Python client (``requests`` and ``httpx``) raises
 ``UnverifiedRefusal`` for each, keeps its credentials and its clock, and its next request
 passes; a genuine ``key_revoked``, ``invalid_credentials`` and ``nonce_replayed`` through the
 same proxy verify and are acted on (the app below drops credentials on ``key_revoked``).
+The JavaScript client (``clients/js/interop/forged_refusals.mjs``, run by Node) gets the same
+forgeries through the same proxy and throws ``UnverifiedRefusalError`` for each, keeping its
+credentials; a genuine refusal verifies (skipped without node / ``npm ci``, fails under CI=true).
 """
 
 from __future__ import annotations
 
+import base64
 import http.client
 import http.server
 import json
+import os
+import subprocess
 import threading
 from collections.abc import Callable
 
@@ -379,3 +385,68 @@ def test_the_jwks_is_fetched_once(site, proxy, key):
         assert requests.get(proxy.base_url + "/api/notes/", auth=bad,
                             timeout=TIMEOUT).status_code == 401
     assert keys.fetches == 1
+
+
+# -- the JavaScript client, through the same proxy ------------------------------------------------
+def test_the_js_client_refuses_forged_refusals(site, proxy, key, tmp_path):
+    """clients/js/interop/forged_refusals.mjs: each forgery below (chosen by the request's
+    ``X-Test-Forge`` header) throws ``UnverifiedRefusalError``; the credentials stay, the next
+    request passes; a genuine refusal verifies."""
+    from .test_js_interop import PACKAGE, _node
+
+    node = _node()
+    kid = requests.get(proxy.base_url + JWKS_PATH, timeout=TIMEOUT).json()["keys"][0]["kid"]
+    other = SignatureAuth(key[0], bytes(32), verify_refusals=False)  # a real refusal to replay
+    assert requests.get(proxy.base_url + "/api/notes/", auth=other,
+                        timeout=TIMEOUT).status_code == 401
+    captured = proxy.real[-1][2]
+    body = refusal_body("key_revoked")
+    forgeries: dict[str, tuple[Forger, int, str, set[str]]] = {
+        "unsigned-key-revoked": (unsigned(401, "key_revoked"), 401, "key_revoked",
+                                 {"signature_missing"}),
+        "wrong-key": (signed_by_a_wrong_key(401, "key_revoked", kid), 401, "key_revoked",
+                      {"signature_invalid"}),
+        "unknown-kid": (signed_by_a_wrong_key(401, "session_expired", "srv_0123456789abcdef"),
+                        401, "session_expired", {"unknown_key"}),
+        "replayed-refusal": (lambda *relayed: captured, 401, "invalid_signature",
+                             {"signature_invalid"}),
+        "replayed-over-forged-body": (lambda *relayed: Answer(
+            401, [*captured.without("Content-Digest"), ("Content-Digest", content_digest(body))],
+            body), 401, "key_revoked", {"signature_invalid"}),
+        "forged-503": (unsigned(503, "replay_store_unavailable"), 503,
+                       "replay_store_unavailable", {"signature_missing"}),
+        "forged-clock-skew": (unsigned(401, "clock_skew", server_time=int(_now()) + 86400), 401,
+                              "clock_skew", {"signature_missing"}),
+    }
+    claimed = json.loads(captured.body)["code"]
+    forgeries["replayed-refusal"] = (*forgeries["replayed-refusal"][:2], claimed,
+                                     forgeries["replayed-refusal"][3])
+
+    def forge(method, path, real, sent):
+        name = next((v for k, v in sent if k.lower() == "x-test-forge"), None)
+        return forgeries[name][0](method, path, real, sent) if name else None
+
+    proxy.forge = forge
+    config = tmp_path / "forged.json"
+    fd = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump({"baseUrl": proxy.base_url, "keyId": key[0],
+                   "secret": base64.urlsafe_b64encode(key[1]).decode().rstrip("="),
+                   "forgeries": [{"name": name, "status": status, "claimedCode": code}
+                                 for name, (_, status, code, _) in forgeries.items()]}, fh)
+    forged_before = proxy.forged
+    result = subprocess.run(
+        [node, str(PACKAGE / "interop" / "forged_refusals.mjs"), str(config)], cwd=PACKAGE,
+        capture_output=True, text=True, timeout=120, env={**os.environ, "NODE_NO_WARNINGS": "1"},
+    )  # fmt: skip
+    print(result.stdout)
+    assert result.returncode == 0, f"node failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert lines[-1].get("done") is True
+    checks = {line["check"]: line for line in lines if "check" in line}
+    assert all(line["ok"] for line in checks.values())
+    assert "a genuine refusal verifies by the server key" in checks
+    for name, (_, _, _, reasons) in forgeries.items():
+        assert checks[f"{name}: the next request passes"]["ok"], name
+        assert checks[f"{name}: credentials kept"]["reason"] in reasons, name
+    assert proxy.forged - forged_before == len(forgeries)  # each forgery was sent, once
