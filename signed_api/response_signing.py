@@ -328,16 +328,72 @@ def is_app_request(request) -> bool:
     project's signed API: its refusals, 401 ``signature_missing`` included), or something set
     ``request.signed_api_app = True``. Judged by the URL the request resolved to, so a refusal
     raised anywhere in such a view (authentication, permissions, throttling, parsing, the
-    exception handler, CSRF) counts; a URL that resolves to no view (a 404) does not."""
+    exception handler, CSRF) counts. A URL that resolves to no view (the URLconf's 404) is the
+    app's when its path lies under a prefix where ``signed_api.urls`` is included (e.g.
+    ``/api/auth/keys/<an id the converter refuses>/``), and not otherwise."""
     if getattr(request, "signed_api_app", False):
         return True
     match = getattr(request, "resolver_match", None)
     if match is None:
-        return False
+        return _under_app_mount(request)
     try:
         return _is_app_view(match.func)
     except TypeError:  # an unhashable view callable
         return _app_view(match.func)
+
+
+def _under_app_mount(request) -> bool:
+    """Whether the request's path lies under a prefix where the URLconf includes
+    ``signed_api.urls`` (the prefixes are found once per URLconf, by walking its resolver)."""
+    from django.urls import get_resolver, get_urlconf
+
+    path = getattr(request, "path_info", None)
+    if not isinstance(path, str) or not path.startswith("/"):
+        return False
+    mounts = _app_mounts(get_resolver(getattr(request, "urlconf", None) or get_urlconf()))
+    for chain in mounts:
+        rest = path[1:]
+        for pattern in chain:
+            matched = pattern.match(rest)
+            if matched is None:
+                break
+            rest = matched[0]
+        else:
+            return True
+    return False
+
+
+#: How deep includes are followed when looking for ``signed_api.urls``.
+_MAX_INCLUDE_DEPTH = 8
+
+
+@functools.lru_cache(maxsize=16)
+def _app_mounts(resolver) -> tuple[tuple[Any, ...], ...]:
+    """The chains of URL patterns (one per include, outermost first) that lead to an include of
+    ``signed_api.urls`` (or of patterns with its ``app_name``) in ``resolver``'s URLconf."""
+    from django.urls import URLResolver
+
+    found: list[tuple[Any, ...]] = []
+
+    def walk(parent, chain: tuple[Any, ...], depth: int) -> None:
+        for entry in parent.url_patterns:
+            if not isinstance(entry, URLResolver):
+                continue
+            here = (*chain, entry.pattern)
+            conf = entry.urlconf_name
+            name = conf if isinstance(conf, str) else getattr(conf, "__name__", None)
+            if name == "signed_api.urls" or entry.app_name == "signed_api":
+                found.append(here)
+            elif depth < _MAX_INCLUDE_DEPTH:
+                walk(entry, here, depth + 1)
+
+    try:
+        walk(resolver, (), 0)
+    except Exception as exc:  # noqa: BLE001 - a URLconf that does not load signs no 404
+        logger.warning("signed_api: URLconf not searched for the app's prefix: %s: %s",
+                       type(exc).__name__, exc)
+        return ()
+    return tuple(found)
 
 
 @functools.lru_cache(maxsize=1024)

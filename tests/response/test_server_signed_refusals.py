@@ -18,10 +18,13 @@ from asgiref.sync import iscoroutinefunction
 from django.core import checks
 from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory, override_settings
+from django.urls import include
+from django.urls import path as route
 
 from signed_api.client import ServerKeys, SignatureAuth, UnverifiedRefusal, verify_refusal
 from signed_api.response_signing import (
     ResponseSignatureMiddleware,
+    is_app_request,
     server_keys,
     sign_with_server_key,
 )
@@ -197,3 +200,39 @@ def test_server_signature_check(signed_api, expected):
         messages = check_server_signatures()
     assert [m.id for m in messages] == expected
     assert all(isinstance(m, checks.CheckMessage) for m in messages)
+
+
+# -- the URLconf's own 404 under the app's prefix ------------------------------------------------
+def test_a_resolver_404_under_the_apps_prefix_is_signed(live_server, hmac_key, jwks):
+    """A key id the ``credential_id`` converter refuses matches no route: Django's own 404,
+    outside DRF, signed because its path lies under the prefix where signed_api.urls is
+    mounted (``/api/auth/``); a 404 elsewhere on the site is not the app's."""
+    url = f"{live_server.url}/api/auth/keys/%01/"
+    response = requests.delete(url, timeout=10)
+    assert response.status_code == 404
+    verify_refusal(response, jwks)
+    key, secret = hmac_key
+    auth = SignatureAuth(key.key_id, secret, server_keys=jwks)
+    for answer in (requests.delete(url, auth=auth, timeout=10),  # verified, not raised
+                   requests.get(f"{live_server.url}/api/auth/no-such-endpoint/", auth=auth,
+                                timeout=10)):
+        assert answer.status_code == 404
+        verify_refusal(answer, jwks)
+        assert '"signature";req;key="sig1"' in answer.headers["Signature-Input"]
+    assert "Signature" not in requests.get(f"{live_server.url}/apiary/", timeout=10).headers
+
+
+urlpatterns = [  # a URLconf of this module's: the app under a prefix with a converter
+    route("tenant/<slug:tenant>/auth/", include("signed_api.urls")),
+]
+
+
+def test_the_apps_prefix_is_found_in_any_urlconf():
+    factory = RequestFactory()
+    with override_settings(ROOT_URLCONF=__name__):
+        assert is_app_request(factory.delete("/tenant/acme/auth/keys/%01/"))
+        assert is_app_request(factory.get("/tenant/acme/auth/nothing"))
+        assert not is_app_request(factory.get("/tenant/a%20b/auth/keys/"))  # not a slug
+        assert not is_app_request(factory.get("/api/auth/keys/x/"))  # not mounted there here
+    assert is_app_request(factory.get("/api/auth/keys/%01/"))  # the example project's
+    assert not is_app_request(factory.get("/no-such-page/"))
