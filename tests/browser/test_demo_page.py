@@ -23,7 +23,7 @@ import pytest
 
 from tests.integration.test_gunicorn_example import ExampleDeployment, deployment_env
 
-from .conftest import TIMEOUT_MS
+from .support import TIMEOUT_MS
 
 PASSWORD = "demo page password, " + secrets.token_urlsafe(8)
 
