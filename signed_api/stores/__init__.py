@@ -94,7 +94,9 @@ def reset(**kwargs) -> None:
     """Forget the built store (its settings, or the caches it wraps, changed)."""
     global _store
     with _lock:
-        _store = None
+        old, _store = _store, None
+    if old is not None:
+        old.close()
 
 
 def _on_setting_changed(*, setting: str, **kwargs) -> None:

@@ -26,6 +26,9 @@ class Store:
     #: Shared by every process of the site (False only for the test-only memory store).
     shared = True
 
+    def close(self) -> None:
+        """Called once when the store is replaced (its settings changed): free what it holds."""
+
     # -- one-time entries (nonces, audit gates) ------------------------------------------------
     def add(self, key: str, ttl: int) -> bool:
         """Insert ``key`` unless an unexpired entry exists. True when this call inserted it."""

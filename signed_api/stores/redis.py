@@ -95,6 +95,7 @@ class RedisStore(Store):
         self._held: list = []
         self._held_pool: Any = None
         self._held_pid = os.getpid()
+        self._closed = False
         self._raw_keys: dict[str, bytes] = {}
         self._connection_errors = _connection_errors()
 
@@ -120,6 +121,8 @@ class RedisStore(Store):
         pool = self.client().connection_pool
         if pool is not self._held_pool or self._held_pid != os.getpid():
             # Another pool (the cache was rebuilt) or a forked child: never share a socket.
+            if self._held_pid == os.getpid():
+                self._give_back()  # the old pool counts them as in use until released
             self._held, self._held_pool, self._held_pid = [], pool, os.getpid()
         try:
             connection = self._held.pop()
@@ -141,12 +144,28 @@ class RedisStore(Store):
         return pool, connection
 
     def _release(self, pool, connection) -> None:
-        if pool is self._held_pool and len(self._held) < HELD_CONNECTIONS and (
+        if not self._closed and pool is self._held_pool and len(self._held) < HELD_CONNECTIONS and (
             pool.owns_connection(connection)  # Sentinel: still the current primary
         ):
             self._held.append(connection)
         else:
             pool.release(connection)
+
+    def _give_back(self) -> None:
+        """Release the held connections to the pool they came from: it counts them as in use
+        (redis-py's pool allows 100 by default) until then."""
+        held, self._held = self._held, []
+        for connection in held:
+            self._held_pool.release(connection)
+
+    def close(self) -> None:
+        """This store is replaced (settings changed): hand its connections back, and any that
+        a request still in flight returns later go straight to the pool."""
+        self._closed = True
+        if self._held_pid == os.getpid():
+            self._give_back()
+        else:
+            self._held = []
 
     def _call(self, what: str, func):
         try:

@@ -200,3 +200,24 @@ def test_the_refund_script_is_loaded_again_after_a_script_flush(own_store, redis
     own_store.decr("signed_api:fail:x")
     own_store.decr("signed_api:fail:x")  # never below zero
     assert own_store.incr("signed_api:fail:x", 60)[0] == 1
+
+
+def test_a_replaced_store_gives_its_connections_back(own_store, redis_process):
+    """Each settings change builds a new store. The old one's held connections count as in use
+    in the cache's pool (redis-py allows 100) until released: three hundred rebuilds, each
+    after a request of its own, must not exhaust it (a MaxConnectionsError is a 503 for all)."""
+    from signed_api.stores import reset
+
+    pool = own_store.client().connection_pool
+    for i in range(3 * pool.max_connections):
+        store = get_store()
+        assert store.confirm(f"signed_api:nonce:rebuild:{i}", 60, STATE) == (True, None)
+        reset()
+    assert len(pool._in_use_connections) <= 1
+    # A request still in flight when its store is replaced returns its connection to the pool.
+    store = get_store()
+    pool_, connection = store._acquire()
+    reset()
+    store._release(pool_, connection)
+    assert _held(store) == []
+    assert connection not in pool._in_use_connections
