@@ -19,6 +19,7 @@ from django.test import Client
 
 from signed_api import credentials
 from signed_api.client import SignatureAuth
+from signed_api.client.refusals import ServerKeys
 
 from .support import ECHO_URLS, redis_url_with_db
 
@@ -103,7 +104,9 @@ def test_sixteen_threads_through_a_live_wsgi_server_exactly_one_accepted(
 ):
     """The same race over real sockets: 16 connections to Django's threaded WSGI server."""
     key, secret = hmac_key
-    auth = SignatureAuth(key.key_id, secret)
+    # This server's own JWKS cache: the process-wide one is per origin, and an earlier test's
+    # live server on the same port (other keys) would leave it holding kids this one never had.
+    auth = SignatureAuth(key.key_id, secret, server_keys=ServerKeys(live_server_ip.url))
     url = live_server_ip.url + "/echo/?race=live"
     # One request first, so the server threads share a loaded key (the in-memory SQLite test
     # database is a single connection shared by the server's threads).
