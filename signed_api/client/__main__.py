@@ -774,8 +774,15 @@ def _report_response_signature(auth, response, http=None) -> None:
     """Say whether the server signed its answer to this very request (docs/protocol.md): with
     the shared secret, or for a client-held key (a device-bound session) with the server key
     of the JWKS at the URL's origin."""
-    if "Signature" not in response.headers or response.status_code >= 400:
-        return  # a refusal was verified against the server key already (or raised)
+    sys.stdout.flush()  # the report follows the response it is about, also when piped
+    if response.status_code >= 400:
+        # A refusal: the transport verified it against the server key already (or raised
+        # UnverifiedRefusal), unless refusal checks are off.
+        if getattr(auth, "verify_refusals", False) and "Signature" in response.headers:
+            print("refusal signature: verified (the server key of the JWKS)", file=sys.stderr)
+        return
+    if "Signature" not in response.headers:
+        return
     from ..core import SignatureError
 
     server_keys = None

@@ -645,6 +645,11 @@ def test_cli_replay_is_refused_by_the_server(server_url):
     assert first.startswith("HTTP 200 OK\n")
     assert "HTTP 401 Unauthorized" in second and '"code": "nonce_replayed"' in second
     assert done.returncode == 0  # --replay succeeds when the replay was refused
+    # One report per answer: the first by the key's secret, the refusal by the server key.
+    assert done.stderr.splitlines() == [
+        "response signature: verified",
+        "refusal signature: verified (the server key of the JWKS)",
+    ], done.stderr
 
 
 def test_cli_reports_a_401_with_a_non_zero_exit(server_url):
@@ -1144,7 +1149,9 @@ def test_cli_request_to_account_security_with_an_api_key_hints_at_logging_in(fak
     done = run_cli(["GET", fake_auth["url"] + "sessions/"], HMAC_ENV)
     assert done.returncode == 1
     assert done.stdout.startswith("HTTP 403")
-    assert done.stderr.startswith("hint: ") and "needs a session" in done.stderr
+    report, hint = done.stderr.splitlines()
+    assert report == "refusal signature: verified (the server key of the JWKS)"
+    assert hint.startswith("hint: ") and "needs a session" in hint
 
 
 # -- logout --------------------------------------------------------------------------------------
