@@ -18,7 +18,13 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from . import second_factors
 from .authentication import SignatureAuthentication, accept_signature_value
 from .core.b64 import b64url_encode
-from .core.errors import CLOCK_SKEW, DATABASE_UNAVAILABLE, MESSAGES, SIGNATURE_MISSING
+from .core.errors import (
+    CLOCK_SKEW,
+    DATABASE_UNAVAILABLE,
+    MESSAGES,
+    REPLAY_STORE_UNAVAILABLE,
+    SIGNATURE_MISSING,
+)
 from .exceptions import ReplayStoreUnavailable, ScopeMissing, SessionRequired
 from .logsafe import get_logger
 from .models import ApiKey, EnrollmentKey, Session
@@ -79,6 +85,8 @@ def exception_handler(exc, context):
         exc = ReplayStoreUnavailable()
     is_unauthenticated = isinstance(exc, exceptions.NotAuthenticated)
     response = drf_exception_handler(exc, context)
+    if isinstance(exc, ReplayStoreUnavailable) and response is not None:
+        response["Retry-After"] = str(STORE_RETRY_AFTER)
     if response is None or not _uses_signatures(context):
         return response
     _add_code(response, exc)
@@ -94,6 +102,8 @@ def exception_handler(exc, context):
 
 #: Seconds a client should wait after a 503 ``database_unavailable``.
 DATABASE_RETRY_AFTER = 5
+#: Seconds a client should wait after a 503 ``replay_store_unavailable`` (the store down).
+STORE_RETRY_AFTER = 5
 
 
 def database_unavailable(exc: Exception) -> Response:
@@ -159,6 +169,8 @@ def error_response(code: str, detail: str, *, http_status: int | None = None, **
         headers["WWW-Authenticate"] = "Signature"
         headers["Accept-Signature"] = accept_signature_value()
     wait = extra.pop("wait", None)
+    if wait is None and code == REPLAY_STORE_UNAVAILABLE:
+        wait = STORE_RETRY_AFTER
     if http_status in (429, 503) and wait is not None:
         headers["Retry-After"] = str(int(wait))
     return Response({"detail": detail, "code": code, **extra}, status=http_status, headers=headers)
