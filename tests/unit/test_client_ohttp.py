@@ -464,6 +464,77 @@ def test_a_replayed_signed_request_is_refused_inside(outer, auth):
     assert second.json()["code"] == "nonce_replayed"
 
 
+# -- the outer POST, prepared once (OHTTPAdapter._post) -------------------------------------------
+class RecordingGatewayAdapter(GatewayAdapter):
+    """Also keeps the headers and the send arguments of each outer request."""
+
+    def __init__(self, gateway: Gateway):
+        super().__init__(gateway)
+        self.sent: list[tuple[dict, dict]] = []
+
+    def send(self, request, **kwargs):
+        self.sent.append((dict(request.headers), kwargs))
+        return super().send(request, **kwargs)
+
+
+def _recording_outer(gateway):
+    session = requests.Session()
+    adapter = RecordingGatewayAdapter(gateway)
+    session.mount("http://", adapter)
+    return session, adapter
+
+
+def _posts(adapter):
+    return [(h, kw) for h, kw in adapter.sent if h.get("Content-Type") == "message/ohttp-req"]
+
+
+def test_each_outer_post_has_its_own_body_and_length_and_the_outer_sessions_headers_now(
+    gateway, auth
+):
+    outer, adapter = _recording_outer(gateway)
+    with ohttp_session(ORIGIN, auth=auth, outer=outer) as http:
+        assert http.post(ORIGIN + "/api/notes/", json={"text": "one"}).status_code == 201
+        outer.headers["X-Relay-Tenant"] = "t1"  # changed after the first request: seen
+        assert http.post(ORIGIN + "/api/notes/", json={"text": "two " * 40}).status_code == 201
+        assert http.get(ORIGIN + "/api/notes/").status_code == 200
+    posts = _posts(adapter)
+    assert len(posts) == 3
+    bodies = gateway.posts()
+    assert len({bytes(b) for b in bodies}) == 3  # three encapsulations, never a reused body
+    for (headers, kwargs), body in zip(posts, bodies, strict=True):
+        assert headers["Content-Length"] == str(len(body))
+        assert headers["Accept"] == "message/ohttp-res"
+        assert kwargs["timeout"] is None and kwargs["verify"]  # True, or the CA bundle of the env
+    assert "X-Relay-Tenant" not in posts[0][0]
+    assert posts[1][0]["X-Relay-Tenant"] == posts[2][0]["X-Relay-Tenant"] == "t1"
+
+
+def test_the_outer_sessions_proxies_verify_and_cert_apply_to_the_outer_post(gateway, auth):
+    outer, adapter = _recording_outer(gateway)
+    outer.proxies = {"http": "http://proxy.test:3128"}
+    outer.cert = "/etc/client.pem"
+    outer.verify = "/etc/ca.pem"
+    with ohttp_session(ORIGIN, auth=auth, outer=outer) as http:
+        http.proxies = {"https": "http://other.test:8080"}
+        assert http.get(ORIGIN + "/api/notes/", verify="/etc/inner-ca.pem").status_code == 200
+    [(_headers, kwargs)] = _posts(adapter)
+    # The inner request's settings win; the outer session's fill in what they leave out.
+    assert kwargs["proxies"] == {"http": "http://proxy.test:3128", "https": "http://other.test:8080"}
+    assert kwargs["verify"] == "/etc/inner-ca.pem"
+    assert kwargs["cert"] == "/etc/client.pem"
+
+
+def test_outer_cookies_and_an_outer_auth_take_the_full_session_path(gateway, auth):
+    outer, adapter = _recording_outer(gateway)
+    outer.cookies.set("lb", "node-2", domain="api.test", path="/")
+    outer.auth = ("relay-user", "relay-password")
+    with ohttp_session(ORIGIN, auth=auth, outer=outer) as http:
+        assert http.get(ORIGIN + "/api/notes/").status_code == 200
+    [(headers, _kwargs)] = _posts(adapter)
+    assert headers["Cookie"] == "lb=node-2"
+    assert headers["Authorization"].startswith("Basic ")
+
+
 # -- padding ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize("padding", [64, 256, 1000])
 def test_padding_makes_each_inner_request_a_multiple_of_n_bytes(gateway, outer, auth, padding):
