@@ -73,7 +73,11 @@ def exception_handler(exc, context):
       seconds) in the body beside the server's ``Date`` header, so that it can correct its
       clock offset;
     - an error body of DRF's that is only ``{"detail"}`` gets its ``code`` too (views that
-      accept signatures only: other views keep DRF's bodies).
+      accept signatures only: other views keep DRF's bodies);
+    - a body that fails validation in one of this app's own views (login, second factor,
+      keys, enrolment) is a 400 ``invalid_request`` with DRF's field errors under ``errors``:
+      DRF would answer the field errors alone, where a field named ``code`` would stand in for
+      the error code (a project's own views keep DRF's format).
     """
     if isinstance(exc, ServiceError):
         return render_service_error(exc)
@@ -87,6 +91,12 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if isinstance(exc, ReplayStoreUnavailable) and response is not None:
         response["Retry-After"] = str(STORE_RETRY_AFTER)
+    if (
+        isinstance(exc, exceptions.ValidationError)
+        and response is not None
+        and _library_view(context)
+    ):
+        response.data = _invalid_request(response.data)
     if response is None or not _uses_signatures(context):
         return response
     _add_code(response, exc)
@@ -98,6 +108,23 @@ def exception_handler(exc, context):
             # The WSGI/ASGI server adds the Date header; setting one here would send two.
             response.data = {**response.data, "server_time": int(time.time())}
     return response
+
+
+INVALID_REQUEST = "invalid_request"
+
+
+def _library_view(context) -> bool:
+    view = context.get("view")
+    return view is not None and type(view).__module__.startswith("signed_api.")
+
+
+def _invalid_request(data):
+    """``{"detail", "code": "invalid_request", "errors"}`` around DRF's field errors (kept as
+    they are when they already carry a string ``code``)."""
+    if isinstance(data, dict) and isinstance(data.get("code"), str):
+        return data
+    return {"detail": "The request is not valid; see errors.", "code": INVALID_REQUEST,
+            "errors": data}
 
 
 #: Seconds a client should wait after a 503 ``database_unavailable``.

@@ -145,7 +145,9 @@ def test_user_logged_in_is_sent_once_for_a_successful_login(user, received):
 def test_malformed_login_bodies_are_400_with_field_errors(user, api_client, payload, fields):
     response = api_client.post(SESSIONS, payload, format="json")
     assert response.status_code == 400, (response.status_code, response.content[:300])
-    errors = body(response)
+    answer = body(response)
+    assert answer["code"] == "invalid_request" and isinstance(answer["detail"], str), answer
+    errors = answer["errors"]
     assert set(errors) == fields, errors
     for name in fields:
         assert isinstance(errors[name], list)

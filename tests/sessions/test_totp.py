@@ -256,14 +256,30 @@ def test_the_token_of_one_challenge_does_not_verify_another(user, enrolled):
     assert verify(first, fresh_code(authenticator, user)).status_code == 201
 
 
-def test_a_code_is_400_when_missing(user, enrolled):
+@pytest.mark.parametrize(
+    "code", [None, "missing", ["123456"], "1\x002345", "9" * 200, 123456],
+    ids=["null", "missing", "list", "nul", "too-long", "number"],
+)
+def test_a_bad_code_field_is_400_invalid_request_with_a_string_code(user, enrolled, code):
+    """The field is named ``code``: its error must not stand in for the answer's ``code``."""
     pending = _pending()
     from rest_framework.test import APIClient
 
-    response = APIClient().post(f"/api/auth/sessions/{pending['id']}/verify/",
-                                {"challenge_token": pending["challenge_token"]}, format="json")
-    assert response.status_code == 400
-    assert "code" in body(response)
+    payload = {"challenge_token": pending["challenge_token"]}
+    if code != "missing":
+        payload["code"] = code
+    response = APIClient().post(f"/api/auth/sessions/{pending['id']}/verify/", payload,
+                                format="json")
+    if code == 123456:  # a number is read as its digits: a wrong code, not a malformed one
+        assert_error(response, "otp_invalid", 401)
+        return
+    answer = body(response)
+    assert response.status_code == 400, answer
+    assert answer["code"] == "invalid_request" and isinstance(answer["detail"], str)
+    assert isinstance(answer["errors"]["code"], list) and answer["errors"]["code"]
+    # and the challenge is still good for the right code
+    authenticator, _codes = enrolled
+    assert verify(pending, fresh_code(authenticator, user)).status_code == 201
 
 
 def test_the_same_totp_code_logs_in_only_once(user, enrolled):
