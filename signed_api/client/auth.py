@@ -308,15 +308,27 @@ class SignatureAuth(_AuthBase):
 
 def _adapter_fetch(connection, send_kwargs: dict):
     """``fetch(url, timeout)`` for :class:`~signed_api.client.ServerKeys` through a
-    ``requests`` adapter (the one that carried the request)."""
+    ``requests`` adapter (the one that carried the request).
+
+    That adapter's pool may hand out the kept-alive connection the refusal came on, which
+    the server may be closing (Django's threaded server closes after a request that asked for
+    ``Connection: close`` without saying so in its answer; any server at its keep-alive
+    timeout): a connection closed before any answer is retried once on a new connection, as
+    RFC 9112 §9.3.1.1 allows for an idempotent GET. A refused connection or a timeout is not."""
 
     def fetch(url: str, timeout: float):
         import requests
+        from urllib3.exceptions import ProtocolError
 
         kwargs = {k: v for k, v in send_kwargs.items() if k in ("verify", "cert", "proxies")}
         prepared = requests.Request("GET", url).prepare()
-        answer = connection.send(prepared, timeout=send_kwargs.get("timeout") or timeout,
-                                 **kwargs)
+        wait = send_kwargs.get("timeout") or timeout
+        try:
+            answer = connection.send(prepared, timeout=wait, **kwargs)
+        except requests.ConnectionError as exc:
+            if not (exc.args and isinstance(exc.args[0], ProtocolError)):
+                raise
+            answer = connection.send(prepared.copy(), timeout=wait, **kwargs)
         try:
             return answer.status_code, answer.json()
         finally:
