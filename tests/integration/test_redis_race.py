@@ -104,11 +104,11 @@ def test_sixteen_threads_through_a_live_wsgi_server_exactly_one_accepted(
 ):
     """The same race over real sockets: 16 connections to Django's threaded WSGI server."""
     key, secret = hmac_key
-    # What is raced is the nonce: the statuses are what this test reads, so the client reports
-    # refusals as they come (their signatures are tested in tests/integration/
-    # test_forged_refusals.py) and keeps its own JWKS cache for this server.
-    auth = SignatureAuth(key.key_id, secret, server_keys=ServerKeys(live_server_ip.url),
-                         verify_refusals=False)
+    # The client verifies every refusal against this server's JWKS, in a cache of its own (the
+    # process-wide one is per origin: an earlier server on this port had other keys). The
+    # JWKS is fetched on a connection of the pool a 401 came on, which the server closes
+    # unannounced (the request asked for close): tests/test_jwks_fetch.py.
+    auth = SignatureAuth(key.key_id, secret, server_keys=ServerKeys(live_server_ip.url))
     url = live_server_ip.url + "/echo/?race=live"
     # One request first, so the server threads share a loaded key (the in-memory SQLite test
     # database is a single connection shared by the server's threads).
