@@ -73,6 +73,8 @@ def server_keys() -> list[tuple[str, ed25519.Ed25519PrivateKey]]:
 
 _keys_lock = threading.Lock()
 _keys_cache: list[tuple[str, Any, SigningKey]] | None = None
+#: Bumped by every reset: a derivation that started before a reset does not store its result.
+_keys_generation = 0
 
 
 def _server_signing_keys() -> list[tuple[str, ed25519.Ed25519PrivateKey, SigningKey]]:
@@ -82,6 +84,7 @@ def _server_signing_keys() -> list[tuple[str, ed25519.Ed25519PrivateKey, Signing
     cached = _keys_cache
     if cached is not None:
         return cached
+    generation = _keys_generation
     from .core import load_signing_key
     from .state import master_keys
 
@@ -96,15 +99,17 @@ def _server_signing_keys() -> list[tuple[str, ed25519.Ed25519PrivateKey, Signing
     if not result:
         raise ValueError("no master key, so no server key")
     with _keys_lock:
-        _keys_cache = result
+        if generation == _keys_generation:  # no reset since the master keys were read
+            _keys_cache = result
     return result
 
 
 def _on_setting_changed(*, setting: str, **kwargs) -> None:
-    global _keys_cache
+    global _keys_cache, _keys_generation
     if setting in ("SIGNED_API", "SECRET_KEY", "SECRET_KEY_FALLBACKS"):
         with _keys_lock:
             _keys_cache = None
+            _keys_generation += 1
 
 
 setting_changed.connect(_on_setting_changed, dispatch_uid="signed_api_server_keys_reset")
