@@ -134,6 +134,14 @@ def test_hostile_note_id_is_a_404(signed_client, hostile):
     assert signed_client.get(f"{NOTES}{hostile}/").status_code == 404
 
 
+@pytest.mark.parametrize("pk", ["9" * 40, str(2**63), "-1", "１２"], ids=["40-digits", "2**63",
+                                                                     "negative", "fullwidth"])
+def test_a_note_id_no_row_can_have_is_a_404_with_a_code_not_a_500(signed_client, pk):
+    """On Django 4.2 an integer beyond 64 bits reached the database (a 500 on SQLite)."""
+    signed_client.raise_request_exception = False
+    assert_error(signed_client.get(f"{NOTES}{pk}/"), "not_found", 404)
+
+
 @pytest.mark.parametrize("field", ["challenge_token", "code"])
 def test_nul_in_a_challenge_body_is_a_4xx(client, field):
     fields = {"challenge_token": "tok", "code": "123456", field: "a\x00b"}

@@ -594,12 +594,16 @@ def test_hostile_login_bodies_are_4xx_and_signed(site):
     for body in bodies:
         response = _raw(site, "POST", url, [("Content-Type", "application/json")], body)
         assert 400 <= response.status_code < 500, (body[:60], response.text)
+        assert isinstance(response.json().get("code"), str), (body[:60], response.text)
         assert _verified(site, response)
     verify = AUTH + "sessions/chl_nosuch/verify/"
+    # A field named "code": its field error must not stand in for the answer's code.
     for body in [b'{"challenge_token": "t", "code": "a\\u0000"}',
-                 b'{"challenge_token": "t\\ud800", "code": "1"}', b'{"code": []}']:
+                 b'{"challenge_token": "t\\ud800", "code": "1"}', b'{"code": []}',
+                 b'{"challenge_token": "t", "code": null}']:
         response = _raw(site, "POST", verify, [("Content-Type", "application/json")], body)
         assert 400 <= response.status_code < 500, (body, response.text)
+        assert isinstance(response.json().get("code"), str), (body, response.text)
         assert _verified(site, response)
 
 
