@@ -52,6 +52,10 @@ pytestmark = pytest.mark.redis
 class ExampleDeployment:
     """The example project under gunicorn, and the commands that set it up."""
 
+    #: gunicorn's worker processes, and its other worker options (a subclass may change both).
+    workers = 2
+    worker_options: tuple[str, ...] = ()
+
     def __init__(self, workdir: Path, env: dict[str, str]):
         self.workdir = workdir
         self.env = env
@@ -105,8 +109,9 @@ class ExampleDeployment:
 
         command = [
             sys.executable, "-m", "gunicorn", "example_project.wsgi:application",
-            "--bind", "127.0.0.1:0", "--workers", "2", "--timeout", "30",
-            "--graceful-timeout", "5", "--log-level", "debug", "--error-logfile", "-",
+            "--bind", "127.0.0.1:0", "--workers", str(self.workers), *self.worker_options,
+            "--timeout", "30", "--graceful-timeout", "5", "--log-level", "debug",
+            "--error-logfile", "-",
             "--access-logfile", str(self.access_path),
             "--access-logformat", '%(p)s %(s)s "%(r)s"',
         ]  # fmt: skip
@@ -123,7 +128,9 @@ class ExampleDeployment:
             log = self.stderr()
             match = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", log)
             booted = len(re.findall(r"Booting worker with pid: \d+", log))
-            if match and booted >= 2 and self._answers(f"http://127.0.0.1:{match[1]}"):
+            if match and booted >= self.workers and self._answers(
+                f"http://127.0.0.1:{match[1]}"
+            ):
                 self.base_url = f"http://127.0.0.1:{match[1]}"
                 return
             if self.process.poll() is not None or time.monotonic() > deadline:

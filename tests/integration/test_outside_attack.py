@@ -30,8 +30,6 @@ import collections
 import json
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
 from urllib.parse import urlsplit
@@ -45,9 +43,7 @@ from signed_api.client import ServerKeys, SignatureAuth, decode_secret, verify_r
 from tests import servers
 
 from .test_gunicorn_example import (
-    REPO,
     REQUEST_TIMEOUT,
-    START_TIMEOUT,
     ExampleDeployment,
     _database_url,
     deployment_env,
@@ -64,36 +60,8 @@ NOTES = "/api/notes/"
 class OutsideDeployment(ExampleDeployment):
     """The example project under ``gunicorn -w 3 -k gthread --threads 4``."""
 
-    def start(self) -> None:
-        import gunicorn.config
-
-        command = [
-            sys.executable, "-m", "gunicorn", "example_project.wsgi:application",
-            "--bind", "127.0.0.1:0", "--workers", str(WORKERS), "--worker-class", "gthread",
-            "--threads", "4", "--timeout", "30", "--graceful-timeout", "5",
-            "--log-level", "debug", "--error-logfile", "-",
-            "--access-logfile", str(self.access_path),
-            "--access-logformat", '%(p)s %(s)s "%(r)s"',
-        ]  # fmt: skip
-        if hasattr(gunicorn.config, "ControlSocketDisable"):  # gunicorn >= 24
-            command.append("--no-control-socket")
-        with self.stderr_path.open("wb") as stderr:
-            self.process = subprocess.Popen(
-                command, cwd=REPO, env=self.env, stdin=subprocess.DEVNULL,
-                stdout=stderr, stderr=subprocess.STDOUT, start_new_session=True,
-                preexec_fn=servers._die_with_parent,
-            )  # fmt: skip
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            log = self.stderr()
-            match = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", log)
-            booted = len(re.findall(r"Booting worker with pid: \d+", log))
-            if match and booted >= WORKERS and self._answers(f"http://127.0.0.1:{match[1]}"):
-                self.base_url = f"http://127.0.0.1:{match[1]}"
-                return
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start:\n{log[-3000:]}")
-            time.sleep(0.1)
+    workers = WORKERS
+    worker_options = ("--worker-class", "gthread", "--threads", "4")
 
 
 @pytest.fixture(scope="module")
