@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import exceptions, status
 
 from .core.errors import MESSAGES, SignatureError
+from .services.errors import STORE_RETRY_AFTER
 
 
 class SignatureAuthenticationFailed(exceptions.AuthenticationFailed):
@@ -17,11 +18,14 @@ class SignatureAuthenticationFailed(exceptions.AuthenticationFailed):
         self.signed_api_code = code
 
 
+
+
 class ReplayStoreUnavailable(exceptions.APIException):
     """503: the nonce store cannot be reached, so no request can be accepted (fail closed)."""
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "replay_store_unavailable"
+    wait = STORE_RETRY_AFTER  # DRF's exception handler sends it as Retry-After
 
     def __init__(self):
         code = self.default_code

@@ -22,7 +22,6 @@ from .core.errors import (
     CLOCK_SKEW,
     DATABASE_UNAVAILABLE,
     MESSAGES,
-    REPLAY_STORE_UNAVAILABLE,
     SIGNATURE_MISSING,
 )
 from .exceptions import ReplayStoreUnavailable, ScopeMissing, SessionRequired
@@ -89,8 +88,6 @@ def exception_handler(exc, context):
         exc = ReplayStoreUnavailable()
     is_unauthenticated = isinstance(exc, exceptions.NotAuthenticated)
     response = drf_exception_handler(exc, context)
-    if isinstance(exc, ReplayStoreUnavailable) and response is not None:
-        response["Retry-After"] = str(STORE_RETRY_AFTER)
     if (
         isinstance(exc, exceptions.ValidationError)
         and response is not None
@@ -129,8 +126,6 @@ def _invalid_request(data):
 
 #: Seconds a client should wait after a 503 ``database_unavailable``.
 DATABASE_RETRY_AFTER = 5
-#: Seconds a client should wait after a 503 ``replay_store_unavailable`` (the store down).
-STORE_RETRY_AFTER = 5
 
 
 def database_unavailable(exc: Exception) -> Response:
@@ -196,8 +191,6 @@ def error_response(code: str, detail: str, *, http_status: int | None = None, **
         headers["WWW-Authenticate"] = "Signature"
         headers["Accept-Signature"] = accept_signature_value()
     wait = extra.pop("wait", None)
-    if wait is None and code == REPLAY_STORE_UNAVAILABLE:
-        wait = STORE_RETRY_AFTER
     if http_status in (429, 503) and wait is not None:
         headers["Retry-After"] = str(int(wait))
     return Response({"detail": detail, "code": code, **extra}, status=http_status, headers=headers)

@@ -13,6 +13,10 @@ from __future__ import annotations
 
 #: Codes whose status is the same wherever they are raised.
 STATUS_OF_CODE = {"throttled": 429, "database_busy": 503, "replay_store_unavailable": 503}
+#: Seconds a client should wait after a 503 ``replay_store_unavailable`` (the store down).
+STORE_RETRY_AFTER = 5
+#: Seconds to wait (``Retry-After``) for codes that always say it, unless ``wait`` is given.
+WAIT_OF_CODE = {"replay_store_unavailable": STORE_RETRY_AFTER}
 
 
 class ServiceError(Exception):
@@ -22,6 +26,8 @@ class ServiceError(Exception):
         self.code = code
         self.detail = detail
         self.http_status = http_status or STATUS_OF_CODE.get(code) or self.default_status
+        if code in WAIT_OF_CODE:
+            extra.setdefault("wait", WAIT_OF_CODE[code])
         self.extra = extra  # more members of the error body; ``wait`` becomes Retry-After
         super().__init__(detail)
 
