@@ -509,6 +509,35 @@ def test_each_outer_post_has_its_own_body_and_length_and_the_outer_sessions_head
     assert posts[1][0]["X-Relay-Tenant"] == posts[2][0]["X-Relay-Tenant"] == "t1"
 
 
+def test_sixteen_threads_share_one_adapter_and_each_post_carries_its_own_body(
+    gateway, app, auth
+):
+    """The prepared outer request is shared; each thread's copy gets its own body and length."""
+    outer, adapter = _recording_outer(gateway)
+    texts = [f"note {i} " + "x" * i for i in range(16)]
+    barrier = threading.Barrier(len(texts), timeout=10)
+    with ohttp_session(ORIGIN, auth=auth, outer=outer) as http:
+
+        def post(text):
+            barrier.wait()
+            return http.post(ORIGIN + "/api/notes/", json={"text": text}).status_code
+
+        threads_results: list[int] = []
+        workers = [threading.Thread(target=lambda t=t: threads_results.append(post(t)))
+                   for t in texts]  # fmt: skip
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(10)
+    assert threads_results == [201] * len(texts)
+    assert sorted(note["text"] for note in app.notes) == sorted(texts)
+    posts = _posts(adapter)
+    assert len(posts) == len(texts)
+    assert sorted(int(h["Content-Length"]) for h, _ in posts) == sorted(
+        len(body) for body in gateway.posts()
+    )
+
+
 def test_the_outer_sessions_proxies_verify_and_cert_apply_to_the_outer_post(gateway, auth):
     outer, adapter = _recording_outer(gateway)
     outer.proxies = {"http": "http://proxy.test:3128"}
