@@ -122,15 +122,22 @@ class KeyCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class KeyRotateSerializer(serializers.Serializer):
-    grace_hours = serializers.FloatField(required=False, min_value=0, max_value=24 * 90)
-    public_key = PublicKeyField(required=False)
+class HoursField(serializers.FloatField):
+    """A finite number of hours. DRF's ``FloatField`` takes JSON ``true`` as 1.0 (``float(True)``)
+    and, in some versions, NaN (which passes the min/max comparisons): both are refused."""
 
-    def validate_grace_hours(self, value):
-        # NaN passes min/max comparisons (and some DRF versions accept it): refuse it here.
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        value = super().to_internal_value(data)
         if not math.isfinite(value):
             raise serializers.ValidationError("A finite number of hours is required.")
         return value
+
+
+class KeyRotateSerializer(serializers.Serializer):
+    grace_hours = HoursField(required=False, min_value=0, max_value=24 * 90)
+    public_key = PublicKeyField(required=False)
 
 
 class EnrollSerializer(serializers.Serializer):
