@@ -1,6 +1,7 @@
 """Signing responses (docs/protocol.md): the answer to a verified request carries its own signature.
 
-Covered: ``@status``, ``content-type`` (when present), ``content-digest`` of the body, and,
+Covered: ``@status``, ``content-type`` (when present), ``content-digest`` of the body,
+``retry-after`` (when present), and,
 from the request (``;req``), ``@method``, ``@path`` and the request's own ``signature`` member
 (``;key=`` its label), so a response cannot be replayed as the answer to another request.
 Parameters: ``created`` and a ``keyid`` naming the key that signed:
@@ -20,7 +21,8 @@ has none) and a client verifies it against the empty body it received.
 Every other response of the app (refusals of any status, the login and challenge answers, the
 JWKS, the Oblivious HTTP gateway's key configurations and outer answers) is signed by the
 server key instead (:func:`sign_with_server_key`): ``@status``, ``content-type``,
-``content-digest``, ``@method;req`` and ``@path;req``, and every member of the request's own
+``content-digest``, ``retry-after`` (when present: how long a client waits after a 429 or 503),
+``@method;req`` and ``@path;req``, and every member of the request's own
 ``Signature`` (``;req;key=``) when it carried one, so that an injected refusal cannot pass for
 the server's, nor a real one be moved to another request. ``date`` is not covered: WSGI servers
 (gunicorn) write their own ``Date`` line after the application, so a signed one would travel as
@@ -136,9 +138,12 @@ def sign_response(request, response, verified, *, now: float | None = None) -> N
         keyid, _private, key = _server_signing_keys()[0]
     request_message = request_message_of(request)
     with_content_type = response.has_header("Content-Type")
+    with_retry_after = response.has_header("Retry-After")
     headers = [("content-digest", response["Content-Digest"])]
     if with_content_type:
         headers.append(("content-type", response["Content-Type"]))
+    if with_retry_after:
+        headers.append(("retry-after", response["Retry-After"]))
     # Only what the signature covers; the body's digest is already in the headers.
     message = Message.for_response(
         response.status_code, headers=headers, body=None, request=request_message
@@ -147,7 +152,7 @@ def sign_response(request, response, verified, *, now: float | None = None) -> N
         message,
         key,
         label=RESPONSE_LABEL,
-        components=_covered(with_content_type, verified.label),
+        components=_covered(with_content_type, verified.label, with_retry_after),
         keyid=keyid,
         created=int(time.time() if now is None else now),
         include_alg=not isinstance(key, HmacSha256Key),
@@ -157,13 +162,17 @@ def sign_response(request, response, verified, *, now: float | None = None) -> N
 
 
 @functools.lru_cache(maxsize=64)
-def _covered(with_content_type: bool, request_label: str) -> tuple[Component, ...]:
+def _covered(
+    with_content_type: bool, request_label: str, with_retry_after: bool = False
+) -> tuple[Component, ...]:
     """The covered components of a response (one constant tuple per shape)."""
     components = [Component("@status")]
     if with_content_type:
         components.append(Component("content-type"))
+    components.append(Component("content-digest"))
+    if with_retry_after:  # how long a client waits: an injected one must not verify
+        components.append(Component("retry-after"))
     components += [
-        Component("content-digest"),
         Component("@method", {"req": True}),
         Component("@path", {"req": True}),
         Component("signature", {"req": True, "key": request_label}),
@@ -218,19 +227,22 @@ def _sign_with_server_key(request, response, now: float | None) -> None:
     set_field("Content-Digest", digest)
     keyid, _private, key = _server_signing_keys()[0]
     content_type = response["Content-Type"] if response.has_header("Content-Type") else None
+    retry_after = response["Retry-After"] if response.has_header("Retry-After") else None
     signature_field = _request_field(request, "signature")
     created = int(time.time() if now is None else now)
     if signature_field is None:
         # The hot shape (a refusal of an unsigned request): the base written out directly,
         # line for line what signature_base() gives for these components (the tests verify
         # these answers with the core).
-        components = _server_covered(content_type is not None, ())
+        components = _server_covered(content_type is not None, (), retry_after is not None)
         path, _query = _raw_target(request.META, request)
         lines = [f'"@status": {response.status_code}']
         if content_type is not None:
             lines.append(f'"content-type": {content_type.strip(_OWS)}')
-        lines += [f'"content-digest": {digest}', f'"@method";req: {request.method}',
-                  f'"@path";req: {path}']
+        lines.append(f'"content-digest": {digest}')
+        if retry_after is not None:
+            lines.append(f'"retry-after": {retry_after.strip(_OWS)}')
+        lines += [f'"@method";req: {request.method}', f'"@path";req: {path}']
         params = f'{_list_text(components)};created={created};keyid="{keyid}";alg="{key.alg}"'
         lines.append(f'"@signature-params": {params}')
         base = "\n".join(lines)
@@ -248,6 +260,8 @@ def _sign_with_server_key(request, response, now: float | None) -> None:
     headers = [("content-digest", digest)]
     if content_type is not None:
         headers.append(("content-type", content_type))
+    if retry_after is not None:
+        headers.append(("retry-after", retry_after))
     message = Message.for_response(
         response.status_code, headers=headers, body=None, request=request_message
     )
@@ -255,7 +269,7 @@ def _sign_with_server_key(request, response, now: float | None) -> None:
         message,
         key,
         label=RESPONSE_LABEL,
-        components=_server_covered(content_type is not None, labels),
+        components=_server_covered(content_type is not None, labels, retry_after is not None),
         keyid=keyid,
         created=created,
         include_alg=True,
@@ -328,13 +342,15 @@ def _request_view(request) -> tuple[Message, tuple[str, ...] | None]:
 
 @functools.lru_cache(maxsize=64)
 def _server_covered(
-    with_content_type: bool, labels: tuple[str, ...] | None
+    with_content_type: bool, labels: tuple[str, ...] | None, with_retry_after: bool = False
 ) -> tuple[Component, ...]:
     components = [Component("@status")]
     if with_content_type:
         components.append(Component("content-type"))
+    components.append(Component("content-digest"))
+    if with_retry_after:  # a 429's or 503's wait: an injected or changed one must not verify
+        components.append(Component("retry-after"))
     components += [
-        Component("content-digest"),
         Component("@method", {"req": True}),
         Component("@path", {"req": True}),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from ..core import (
@@ -21,7 +22,7 @@ from ..core import (
     sign_message,
     verify_message,
 )
-from .refusals import _header_lines
+from .refusals import _header_lines, _required_if_present
 
 try:  # httpx is optional (the ``client`` extra); requests needs no base class.
     import httpx
@@ -213,10 +214,13 @@ class SignatureAuth(_AuthBase):
 
             return KeyChain(unnamed)
 
-        return verify_message(
-            message, resolver, self.response_policy(),
-            now=time.time() if now is None else now,
-        )
+        policy = self.response_policy()
+        extra = _required_if_present(response)
+        if extra:  # a Retry-After must be covered too: an uncovered one was added on the way
+            policy = replace(
+                policy, required_components=(*policy.required_components, *extra)
+            )
+        return verify_message(message, resolver, policy, now=time.time() if now is None else now)
 
     # -- refusals (docs/protocol.md) ----------------------------------------------------------
     def check_refusal(self, response, *, fetch=None) -> None:

@@ -222,6 +222,16 @@ def request_message_of(response) -> Message:
     )
 
 
+#: Fields the server covers whenever a response has them, and a client must find covered when
+#: present: an uncovered one was added on the way (a ``Retry-After`` of a day on a real 503).
+COVERED_WHEN_PRESENT = ("retry-after",)
+
+
+def _required_if_present(response) -> list[str]:
+    headers = response.headers
+    return [f'"{name}"' for name in COVERED_WHEN_PRESENT if headers.get(name) is not None]
+
+
 def verify_refusal(
     response,
     server_keys: ServerKeys | dict | None = None,
@@ -251,7 +261,8 @@ def verify_refusal(
         response.status_code, headers=_header_lines(response.headers), body=response.content,
         request=request_message,
     )
-    required = ['"@status"', '"content-digest"', '"@method";req', '"@path";req']
+    required = ['"@status"', '"content-digest"', '"@method";req', '"@path";req',
+                *_required_if_present(response)]
     own_key = None
     request_signed = signed_by is not None and request_message.field_value("signature")
     if request_signed:

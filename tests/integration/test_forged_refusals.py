@@ -309,6 +309,38 @@ def test_a_forged_503_does_not_stop_the_app(site, proxy, key):
     assert not app.backing_off and app.ignored[0].status == 503
 
 
+def test_a_retry_after_added_or_lengthened_on_the_way_is_not_acted_on(site, proxy, key):
+    """The server's own refusal of this very request, with a wait an attacker added; then a
+    genuine 429's signed Retry-After, lengthened to a day."""
+    keys = _server_keys(site)
+    wrong = SignatureAuth(key[0], bytes(32), server_keys=keys)  # refused, and signed for it
+
+    def longer(method, path, real, sent):
+        return Answer(real.status, [*real.without("Retry-After"), ("Retry-After", "86400")],
+                      real.body)
+
+    proxy.forge = longer
+    with pytest.raises(UnverifiedRefusal) as excinfo:
+        requests.get(proxy.base_url + "/api/notes/", auth=wrong, timeout=TIMEOUT)
+    assert excinfo.value.reason == "component_missing"
+    proxy.forge = None
+    auth_url = proxy.base_url + "/api/auth/"
+    target = "retry-after-target"  # a username of this test's own: the others stay unthrottled
+    codes = []
+    for _ in range(6):
+        with pytest.raises(LoginError) as refused:
+            login(auth_url, target, "wrong", timeout=TIMEOUT, server_keys=keys)
+        codes.append(refused.value.code)
+    assert codes[-1] == "throttled", codes
+    genuine = proxy.real[-1][2]
+    assert int(genuine.header("Retry-After")) > 0
+    assert '"retry-after"' in genuine.header("Signature-Input")
+    proxy.forge = longer
+    with pytest.raises(UnverifiedRefusal) as excinfo:
+        login(auth_url, target, "wrong", timeout=TIMEOUT, server_keys=keys)
+    assert excinfo.value.reason == "signature_invalid" and excinfo.value.status == 429
+
+
 def test_a_forged_clock_skew_does_not_move_the_clock(site, proxy, key):
     auth = _auth(key, server_keys=_server_keys(site))
     proxy.forge = unsigned(401, "clock_skew", server_time=int(_now()) + 86400)

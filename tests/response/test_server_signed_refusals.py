@@ -104,6 +104,60 @@ def test_a_tampered_refusal_is_unverified(live_server, jwks):
     assert excinfo.value.claimed_code == "key_revoked"
 
 
+def test_a_retry_after_is_signed_and_one_added_or_changed_does_not_verify(
+    live_server, user, jwks, settings
+):
+    """A 429's (or 503's) Retry-After says how long a client stops: it is covered, so that an
+    attacker on the way can neither add one to a refusal nor make a real one longer."""
+    from signed_api.conf import signed_api_settings
+
+    url = f"{live_server.url}/api/auth/sessions/"
+    for _ in range(signed_api_settings.LOGIN_FAILURES_PER_USERNAME):
+        requests.post(url, json={"username": "alice", "password": "wrong"}, timeout=10)
+    throttled = requests.post(url, json={"username": "alice", "password": "wrong"}, timeout=10)
+    assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) > 0
+    assert throttled.headers["Signature-Input"].startswith(
+        'sig1=("@status" "content-type" "content-digest" "retry-after" "@method";req'
+    )
+    verify_refusal(throttled, jwks)
+    throttled.headers["Retry-After"] = "86400"
+    with pytest.raises(UnverifiedRefusal) as excinfo:
+        verify_refusal(throttled, jwks)
+    assert excinfo.value.reason == "signature_invalid"
+    refused = requests.get(f"{live_server.url}/api/notes/", timeout=10)
+    verify_refusal(refused, jwks)
+    refused.headers["Retry-After"] = "86400"  # added to a refusal that had none
+    with pytest.raises(UnverifiedRefusal) as excinfo:
+        verify_refusal(refused, jwks)
+    assert excinfo.value.reason == "component_missing"
+
+
+def test_a_retry_after_is_covered_on_a_refusal_of_a_signed_request(jwks):
+    """The server key's general path (the request carried a Signature): a 503's wait is
+    covered beside the request's signature, and verifies with the client."""
+    factory = RequestFactory()
+    signature = "sig1=:" + "A" * 86 + "==:"
+    request = factory.get("/api/notes/", HTTP_SIGNATURE=signature,
+                          HTTP_SIGNATURE_INPUT='sig1=("@method");keyid="key_x"')
+    response = HttpResponse(b'{"code":"replay_store_unavailable"}', status=503,
+                            content_type="application/json")
+    response["Retry-After"] = "5"
+    sign_with_server_key(request, response)
+    assert response["Signature-Input"].startswith(
+        'sig1=("@status" "content-type" "content-digest" "retry-after" "@method";req '
+        '"@path";req "signature";req;key="sig1")'
+    )
+    sent = requests.Request("GET", "http://testserver/api/notes/",
+                            headers={"Signature": signature}).prepare()
+    answer = requests.Response()
+    answer.status_code, answer.request, answer._content = 503, sent, response.content
+    answer.headers = requests.structures.CaseInsensitiveDict(dict(response.items()))
+    verify_refusal(answer, jwks)
+    answer.headers["Retry-After"] = "3600"
+    with pytest.raises(UnverifiedRefusal):
+        verify_refusal(answer, jwks)
+
+
 def test_head_refusal_digest_is_of_the_empty_body(live_server, jwks):
     response = requests.head(f"{live_server.url}/api/notes/", timeout=10)
     assert response.status_code == 401 and response.content == b""

@@ -53,6 +53,7 @@ def attempt(username: str, password: str, address: str = "127.0.0.1"):
 
 def assert_throttled(response) -> int:
     assert_error(response, "throttled", status=429, exact=True)
+    assert '"retry-after"' in response["Signature-Input"]  # the wait is signed too
     wait = int(response["Retry-After"])
     assert 0 < wait <= signed_api_settings.LOGIN_FAILURE_WINDOW
     return wait
@@ -189,6 +190,10 @@ def test_wrong_codes_when_removing_the_device_are_throttled(user):
     assert response.status_code == 429
     assert response["Retry-After"]
     assert response.json()["code"] == "throttled"
+    # A verified request's refusal, signed by its session key: the wait is covered too.
+    assert response["Signature-Input"].startswith(
+        'sig1=("@status" "content-type" "content-digest" "retry-after" "@method";req'
+    )
     # And the same counter holds the password login back.
     assert_throttled(post_login(username="alice", password=PASSWORD))
 

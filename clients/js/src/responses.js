@@ -15,6 +15,7 @@
  * @module
  */
 import { SignatureError } from "./errors.js";
+import { fieldLines } from "./message.js";
 import { verifyMessage } from "./verify.js";
 
 /** @typedef {import("./message.js").Message} Message */
@@ -22,17 +23,26 @@ import { verifyMessage } from "./verify.js";
 /** @typedef {import("./jwks.js").ServerKeys} ServerKeys */
 
 /**
+ * Fields the server covers whenever a response has them, and that must then be covered: an
+ * uncovered one was added on the way (a `Retry-After` of a day on a real 503).
+ */
+export const COVERED_WHEN_PRESENT = Object.freeze(["retry-after"]);
+
+/**
  * The policy of a response to a request signed with label `requestLabel` (null: an unsigned
  * request, whose answer covers no request signature). Every answer the server signs covers
  * `@status`, `content-digest` and the request's `@method` and `@path` (`;req`): an answer to a
  * verified request with the request's key, any other (a refusal, a login's answer) with the
- * server key, which also covers every member of the request's `Signature`.
+ * server key, which also covers every member of the request's `Signature`. `present`: the
+ * fields of {@link COVERED_WHEN_PRESENT} that the response has, required too.
  * @param {string | null} requestLabel
  * @param {number} [clockSkew]
+ * @param {string[]} [present]
  * @returns {import("./verify.js").Policy}
  */
-export function responsePolicy(requestLabel, clockSkew = 300) {
+export function responsePolicy(requestLabel, clockSkew = 300, present = []) {
   const required = ['"@status"', '"content-digest"', '"@method";req', '"@path";req'];
+  for (const name of present) required.push(`"${name}"`);
   if (requestLabel !== null) required.push(`"signature";req;key="${requestLabel}"`);
   return { requiredComponents: required, requiredParams: ["keyid", "created"], clockSkew };
 }
@@ -67,6 +77,7 @@ export async function verifyResponse(response, options) {
     }
     throw new SignatureError("unknown_key", `the response is signed by ${keyId}, a key not known here`);
   };
-  const policy = responsePolicy(signer ? signer.label : null, options.clockSkew);
+  const present = COVERED_WHEN_PRESENT.filter((name) => fieldLines(response, name) !== null);
+  const policy = responsePolicy(signer ? signer.label : null, options.clockSkew, present);
   return verifyMessage(response, resolve, policy, { now: options.now });
 }

@@ -70,6 +70,30 @@ test("a response that covers less than the profile is refused (component_missing
   await assert.rejects(verifyResponse(msg, { signer }), code("component_missing"));
 });
 
+test("a Retry-After must be covered: one added on the way is refused, a covered one verifies", async () => {
+  const signer = Signer.hmac("key_4CkXtZ2vQm8rW1nP", fx.secret);
+  // A real answer, with a wait an attacker added (an app would stop for a day).
+  const added = messages(fx.hmac);
+  added.headers.push(["retry-after", "86400"]);
+  await assert.rejects(verifyResponse(added, { signer, now: NOW }), code("component_missing"));
+  // The server covers a Retry-After it sends: that verifies, and a changed value does not.
+  const { signatureBase, signBytes, contentDigest } = await import("../src/index.js");
+  const { serializeSignatureParams, parseComponent } = await import("../src/sf.js");
+  const request = await signer.sign({ method: "GET", url: "https://h.example/api/notes/" });
+  const body = utf8('{"code":"throttled"}');
+  const key = await importSigningKey("hmac-sha256", fx.secret);
+  const msg = responseMessage(429, [["content-digest", await contentDigest(body)], ["retry-after", "30"]], body, request.message);
+  const comps = ["@status", "content-digest", "retry-after", '"@method";req', '"@path";req', '"signature";req;key="sig1"'];
+  const params = [["created", Math.floor(Date.now() / 1000)], ["keyid", "key_4CkXtZ2vQm8rW1nP"]];
+  const sig = await signBytes("hmac-sha256", key, utf8(signatureBase(msg, comps, params)));
+  msg.headers.push(["signature-input", "sig1=" + serializeSignatureParams(comps.map(parseComponent), params)],
+    ["signature", `sig1=:${Buffer.from(sig).toString("base64")}:`]);
+  const v = await verifyResponse(msg, { signer });
+  assert.ok(v.components.includes('"retry-after"'));
+  msg.headers = msg.headers.map(([n, val]) => (n === "retry-after" ? [n, "86400"] : [n, val]));
+  await assert.rejects(verifyResponse(msg, { signer }), code("signature_invalid"));
+});
+
 test("ServerKeys fetches the JWKS once, again for an unknown kid, and not in a loop", async () => {
   let fetches = 0;
   const fetch = async () => { fetches++; return new Response(JSON.stringify(fx.jwks), { status: 200, headers: { "content-type": "application/json" } }); };

@@ -1,17 +1,16 @@
-/** @typedef {import("./message.js").Message} Message */
-/** @typedef {import("./signer.js").Signer} Signer */
-/** @typedef {import("./jwks.js").ServerKeys} ServerKeys */
 /**
  * The policy of a response to a request signed with label `requestLabel` (null: an unsigned
  * request, whose answer covers no request signature). Every answer the server signs covers
  * `@status`, `content-digest` and the request's `@method` and `@path` (`;req`): an answer to a
  * verified request with the request's key, any other (a refusal, a login's answer) with the
- * server key, which also covers every member of the request's `Signature`.
+ * server key, which also covers every member of the request's `Signature`. `present`: the
+ * fields of {@link COVERED_WHEN_PRESENT} that the response has, required too.
  * @param {string | null} requestLabel
  * @param {number} [clockSkew]
+ * @param {string[]} [present]
  * @returns {import("./verify.js").Policy}
  */
-export function responsePolicy(requestLabel: string | null, clockSkew?: number): import("./verify.js").Policy;
+export function responsePolicy(requestLabel: string | null, clockSkew?: number, present?: string[]): import("./verify.js").Policy;
 /**
  * @typedef {object} VerifyResponseOptions
  * @property {Signer | null} [signer]        what signed the request (null: an unsigned request)
@@ -26,9 +25,14 @@ export function responsePolicy(requestLabel: string | null, clockSkew?: number):
  * @param {VerifyResponseOptions} options
  */
 export function verifyResponse(response: Message, options: VerifyResponseOptions): Promise<import("./verify.js").VerifiedSignature>;
-export type Message = import("./message.js").Message;
-export type Signer = import("./signer.js").Signer;
-export type ServerKeys = import("./jwks.js").ServerKeys;
+/** @typedef {import("./message.js").Message} Message */
+/** @typedef {import("./signer.js").Signer} Signer */
+/** @typedef {import("./jwks.js").ServerKeys} ServerKeys */
+/**
+ * Fields the server covers whenever a response has them, and that must then be covered: an
+ * uncovered one was added on the way (a `Retry-After` of a day on a real 503).
+ */
+export const COVERED_WHEN_PRESENT: readonly string[];
 export type VerifyResponseOptions = {
     /**
      * what signed the request (null: an unsigned request)
@@ -41,3 +45,6 @@ export type VerifyResponseOptions = {
     now?: number | undefined;
     clockSkew?: number | undefined;
 };
+export type Message = import("./message.js").Message;
+export type Signer = import("./signer.js").Signer;
+export type ServerKeys = import("./jwks.js").ServerKeys;

@@ -5481,8 +5481,10 @@ async function verifyOne(message, input, keyId, resolved, signature, policy, now
 }
 
 // src/responses.js
-function responsePolicy(requestLabel, clockSkew = 300) {
+var COVERED_WHEN_PRESENT = Object.freeze(["retry-after"]);
+function responsePolicy(requestLabel, clockSkew = 300, present = []) {
   const required = ['"@status"', '"content-digest"', '"@method";req', '"@path";req'];
+  for (const name of present) required.push(`"${name}"`);
   if (requestLabel !== null) required.push(`"signature";req;key="${requestLabel}"`);
   return { requiredComponents: required, requiredParams: ["keyid", "created"], clockSkew };
 }
@@ -5498,7 +5500,8 @@ async function verifyResponse(response, options) {
     }
     throw new SignatureError("unknown_key", `the response is signed by ${keyId}, a key not known here`);
   };
-  const policy = responsePolicy(signer ? signer.label : null, options.clockSkew);
+  const present = COVERED_WHEN_PRESENT.filter((name) => fieldLines(response, name) !== null);
+  const policy = responsePolicy(signer ? signer.label : null, options.clockSkew, present);
   return verifyMessage(response, resolve, policy, { now: options.now });
 }
 
