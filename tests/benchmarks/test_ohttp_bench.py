@@ -25,9 +25,13 @@ fails when the encrypted request costs more than 1.3 times the clear one (median
 ``SIGNED_API_BENCH_ASSERT_GOAL=0`` reports without failing on the goal.
 
 A second test measures the same comparison end to end, as a client waits for it: the example
-project under gunicorn (two workers, nonces on Redis, SQLite), ``requests`` with ``SignatureAuth``
-in the clear against ``ohttp_session`` through the gateway, over the loopback. It reports only:
-its baseline includes the HTTP server and the client library, which the first one leaves out.
+project under gunicorn (two gthread workers keeping connections alive, persistent database
+connections, nonces on Redis), on a SQLite file and on a real PostgreSQL, ``requests`` with
+``SignatureAuth`` in the clear against ``ohttp_session`` through the gateway, over the loopback.
+It reports the ratio against the 1.3x goal and fails only above 1.5x (a regression guard): its
+baseline includes the HTTP server and the client library, which the first one leaves out. (With
+gunicorn's default sync workers every request also pays a new connection, and the ratio looks
+better than it is: 1.23x where keep-alive measures 1.31x.)
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ from signed_api.core import b64, bhttp, hpke, ohttp
 ROUNDS = int(os.environ.get("SIGNED_API_BENCH_ROUNDS", "30"))
 BATCH = int(os.environ.get("SIGNED_API_BENCH_BATCH", "20"))
 GOAL = 1.3  # the encrypted request costs at most this many times the clear one
+#: End to end the goal is reported (met or not); the test fails above this, a regression guard.
+END_TO_END_GUARD = 1.5
 ASSERT_GOAL = os.environ.get("SIGNED_API_BENCH_ASSERT_GOAL", "1").strip() not in {"0", "no"}
 HOST = "testserver"
 PATH = "/api/notes/"
@@ -238,15 +244,23 @@ def test_a_signed_post_through_the_gateway_against_the_same_in_the_clear(
 
 
 # -- end to end, through gunicorn --------------------------------------------------------------
-@pytest.fixture
-def deployment(tmp_path, redis_url):
+@pytest.fixture(params=["sqlite", "postgres"])
+def deployment(request, tmp_path, redis_url):
+    """The example project under gunicorn (keep-alive workers) on a SQLite file, or on a
+    database of its own on the real PostgreSQL of ``postgres_url``; nonces on Redis."""
+    from tests.benchmarks.deployment import KeepAliveDeployment
     from tests.integration.support import redis_url_with_db
-    from tests.integration.test_gunicorn_example import ExampleDeployment, deployment_env
+    from tests.integration.test_gunicorn_example import deployment_env, new_postgres_database
 
     own_redis = redis_url_with_db(redis_url, 11)
-    example = ExampleDeployment(
-        tmp_path, deployment_env(f"sqlite:///{tmp_path / 'bench.sqlite3'}", REDIS_URL=own_redis)
-    )
+    if request.param == "postgres":
+        database_url, drop = new_postgres_database(request, "signed_api_ohttp_bench")
+    else:
+        database_url, drop = f"sqlite:///{tmp_path / 'bench.sqlite3'}", lambda: None
+    env = deployment_env(database_url, REDIS_URL=own_redis)
+    env["DJANGO_SETTINGS_MODULE"] = "tests.benchmarks.e2e_settings"
+    example = KeepAliveDeployment(tmp_path, env)
+    example.database = request.param
     try:
         example.manage("migrate", "--noinput")
         example.manage(
@@ -260,6 +274,7 @@ def deployment(tmp_path, redis_url):
         yield example
     finally:
         example.stop()
+        drop()
 
 
 def test_end_to_end_through_gunicorn(benchmark, deployment, capsys):
@@ -313,10 +328,13 @@ def test_end_to_end_through_gunicorn(benchmark, deployment, capsys):
     encrypted = statistics.median(ns for b in samples["ohttp"] for ns in b) / 1000
     ratio = encrypted / clear
     table = (
-        f"end to end, example project under gunicorn -w 2 (SQLite, Redis), loopback: signed POST "
+        f"end to end, example project under gunicorn -w 2 -k gthread (keep-alive), "
+        f"{'PostgreSQL' if deployment.database == 'postgres' else 'SQLite file'}, nonces on "
+        f"Redis, loopback: signed POST "
         f"{PATH}, {len(samples['clear'])} interleaved rounds x {BATCH}\n"
         f"in the clear {clear:.1f} µs, through the gateway {encrypted:.1f} µs (medians): "
-        f"{ratio:.2f}x, {encrypted - clear:+.1f} µs"
+        f"{ratio:.2f}x, {encrypted - clear:+.1f} µs (goal {GOAL:.1f}x: "
+        f"{'met' if ratio <= GOAL else 'NOT met'}; fails above {END_TO_END_GUARD:.1f}x)"
     )
     benchmark.extra_info.update(
         {"clear_median_us": round(clear, 1), "ohttp_median_us": round(encrypted, 1),
@@ -324,3 +342,4 @@ def test_end_to_end_through_gunicorn(benchmark, deployment, capsys):
     )  # fmt: skip
     with capsys.disabled():
         print("\n" + table)
+    assert ratio <= END_TO_END_GUARD, table

@@ -55,6 +55,8 @@ class ExampleDeployment:
     #: gunicorn's worker processes, and its other worker options (a subclass may change both).
     workers = 2
     worker_options: tuple[str, ...] = ()
+    #: The access log (and debug logging), which the tests read; a benchmark turns both off.
+    access_log = True
 
     def __init__(self, workdir: Path, env: dict[str, str]):
         self.workdir = workdir
@@ -110,11 +112,15 @@ class ExampleDeployment:
         command = [
             sys.executable, "-m", "gunicorn", "example_project.wsgi:application",
             "--bind", "127.0.0.1:0", "--workers", str(self.workers), *self.worker_options,
-            "--timeout", "30", "--graceful-timeout", "5", "--log-level", "debug",
-            "--error-logfile", "-",
-            "--access-logfile", str(self.access_path),
-            "--access-logformat", '%(p)s %(s)s "%(r)s"',
+            "--timeout", "30", "--graceful-timeout", "5", "--error-logfile", "-",
         ]  # fmt: skip
+        if self.access_log:
+            command += [
+                "--log-level", "debug", "--access-logfile", str(self.access_path),
+                "--access-logformat", '%(p)s %(s)s "%(r)s"',
+            ]  # fmt: skip
+        else:
+            command += ["--log-level", "info"]  # still logs "Booting worker", awaited below
         if hasattr(gunicorn.config, "ControlSocketDisable"):  # gunicorn >= 24
             command.append("--no-control-socket")
         with self.stderr_path.open("wb") as stderr:
