@@ -186,5 +186,7 @@ if _CORS_ORIGINS:
     CORS_ALLOW_HEADERS = (
         *default_headers, "signature", "signature-input", "content-digest", "accept-signature",
     )
-    CORS_EXPOSE_HEADERS = ["Signature", "Signature-Input", "Content-Digest", "Accept-Signature"]
+    CORS_EXPOSE_HEADERS = [
+        "Signature", "Signature-Input", "Content-Digest", "Accept-Signature", "Retry-After",
+    ]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -149,6 +149,37 @@ def check_response_signing(app_configs=None, **kwargs):
     return []
 
 
+#: The response fields a page on another origin must read to verify an answer (a refusal's
+#: Retry-After is covered by its signature too).
+CORS_EXPOSED_FOR_VERIFICATION = ("Signature", "Signature-Input", "Content-Digest", "Retry-After")
+
+
+@register(Tags.security)
+def check_cors_exposed_headers(app_configs=None, **kwargs):
+    """W014: django-cors-headers answers other origins but does not expose the fields a page
+    needs to verify the answers (the browser hides every field it was not told to expose)."""
+    if "corsheaders.middleware.CorsMiddleware" not in list(getattr(settings, "MIDDLEWARE", [])
+                                                           or []):
+        return []
+    exposed = getattr(settings, "CORS_EXPOSE_HEADERS", []) or []
+    try:
+        names = {str(name).lower() for name in exposed}
+    except TypeError:
+        names = set()
+    missing = [n for n in CORS_EXPOSED_FOR_VERIFICATION if n.lower() not in names]
+    if not missing:
+        return []
+    return [
+        Warning(
+            "CORS_EXPOSE_HEADERS lacks " + ", ".join(missing) + ": a page on another origin "
+            "cannot read them, so it cannot verify the answers (a 429's or 503's signature "
+            "covers its Retry-After).",
+            hint="Add " + ", ".join(repr(n) for n in missing) + " to CORS_EXPOSE_HEADERS.",
+            id="signed_api.W014",
+        )
+    ]
+
+
 @register(Tags.security)
 def check_server_signatures(app_configs=None, **kwargs):
     """``SERVER_SIGNATURES`` is one of its values, and the server key it signs with exists."""

@@ -340,3 +340,30 @@ def test_e009_key_id_prefixes_must_not_overlap(prefixes):
 def test_e009_not_raised_for_distinct_prefixes():
     with override_settings(SIGNED_API=_signed_api(KEY_ID_PREFIX="ak_", SESSION_ID_PREFIX="s_")):
         assert "signed_api.E009" not in signed_api_ids()
+
+
+_CORS = "corsheaders.middleware.CorsMiddleware"
+
+
+@pytest.mark.parametrize(
+    ("exposed", "warned"),
+    [
+        (None, True),  # django-cors-headers' default: nothing exposed
+        (["Signature", "Signature-Input", "Content-Digest", "Accept-Signature"], True),
+        (["signature", "signature-input", "content-digest", "retry-after"], False),
+        (("Signature", "Signature-Input", "Content-Digest", "Retry-After", "X-Other"), False),
+    ],
+    ids=["nothing", "no-retry-after", "lowercase", "all-and-more"],
+)
+def test_w014_cors_must_expose_what_verification_reads(exposed, warned):
+    middleware = [_CORS, *django_settings.MIDDLEWARE]
+    overrides = {"MIDDLEWARE": middleware}
+    if exposed is not None:
+        overrides["CORS_EXPOSE_HEADERS"] = exposed
+    with override_settings(**overrides):
+        assert ("signed_api.W014" in signed_api_ids()) is warned
+
+
+def test_w014_not_without_cors_middleware():
+    with override_settings(CORS_EXPOSE_HEADERS=[]):
+        assert "signed_api.W014" not in signed_api_ids()

@@ -60,6 +60,24 @@ CROSS_ORIGIN_REQUEST = """async ({ api, keyId, secret }) => {
 }"""
 
 
+CROSS_ORIGIN_THROTTLED_LOGIN = """async ({ api }) => {
+  const { SignedApiClient } = globalThis.SignedApi;
+  const client = new SignedApiClient({ baseUrl: api, credentials: "omit",
+                                       verifyResponses: "require" });
+  const seen = [];
+  for (let i = 0; i < 6; i++) {
+    try {
+      await client.login({ username: "nobody-cors", password: "wrong" });
+      seen.push({ name: "no error" });
+    } catch (error) {
+      seen.push({ name: error.name, status: error.status ?? null, code: error.code ?? null,
+                  retryAfter: error.retryAfter ?? null });
+    }
+  }
+  return seen;
+}"""
+
+
 class _Files(http.server.BaseHTTPRequestHandler):
     bundle = b""
 
@@ -139,7 +157,7 @@ def _wait_for(example, method: str, count: int) -> list:
     return _notes_lines(example, method)
 
 
-def _from(browser, origin: str, example) -> dict:
+def _from(browser, origin: str, example, script: str = CROSS_ORIGIN_REQUEST):
     context = browser.new_context()
     try:
         page = context.new_page()
@@ -148,7 +166,7 @@ def _from(browser, origin: str, example) -> dict:
         page.wait_for_function("document.title === 'ready'")
         key_id, secret = example.key
         return page.evaluate(
-            CROSS_ORIGIN_REQUEST, {"api": example.base_url, "keyId": key_id, "secret": secret}
+            script, {"api": example.base_url, "keyId": key_id, "secret": secret}
         )
     finally:
         context.close()
@@ -179,3 +197,15 @@ def test_disallowed_origin_is_blocked(example, origins, browser, step):
     assert len(_wait_for(example, "OPTIONS", before + 1)) == before + 1
     time.sleep(0.5)
     assert len(_notes_lines(example, "POST")) == posts  # no POST went out
+
+
+def test_a_cross_origin_429_verifies_with_its_retry_after(example, origins, browser, step):
+    """The server covers a 429's Retry-After; a page of another origin sees it only when it is
+    exposed, and without it the signature cannot be checked (the client would refuse the
+    refusal). Six wrong logins from the allowed origin: five ``invalid_credentials``, then a
+    ``throttled`` that verifies, with its wait."""
+    with step("throttled login from the allowed origin"):
+        seen = _from(browser, origins[0], example, CROSS_ORIGIN_THROTTLED_LOGIN)
+    assert [e["name"] for e in seen] == ["LoginError"] * 6, seen
+    assert [e["code"] for e in seen] == ["invalid_credentials"] * 5 + ["throttled"], seen
+    assert seen[-1]["status"] == 429 and seen[-1]["retryAfter"] > 0, seen
