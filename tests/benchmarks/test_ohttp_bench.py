@@ -46,6 +46,7 @@ import pytest
 
 from signed_api.client import SignatureAuth
 from signed_api.core import b64, bhttp, hpke, ohttp
+from tests.benchmarks.rounds import warm_then_measure
 
 ROUNDS = int(os.environ.get("SIGNED_API_BENCH_ROUNDS", "30"))
 BATCH = int(os.environ.get("SIGNED_API_BENCH_BATCH", "20"))
@@ -315,11 +316,7 @@ def test_end_to_end_through_gunicorn(benchmark, deployment, capsys):
             last = response
         auth.verify_response(last)  # the inner answer, signed for this very request
 
-    args, _ = prepare_round()
-    run_round(*args)
-    for batches in samples.values():
-        batches.clear()
-    benchmark.pedantic(run_round, setup=prepare_round, rounds=ROUNDS, iterations=1)
+    warm_then_measure(benchmark, prepare_round, run_round, samples, ROUNDS)
     for http in sessions.values():
         http.close()
     assert not failures, failures[:3]

@@ -44,6 +44,7 @@ import pytest
 from signed_api.conf import signed_api_settings
 from signed_api.response_signing import sign_response
 from tests.benchmarks.deployment import KeepAliveDeployment
+from tests.benchmarks.rounds import warm_then_measure
 from tests.integration.test_gunicorn_example import deployment_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -254,11 +255,7 @@ def test_end_to_end_through_gunicorn(benchmark, deployments, capsys):
                     failures.append((variant, scope, response.status, signed, body[:200]))
             samples[(variant, scope)].append(times)
 
-    args, _ = prepare_round()
-    run_round(*args)  # warm-up: connections, the server key, imports in both workers
-    for batches in samples.values():
-        batches.clear()
-    benchmark.pedantic(run_round, setup=prepare_round, rounds=E2E_ROUNDS, iterations=1)
+    warm_then_measure(benchmark, prepare_round, run_round, samples, E2E_ROUNDS)
     for conn in connections.values():
         conn.close()
     assert not failures, failures[:3]
