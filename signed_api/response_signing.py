@@ -318,7 +318,8 @@ def _request_field(request, name: str) -> str | None:
 def _request_view(request) -> tuple[Message, tuple[str, ...] | None]:
     """The request as ``;req`` components see it (method, raw path, its fields), and the
     labels of its ``Signature`` members: ``()`` without one, ``None`` when it does not parse
-    (the whole field is then covered)."""
+    (the whole field is then covered), ``_AS_BYTES`` when it does not parse and is not
+    printable ASCII either (the whole field is covered as a byte sequence)."""
     from .core import SignatureError
     from .core.sf import parse_byte_sequence_dictionary
     from .request_message import DjangoMessage, _asgi_field_lines
@@ -336,8 +337,18 @@ def _request_view(request) -> tuple[Message, tuple[str, ...] | None]:
     try:
         labels = tuple(parse_byte_sequence_dictionary(value, what="Signature"))
     except (SignatureError, ValueError, TypeError):
-        return message, None
+        return message, (None if _printable_ascii(value) else _AS_BYTES)
     return message, (labels[:_MAX_COVERED_SIGNATURES] if labels else None)
+
+
+#: ``labels`` of a ``Signature`` field that does not parse and is not printable ASCII (an
+#: obs-text byte, a control character): no signature base can hold it as text, so it is covered
+#: as a byte sequence (``"signature";req;bs``, RFC 9421 §2.1.3).
+_AS_BYTES = ("\x00bs",)
+
+
+def _printable_ascii(value: str) -> bool:
+    return value.isascii() and value.isprintable()
 
 
 @functools.lru_cache(maxsize=64)
@@ -356,6 +367,8 @@ def _server_covered(
     ]
     if labels is None:
         components.append(Component("signature", {"req": True}))
+    elif labels == _AS_BYTES:
+        components.append(Component("signature", {"req": True, "bs": True}))
     else:
         components += [Component("signature", {"req": True, "key": label}) for label in labels]
     return tuple(components)
@@ -368,18 +381,42 @@ def is_app_request(request) -> bool:
     project's signed API: its refusals, 401 ``signature_missing`` included), or something set
     ``request.signed_api_app = True``. Judged by the URL the request resolved to, so a refusal
     raised anywhere in such a view (authentication, permissions, throttling, parsing, the
-    exception handler, CSRF) counts. A URL that resolves to no view (the URLconf's 404) is the
+    exception handler, CSRF) counts. An answer given before the URL was resolved (a
+    middleware's: Django's 400 for a Host not in ``ALLOWED_HOSTS``, a redirect) is judged by
+    the view its path resolves to. A URL that resolves to no view (the URLconf's 404) is the
     app's when its path lies under a prefix where ``signed_api.urls`` is included (e.g.
     ``/api/auth/keys/<an id the converter refuses>/``), and not otherwise."""
     if getattr(request, "signed_api_app", False):
         return True
     match = getattr(request, "resolver_match", None)
     if match is None:
-        return _under_app_mount(request)
+        if _under_app_mount(request):
+            return True
+        match = _resolve(request)
+        if match is None:
+            return False
     try:
         return _is_app_view(match.func)
     except TypeError:  # an unhashable view callable
         return _app_view(match.func)
+
+
+def _resolve(request):
+    """The ``ResolverMatch`` of the request's path in its URLconf, or ``None`` (no view: a 404
+    of the URLconf comes here too, and pays for a second resolution)."""
+    from django.urls import Resolver404, get_resolver, get_urlconf
+
+    path = getattr(request, "path_info", None)
+    if not isinstance(path, str) or not path.startswith("/"):
+        return None
+    try:
+        return get_resolver(getattr(request, "urlconf", None) or get_urlconf()).resolve(path)
+    except Resolver404:
+        return None
+    except Exception as exc:  # noqa: BLE001 - a URLconf that does not load signs nothing more
+        logger.warning("signed_api: path not resolved to judge its answer: %s: %s",
+                       type(exc).__name__, exc)
+        return None
 
 
 def _under_app_mount(request) -> bool:

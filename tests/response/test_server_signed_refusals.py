@@ -17,7 +17,7 @@ import requests
 from asgiref.sync import iscoroutinefunction
 from django.core import checks
 from django.http import HttpResponse, StreamingHttpResponse
-from django.test import RequestFactory, override_settings
+from django.test import Client, RequestFactory, override_settings
 from django.urls import include
 from django.urls import path as route
 
@@ -290,3 +290,58 @@ def test_the_apps_prefix_is_found_in_any_urlconf():
         assert not is_app_request(factory.get("/api/auth/keys/x/"))  # not mounted there here
     assert is_app_request(factory.get("/api/auth/keys/%01/"))  # the example project's
     assert not is_app_request(factory.get("/no-such-page/"))
+
+
+# -- answers given before the URL is resolved, and request fields no base can hold as text -------
+def test_a_disallowed_host_refusal_of_an_app_view_is_signed(jwks):
+    """Django refuses a Host not in ALLOWED_HOSTS in CommonMiddleware, before URL resolution:
+    the 400 of ``/api/notes/`` (a view signed with SignatureAuthentication) is the app's, judged
+    by the view its path resolves to, as the same 400 under ``/api/auth/`` always was; one of a
+    page outside the app stays unsigned."""
+    client = Client(raise_request_exception=False)
+    for path in ("/api/auth/sessions/", "/api/notes/", "/api/notes/12/"):
+        response = client.get(path, HTTP_HOST="evil.example")
+        assert response.status_code == 400, path
+        verify_refusal(_as_requests(response, "GET", "http://evil.example" + path), jwks)
+    outside = client.get("/accounts/login/", HTTP_HOST="evil.example")
+    assert outside.status_code == 400 and not outside.has_header("Signature")
+
+
+@pytest.mark.parametrize(
+    "signature",
+    ['sig1=:\xe9:', 'sig1=:AAAA:, x="\xe9"', "sig1=:AAAA:\x7f", "sig1=:AA\tAA:"],
+    ids=["obs-text", "obs-text-member", "del", "tab"],
+)
+def test_a_refusal_of_a_signature_field_no_base_can_hold_covers_it_as_bytes(signature, jwks):
+    """A ``Signature`` field that does not parse is covered whole (``"signature";req``); one
+    that is not printable ASCII either (obs-text, which gunicorn lets through, a DEL, a tab)
+    cannot stand in a signature base as text, and used to make the refusal go out unsigned:
+    it is covered as a byte sequence (``;bs``, RFC 9421 §2.1.3) and verifies."""
+    response = Client().get("/api/notes/", HTTP_SIGNATURE=signature)
+    assert response.status_code == 401
+    assert '"signature";req;bs' in response["Signature-Input"]
+    sent = _as_requests(response, "GET", "http://testserver/api/notes/",
+                        {"Signature": signature})
+    verify_refusal(sent, jwks)
+    sent.request.headers["Signature"] = signature.replace("AA", "AB", 1) + "x"
+    with pytest.raises(UnverifiedRefusal):
+        verify_refusal(sent, jwks)
+
+
+def test_a_refusal_of_an_ascii_signature_field_that_does_not_parse_covers_it_as_text(jwks):
+    response = Client().get("/api/notes/", HTTP_SIGNATURE="sig1=(")
+    assert response.status_code == 401
+    assert '"signature";req)' in response["Signature-Input"]
+    verify_refusal(_as_requests(response, "GET", "http://testserver/api/notes/",
+                                {"Signature": "sig1=("}), jwks)
+
+
+def _as_requests(response, method: str, url: str, headers=None) -> requests.Response:
+    """A test client's answer as the ``requests.Response`` that ``verify_refusal`` checks."""
+    answer = requests.Response()
+    answer.status_code = response.status_code
+    answer.headers = requests.structures.CaseInsensitiveDict(dict(response.headers))
+    answer._content = response.content
+    sent = requests.Request(method, url, headers=headers or {}).prepare()
+    answer.request = sent
+    return answer
