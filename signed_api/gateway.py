@@ -12,9 +12,22 @@ key id or suite is the problem document of RFC 9458 §5.3 (400, ``ohttp_unknown_
 anything else that cannot be opened is 400 ``ohttp_malformed`` or ``ohttp_decryption_failed``;
 a body over ``OHTTP_MAX_REQUEST_BYTES`` 413 ``request_too_large``; another media type 415
 ``unsupported_media_type``. Errors after it travel encrypted inside a 200 (RFC 9458 §5.2):
-a Binary HTTP message that does not decode is an inner 400 ``binary_http_malformed``, an inner
-authority that is not one of ``ALLOWED_HOSTS`` an inner 421 ``misdirected_request``, an inner
-request for the gateway itself an inner 400 ``ohttp_nested_request``.
+a Binary HTTP message that does not decode is an inner 400 ``binary_http_malformed``, so is a
+target that is not a path (origin form: ``OPTIONS *``) and a ``Content-Length`` field that is not
+exactly one decimal number equal to the length of the content (the field is dropped either way:
+the content's own length stands in for it); an inner authority that is not one of
+``ALLOWED_HOSTS``, a ``Host`` that contradicts it or a scheme other than http(s) is an inner 421
+``misdirected_request``; an inner request for the gateway itself an inner 400
+``ohttp_nested_request``; anything that fails once the message decoded an inner 500
+``server_error``.
+
+The gateway's own inner answers are signed with the server key as
+``ResponseSignatureMiddleware`` signs any other answer of the app (when it is installed,
+``SIGN_RESPONSES`` is on and ``SERVER_SIGNATURES`` is not ``None``), bound to the inner request
+as it decoded: its method, the path of its raw target, its ``Signature`` members. The one
+exception is the 400 of a message that does not decode at all: there is no request to bind the
+signature to, so it goes out unsigned (a client's own encoder never produces such a message, and a
+client treats the answer as the unverified refusal it is).
 
 The inner request is a ``WSGIRequest`` built from the Binary HTTP message alone: method, raw
 target (``RAW_URI``, so the signature's ``@path`` and ``@query`` are what the client signed),
@@ -80,6 +93,8 @@ UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
 METHOD_NOT_ALLOWED = "method_not_allowed"
 MISDIRECTED_REQUEST = "misdirected_request"
 NESTED_REQUEST = "ohttp_nested_request"
+SERVER_ERROR = "server_error"
+SERVER_ERROR_DETAIL = "A server error occurred."
 
 #: The environ key that marks a request the gateway decapsulated.
 INNER_MARK = "signed_api.ohttp"
@@ -240,10 +255,11 @@ def answer_encapsulated(request: HttpRequest) -> HttpResponse:
         logger.exception("OHTTP gateway keys could not be loaded")
         return _keys_unavailable()
     try:
-        answer = _encode(_answer(request, encoded))
+        answer = _answer(request, encoded)
     except Exception:  # noqa: BLE001 - never a 500 in the clear: the inner one says it
+        # Only when even the signed inner 500 of _answer could not be made.
         logger.exception("OHTTP inner request failed")
-        answer = _encode(_inner_error(500, "server_error", "A server error occurred."))
+        answer = _encode(_inner_error(500, SERVER_ERROR, SERVER_ERROR_DETAIL))
     encapsulated = context.encapsulate_response(answer)
     response = HttpResponse(encapsulated, content_type=ohttp.RESPONSE_MEDIA_TYPE)
     response["Cache-Control"] = "no-store"
@@ -262,6 +278,8 @@ def _encode(response: bhttp.Response) -> bytes:
 
 # -- the inner request ----------------------------------------------------------------------------
 def _inner_error(status: int, code: str, detail: str) -> bhttp.Response:
+    """An inner answer of the gateway itself, unsigned: only for a message that does not
+    decode (no request to bind a signature to) and as the last resort; else :func:`_refusal`."""
     content = json.dumps({"detail": detail, "code": code}).encode("utf-8")
     return bhttp.Response(
         status=status,
@@ -273,25 +291,89 @@ def _inner_error(status: int, code: str, detail: str) -> bhttp.Response:
 class _Refused(Exception):
     def __init__(self, status: int, code: str, detail: str):
         super().__init__(detail)
-        self.response = _inner_error(status, code, detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
 
 
-def _answer(outer: HttpRequest, encoded: bytes) -> bhttp.Response:
+def _answer(outer: HttpRequest, encoded: bytes) -> bytes:
+    """The inner answer to the Binary HTTP request ``encoded``, encoded (and padded)."""
     try:
         message = bhttp.decode_request(encoded)
     except SignatureError as exc:
         logger.info("OHTTP inner message refused: %s (%s)", exc.code, exc.detail)
-        return _inner_error(400, BINARY_HTTP_MALFORMED, MESSAGES[BINARY_HTTP_MALFORMED])
+        # Unsigned: no method, path or Signature field to bind a signature to.
+        return _encode(_inner_error(400, BINARY_HTTP_MALFORMED, MESSAGES[BINARY_HTTP_MALFORMED]))
     try:
-        environ = _environ(outer, message)
+        return _encode(_dispatch(outer, message))
     except _Refused as refused:
-        return refused.response
-    request = WSGIRequest(environ)
+        logger.info("OHTTP inner request refused: %s (%s)", refused.code, refused.detail)
+        return _encode(_refusal(message, refused.status, refused.code, refused.detail))
+    except Exception:  # noqa: BLE001 - never a 500 in the clear: the inner one says it
+        logger.exception("OHTTP inner request failed")
+        return _encode(_refusal(message, 500, SERVER_ERROR, SERVER_ERROR_DETAIL))
+
+
+def _dispatch(outer: HttpRequest, message: bhttp.Request) -> bhttp.Response:
+    """The inner request through the whole stack (raises :class:`_Refused` before it)."""
+    request = WSGIRequest(_environ(outer, message))
     response = inner_handler().get_response(request)
     try:
         return _collect(request, response)
     finally:
         _close(response)
+
+
+def _refusal(message: bhttp.Request, status: int, code: str, detail: str) -> bhttp.Response:
+    """An inner answer of the gateway itself to the decoded ``message``, signed with the server
+    key as ``ResponseSignatureMiddleware`` would sign an answer of the app, bound to
+    ``message`` (its method, the path of its raw target, its ``Signature`` members)."""
+    response = _json(status, code, detail)
+    try:
+        request = _bound_request(message)
+    except Exception:  # noqa: BLE001 - unsigned beats no answer (never seen: the fields decoded)
+        logger.exception("OHTTP inner refusal not signed")
+        return _inner_error(status, code, detail)
+    if _signs_inner_answers():
+        from .response_signing import sign_with_server_key
+
+        sign_with_server_key(request, response)  # never raises: unsigned on a failure, logged
+    return _collect(request, response)
+
+
+def _signs_inner_answers() -> bool:
+    """Whether the gateway's own inner answers are signed: the rule of the outer answer
+    (``OHTTPGatewayMiddleware.answer``) and of ``ResponseSignatureMiddleware`` for an answer of
+    the app (``SERVER_SIGNATURES`` "app" and "site" both count the gateway's)."""
+    return (
+        SIGNING_MIDDLEWARE in settings.MIDDLEWARE
+        and bool(signed_api_settings.SIGN_RESPONSES)
+        and signed_api_settings.SERVER_SIGNATURES is not None
+    )
+
+
+def _bound_request(message: bhttp.Request) -> WSGIRequest:
+    """The decoded ``message`` as a minimal ``WSGIRequest``, for signing an answer to it: its
+    method, raw target (``RAW_URI``: ``@path`` is what the client signed; ``*`` stays ``*``),
+    and header fields exactly as :func:`_environ` passes them on. No ``Host`` and nothing that
+    is checked: it is never dispatched, and ``get_host()`` is never called on it."""
+    target = message.path.split("#", 1)[0]
+    raw_path, _, query = target.partition("?")
+    path_info = unquote_to_bytes(raw_path).decode("latin-1") if raw_path.startswith("/") else "/"
+    scheme = message.scheme.lower()
+    environ: dict = {
+        "REQUEST_METHOD": message.method.upper(),
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path_info,
+        "RAW_URI": target,
+        "QUERY_STRING": query,
+        "wsgi.url_scheme": scheme if scheme in ("http", "https") else "http",
+        "wsgi.input": io.BytesIO(b""),
+        "CONTENT_LENGTH": "",
+        INNER_MARK: True,
+    }
+    environ.update(_fields(message))
+    return WSGIRequest(environ)
 
 
 def _authority(message: bhttp.Request) -> tuple[str, str, str]:
@@ -321,6 +403,7 @@ def _environ(outer: HttpRequest, message: bhttp.Request) -> dict:
     if not target.startswith("/"):
         raise _Refused(400, BINARY_HTTP_MALFORMED,
                        "The inner request target is not a path (origin form).")
+    _check_content_length(message)
     target = target.split("#", 1)[0]
     raw_path, _, query = target.partition("?")
     # What a WSGI server puts in PATH_INFO: the path percent-decoded, its bytes as Latin-1
@@ -356,7 +439,39 @@ def _environ(outer: HttpRequest, message: bhttp.Request) -> dict:
     for name in _OUTER_FIELDS:
         if meta.get(name):
             environ[name] = meta[name]
+    environ.update(_fields(message))
+    return environ
+
+
+def _check_content_length(message: bhttp.Request) -> None:
+    """Refuse a ``Content-Length`` field that is not exactly one decimal number (RFC 9110 §8.6:
+    ``1*DIGIT``; leading zeros are digits too) equal to the length of the content: on one line
+    only (two lines, even equal ones, are the list RFC 9110 lets a recipient reject), no sign, no
+    space (the decoder refuses one around a value), compared as digits (no ``int()`` of a value
+    of any length)."""
+    values = [value for name, value in message.headers if name == "content-length"]
+    if not values:
+        return
+    value = values[0]
+    if (
+        len(values) == 1
+        and value.isascii()
+        and value.isdigit()
+        and (value.lstrip("0") or "0") == str(len(message.content))
+    ):
+        return
+    raise _Refused(
+        400,
+        BINARY_HTTP_MALFORMED,
+        "The inner request's Content-Length is not the length of its content.",
+    )
+
+
+def _fields(message: bhttp.Request) -> dict[str, str]:
+    """The header fields of ``message`` as a WSGI server puts them in the environ (without the
+    dropped ones)."""
     proxy_header = (getattr(settings, "SECURE_PROXY_SSL_HEADER", None) or (None,))[0]
+    environ: dict[str, str] = {}
     lines: dict[str, list[str]] = {}
     for name, value in message.headers:
         name = name.lower()

@@ -120,3 +120,40 @@ def verify_inner_signature(auth: SignatureAuth, exchange: Exchange):
         content=exchange.inner.content,
     )
     return auth.verify_response(shim)
+
+
+def _refusal_shim(exchange: Exchange, *, method: str | None = None, url: str | None = None):
+    """The inner answer as a ``requests``-like response (with its ``request``)."""
+    from requests.structures import CaseInsensitiveDict
+
+    request, inner = exchange.request, exchange.inner
+    assert request is not None and inner is not None
+    if url is None:
+        url = f"{request.scheme}://{request.authority or HOST}{request.path}"
+    shim_request = SimpleNamespace(
+        method=method or request.method, url=url,
+        headers=CaseInsensitiveDict(dict(request.headers)), body=request.content,
+    )  # fmt: skip
+    return SimpleNamespace(
+        request=shim_request,
+        status_code=inner.status,
+        headers=CaseInsensitiveDict(dict(inner.headers)),
+        content=inner.content,
+        json=lambda: json.loads(inner.content),
+    )
+
+
+def verify_inner_refusal(
+    exchange: Exchange,
+    *,
+    signed_by: SignatureAuth | None = None,
+    method: str | None = None,
+    url: str | None = None,
+):
+    """The inner answer's server signature, checked by the client's ``verify_refusal`` against
+    the server's JWKS, as the answer to the inner request (or to ``method`` and ``url``)."""
+    from signed_api.client import verify_refusal
+    from signed_api.response_signing import jwks
+
+    shim = _refusal_shim(exchange, method=method, url=url)
+    return verify_refusal(shim, jwks(), signed_by=signed_by)
