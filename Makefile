@@ -1,9 +1,11 @@
 # Two commands for newcomers (see README.md):
-#   make demo   serve the example project on http://127.0.0.1:8000/
-#   make test   lint, type check, the test suite on SQLite, again on real PostgreSQL + Redis,
-#               again on the oldest supported Django and DRF, docs
-# Both create .venv and install the project into it first; nothing else needs installing by hand
-# (make test wants redis-server and the PostgreSQL server binaries; .ci/run installs them).
+#   make demo   serve the example project on http://127.0.0.1:8000/ (make demo DEMO_ADDR=...)
+#   make test   ruff, mypy, the JavaScript client's tests, the test suite on SQLite, again on real
+#               PostgreSQL + Redis, again on the oldest supported Django and DRF, docs
+# Both create .venv and install the project into it first. make demo needs Python 3.10+ (with
+# venv) and make; make test also wants node 20+ and npm (test-js), redis-server and the PostgreSQL
+# server binaries (test-services) and /usr/bin/chromium (tests/browser). .ci/run apt-get installs
+# whichever is missing, then runs make test with CI=true (README.md, docs/quickstart.md).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -14,17 +16,21 @@ STAMP  := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 # Extra arguments for both pytest passes, e.g. make test PYTEST_ARGS="-x -k digest"
 PYTEST_ARGS ?=
-# The management command that fills the demo database (user, key); run when it exists.
+# Where make demo serves, HOST:PORT for runserver, e.g. make demo DEMO_ADDR=127.0.0.1:8765.
+DEMO_ADDR ?= 127.0.0.1:8000
+# The management command that fills the demo database (user, key); run when it exists. Its
+# arguments: the URL the commands it prints use, the one make demo serves.
 DEMO_SETUP_COMMAND ?= signed_api_demo
+DEMO_SETUP_ARGS ?= --base-url http://$(DEMO_ADDR)
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo demo-setup migrate test lint typecheck test-sqlite test-services \
 	test-oldest docs bench compat clean js test-js
 
 help:
-	@echo "make demo    serve the example project on http://127.0.0.1:8000/"
-	@echo "make test    ruff, mypy, pytest on SQLite, on PostgreSQL+Redis, on the oldest Django+DRF,"
-	@echo "             mkdocs"
+	@echo "make demo    serve the example project on http://$(DEMO_ADDR)/ (make demo DEMO_ADDR=HOST:PORT)"
+	@echo "make test    ruff, mypy, the JS client's tests, pytest on SQLite, on PostgreSQL+Redis, on"
+	@echo "             the oldest Django+DRF, mkdocs"
 	@echo "make bench   the benchmarks in tests/benchmarks"
 	@echo "make js      npm ci in clients/js when needed, then build signed_api/static/signed_api/signed-api.js"
 	@echo "make test-js the JavaScript client's Node tests and its JSDoc type check (part of make test)"
@@ -44,16 +50,17 @@ migrate: $(STAMP)
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
 
-# Hook for the demo data: runs `manage.py $(DEMO_SETUP_COMMAND)` once that command exists.
+# Hook for the demo data: runs `manage.py $(DEMO_SETUP_COMMAND) $(DEMO_SETUP_ARGS)` once that
+# command exists.
 demo-setup: migrate
 	@if $(PY) manage.py help --commands | grep -qx '$(DEMO_SETUP_COMMAND)'; then \
-		$(PY) manage.py $(DEMO_SETUP_COMMAND); \
+		$(PY) manage.py $(DEMO_SETUP_COMMAND) $(DEMO_SETUP_ARGS); \
 	else \
 		echo "demo-setup: no '$(DEMO_SETUP_COMMAND)' command yet, serving the bare project"; \
 	fi
 
 demo: demo-setup
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver $(DEMO_ADDR)
 
 # --- test -----------------------------------------------------------------------------------------
 # pytest exit status 5 means "no tests collected". In the first pass, which runs the whole suite,

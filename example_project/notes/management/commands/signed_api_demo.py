@@ -40,11 +40,13 @@ class Command(BaseCommand):
             user, name=DEMO_KEY_NAME, scopes=["notes:read", "notes:write"]
         )
         base = options["base_url"].rstrip("/")
+        # The password is printed only by the run that creates the user: a later run says where
+        # it was shown and how to set a new one, not "above".
         password_hint = (
-            ""
+            "the password above."
             if created
-            else " (shown when the user was made; `.venv/bin/python manage.py changepassword "
-            f"{DEMO_USER}` sets another)"
+            else "its password. It was shown once, when the user was created; to set a new "
+            f"one, run\n  .venv/bin/python manage.py changepassword {DEMO_USER}"
         )
         self.stdout.write(
             f"""
@@ -62,10 +64,12 @@ and see a replayed request refused (the same signed request sent twice: 401 nonc
 
   .venv/bin/python -m signed_api.client GET {base}/api/notes/ --replay
 
-In a browser, the JavaScript client: open {base}/demo/ and log in as {DEMO_USER} with the
-password above{password_hint}. "Set up a TOTP authenticator" on the page enrols a second factor:
-scan its QR code with an authenticator app, or take the secret= of the URI it shows and run
+In a browser, the JavaScript client: open {base}/demo/ and log in as {DEMO_USER} with
+{password_hint}
+"Set up a TOTP authenticator" on the page enrols a second factor: scan its QR code with
+an authenticator app, or take the secret= of the URI it shows and run
   .venv/bin/python -c 'import pyotp; print(pyotp.TOTP("SECRET").now())'
-for a code; the next login asks for one.
+for a code. The next login asks for one: the app's next code (each works once, and enrolling
+used the current one).
 """
         )
