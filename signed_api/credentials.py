@@ -208,6 +208,10 @@ def load_credential(key_id: str) -> Credential:
     except Exception as exc:  # noqa: BLE001 - a key we cannot open is unusable, not a 500
         logger.error("signed_api: key %s cannot be loaded: %s", key_id, type(exc).__name__)
         raise SignatureError(UNKNOWN_KEY, f"key {key_id!r} cannot be loaded") from None
+    if any(getattr(k, "small_order", False) for k in (verifying_key, previous_key)):
+        # Stored before public keys were checked; Ed25519VerifyingKey refuses every signature.
+        logger.warning("signed_api: key %s has an Ed25519 public key of small order, which "
+                       "verifies nothing: revoke it", key_id)
     if model is Session:
         kind, scopes, user = "session", None, obj.user
         expires = min(obj.expires_at, obj.idle_expires_at)

@@ -200,15 +200,34 @@ class ApiKey(_SealedSecretMixin, _StatefulMixin, models.Model):
 
     # -- secrets ------------------------------------------------------------------------------
     def set_public_key(self, public_key: bytes | str) -> None:
+        """Accept the client's public key (PEM, or raw Ed25519 bytes), stored as canonical PEM.
+
+        The one place every way of giving an API key a public key goes through (``POST keys/``,
+        rotation, enrolment, the admin, ``signed_api_createkey``, ``signed_api_rotatekey``):
+        anything unusable is a ``ValueError`` (``400 invalid_key`` at the endpoints), an unknown
+        algorithm in the PEM too, and an Ed25519 point must be canonical, on the curve, not of
+        small order and in the prime-order subgroup (:mod:`signed_api.core.ed25519_points`).
+        """
+        from cryptography.exceptions import UnsupportedAlgorithm
         from cryptography.hazmat.primitives import serialization
+
+        from .core import ed25519_points
 
         material = public_key.encode("ascii") if isinstance(public_key, str) else public_key
         try:
             verifying: Any = load_verifying_key(self.algorithm, material)  # has .public_key
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
             raise ValueError(f"not a valid {self.algorithm} public key: {exc}") from exc
         if b"PRIVATE" in material:
             raise ValueError("give the public key only; the private key stays with the client")
+        if self.algorithm == algorithms.ED25519:
+            raw = verifying.public_key.public_bytes(
+                serialization.Encoding.Raw, serialization.PublicFormat.Raw
+            )
+            try:
+                ed25519_points.check_public_key(raw)
+            except ed25519_points.Ed25519PointError as exc:
+                raise ValueError(f"not a valid {self.algorithm} public key: {exc}") from None
         self.public_key = verifying.public_key.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode("ascii")

@@ -160,11 +160,6 @@ class LoginPendingSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
 
-class ChallengeAnswerSerializer(serializers.Serializer):
-    challenge_token = serializers.CharField(max_length=200)
-    code = serializers.CharField(max_length=64)
-
-
 class EndedSerializer(serializers.Serializer):
     ended = serializers.IntegerField(help_text="How many other sessions ended.")
 
@@ -348,7 +343,7 @@ class ChallengeVerifyViewSchema(OpenApiViewExtension):
                 "login_verify", "Complete a login with a TOTP or recovery code (unsigned)",
                 {201: _ok(SessionCreatedSerializer, "A session: sign with its id and secret."),
                  **error_responses(*WITH_BODY, 401, 429, 503)},
-                request=ChallengeAnswerSerializer, parameters=[_SESSION_ID],
+                request=app_serializers.ChallengeAnswerSerializer, parameters=[_SESSION_ID],
             ),
         )
 

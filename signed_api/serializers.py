@@ -45,6 +45,24 @@ class CodeSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=64)
 
 
+class StrictCharField(serializers.CharField):
+    """A string and only a string: DRF's ``CharField`` would take ``12345`` as ``"12345"``."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ChallengeAnswerSerializer(serializers.Serializer):
+    """``sessions/{id}/verify/``: the challenge's token (from the 202) and the code. A token
+    that is not a string of at most 200 characters without NUL or lone surrogates is refused
+    like a wrong one (``401 challenge_expired``, by the view)."""
+
+    challenge_token = StrictCharField(max_length=200, trim_whitespace=False)
+    code = serializers.CharField(max_length=64)  # as CodeSerializer's
+
+
 class SessionSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="key_id")
     current = serializers.SerializerMethodField()

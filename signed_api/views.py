@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework import exceptions, permissions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -31,6 +32,7 @@ from .parsers import DEFAULT_PARSER_CLASSES
 from .permissions import HasScope
 from .serializers import (
     ApiKeySerializer,
+    ChallengeAnswerSerializer,
     CodeSerializer,
     EnrollSerializer,
     KeyCreateSerializer,
@@ -71,8 +73,9 @@ def exception_handler(exc, context):
     - a 401 ``clock_skew`` tells the client the server's time, ``server_time`` (integer epoch
       seconds) in the body beside the server's ``Date`` header, so that it can correct its
       clock offset;
-    - an error body of DRF's that is only ``{"detail"}`` gets its ``code`` too (views that
-      accept signatures only: other views keep DRF's bodies);
+    - an error body of DRF's that is only ``{"detail"}`` gets its ``code`` too (this app's own
+      views, signed or not, and the project's views that accept signatures: other views keep
+      DRF's bodies);
     - a body that fails validation in one of this app's own views (login, second factor,
       keys, enrolment) is a 400 ``invalid_request`` with DRF's field errors under ``errors``:
       DRF would answer the field errors alone, where a field named ``code`` would stand in for
@@ -94,7 +97,11 @@ def exception_handler(exc, context):
         and _library_view(context)
     ):
         response.data = _invalid_request(response.data)
-    if response is None or not _uses_signatures(context):
+    if response is None:
+        return response
+    if not _uses_signatures(context):
+        if _library_view(context):  # the login and its verify, the JWKS: a code all the same
+            _add_code(response, exc)
         return response
     _add_code(response, exc)
     if is_unauthenticated and response.status_code == 401:
@@ -388,16 +395,18 @@ class ChallengeVerifyView(LoginHooks, SignedApiView):
     permission_classes = [permissions.AllowAny]
 
     def post(self, request, session_id):
-        data = request.data if hasattr(request.data, "get") else {}
-        token = data.get("challenge_token")
-        if not isinstance(token, str) or not token or len(token) > 200:
-            raise session_flows.FlowError(
-                "challenge_expired", "This login has expired; start again."
-            )
-        serializer = CodeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        serializer = ChallengeAnswerSerializer(data=request.data)
+        if not serializer.is_valid():
+            errors = serializer.errors
+            # A missing, empty or malformed token (or a body that is no object) is a wrong one.
+            if "challenge_token" in errors or api_settings.NON_FIELD_ERRORS_KEY in errors:
+                raise session_flows.FlowError(
+                    "challenge_expired", "This login has expired; start again."
+                )
+            raise exceptions.ValidationError(errors)
+        data = serializer.validated_data
         issued = session_flows.verify_challenge(
-            request, session_id, token, serializer.validated_data["code"]
+            request, session_id, data["challenge_token"], data["code"]
         )
         return self.session_created_response(issued)
 

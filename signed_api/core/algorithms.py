@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import (
@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
+from . import ed25519_points
 from .b64 import b64url_decode, b64url_encode
 from .errors import SIGNATURE_INVALID, SignatureError
 
@@ -118,15 +119,25 @@ class HmacSha256Key(SigningKey):
 
 # -- ed25519 (§3.3.6) -------------------------------------------------------------------------
 class Ed25519VerifyingKey(VerifyingKey):
+    """An Ed25519 public key. One of small order (:mod:`.ed25519_points`: the identity, for which
+    ``R`` = identity, ``S`` = 0 verifies every message, and the other torsion points) verifies
+    nothing: keys are checked fully when they are accepted, and this cheap check (one set lookup,
+    once per loaded key) refuses such a key stored before that."""
+
     alg = ED25519
-    __slots__ = ("public_key",)
+    __slots__ = ("public_key", "small_order")
 
     def __init__(self, public_key: ed25519.Ed25519PublicKey):
         self.public_key = public_key
+        self.small_order = ed25519_points.is_small_order(
+            public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        )
 
     def verify(self, data: bytes, signature: bytes) -> None:
         if len(signature) != 64:
             raise _invalid(f"ed25519 signature must be 64 bytes, got {len(signature)}")
+        if self.small_order:
+            raise _invalid("ed25519 public key of small order: it verifies nothing")
         try:
             self.public_key.verify(signature, data)
         except InvalidSignature:
@@ -393,7 +404,7 @@ class Algorithm:
         if isinstance(material, str):
             material = material.encode("ascii")
         if isinstance(material, (bytes, bytearray)):
-            material = serialization.load_pem_private_key(bytes(material), password=None)
+            material = _pem_private_key(bytes(material))
         if not isinstance(material, self.private_type):
             raise ValueError(
                 f"{self.name} needs a {self.private_type.__name__}, got {type(material).__name__}"
@@ -415,7 +426,7 @@ class Algorithm:
             if self.raw_public_key is not None and len(material) == self.raw_public_bytes:
                 material = self.raw_public_key(material)
             elif b"PRIVATE KEY" in material:
-                material = serialization.load_pem_private_key(material, password=None).public_key()
+                material = _pem_private_key(material).public_key()
             else:
                 material = self.public_key_from_pem(material)
         elif hasattr(material, "public_key") and not isinstance(material, self.public_type):
@@ -428,7 +439,10 @@ class Algorithm:
 
     # -- PEM (SubjectPublicKeyInfo) and JWK, in and out --------------------------------------
     def public_key_from_pem(self, pem: bytes) -> Any:
-        return serialization.load_pem_public_key(pem)
+        try:
+            return serialization.load_pem_public_key(pem)
+        except UnsupportedAlgorithm:  # a well-formed SPKI of an algorithm nobody implements
+            raise ValueError("the PEM holds a public key of an unsupported algorithm") from None
 
     def public_key_to_pem(self, public_key: Any) -> bytes:
         pem: bytes = public_key.public_bytes(
@@ -445,6 +459,13 @@ class Algorithm:
         if self.jwk is None:
             raise ValueError(f"an {self.name} key has no JWK form here")
         return self.jwk.to_jwk(public_key)
+
+
+def _pem_private_key(pem: bytes) -> Any:
+    try:
+        return serialization.load_pem_private_key(pem, password=None)
+    except UnsupportedAlgorithm:
+        raise ValueError("the PEM holds a private key of an unsupported algorithm") from None
 
 
 #: Every algorithm by name, in the order forms and the docs list them.

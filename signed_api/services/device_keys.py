@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from ..conf import signed_api_settings
-from ..core import ECDSA_P256_SHA256, ED25519, algorithms, load_verifying_key
+from ..core import ECDSA_P256_SHA256, ED25519, algorithms, ed25519_points, load_verifying_key
 from ..core.jwk import jwk_thumbprint
 from .errors import ServiceError
 
@@ -202,60 +202,10 @@ def _checked(public, algorithm: str) -> DeviceKey:
     return DeviceKey(algorithm=algorithm, pem=pem, jwk=jwk, thumbprint=jwk_thumbprint(jwk))
 
 
-# Ed25519 (RFC 8032 §5.1): the field prime, d, the group order, sqrt(-1).
-_P = 2**255 - 19
-_D = -121665 * pow(121666, _P - 2, _P) % _P
-_L = 2**252 + 27742317777372353535851937790883648493
-_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
-_IDENTITY = (0, 1, 1, 0)
-
-
-def _add(a, b):
-    """Extended twisted Edwards coordinates, a = -1 (complete: any two points)."""
-    x1, y1, z1, t1 = a
-    x2, y2, z2, t2 = b
-    aa = (y1 - x1) * (y2 - x2) % _P
-    bb = (y1 + x1) * (y2 + x2) % _P
-    cc = t1 * 2 * _D * t2 % _P
-    dd = z1 * 2 * z2 % _P
-    e, f, g, h = bb - aa, dd - cc, dd + cc, bb + aa
-    return (e * f % _P, g * h % _P, f * g % _P, e * h % _P)
-
-
-def _times(point, scalar: int):
-    result = _IDENTITY
-    for bit in bin(scalar)[2:]:
-        result = _add(result, result)
-        if bit == "1":
-            result = _add(result, point)
-    return result
-
-
-def _is_identity(point) -> bool:
-    x, y, z, _t = point
-    return x % _P == 0 and (y - z) % _P == 0
-
-
 def _check_ed25519_point(raw: bytes) -> None:
-    """RFC 8032 §5.1.3 decoding, strictly, then the small-order and subgroup checks."""
-    if len(raw) != 32:
-        raise _invalid("An Ed25519 public key is 32 bytes.")
-    value = int.from_bytes(raw, "little")
-    sign, y = value >> 255, value & ((1 << 255) - 1)
-    if y >= _P:
-        raise _invalid("The Ed25519 point is not canonically encoded.")
-    u, v = (y * y - 1) % _P, (_D * y * y + 1) % _P
-    x = u * pow(v, 3, _P) * pow(u * pow(v, 7, _P), (_P - 5) // 8, _P) % _P
-    if v * x * x % _P == (-u) % _P:
-        x = x * _SQRT_M1 % _P
-    if v * x * x % _P != u:
-        raise _invalid("The point is not on the Ed25519 curve.")
-    if x == 0 and sign:
-        raise _invalid("The Ed25519 point is not canonically encoded.")
-    if x & 1 != sign:
-        x = _P - x
-    point = (x, y, 1, x * y % _P)
-    if _is_identity(_times(point, 8)):
-        raise _invalid("The Ed25519 point has a small order (the identity or a torsion point).")
-    if not _is_identity(_times(point, _L)):
-        raise _invalid("The Ed25519 point is not in the prime-order subgroup.")
+    """Canonical, on the curve, not of small order, in the prime-order subgroup
+    (:func:`signed_api.core.ed25519_points.check_public_key`, which API keys go through too)."""
+    try:
+        ed25519_points.check_public_key(raw)
+    except ed25519_points.Ed25519PointError as exc:
+        raise _invalid(str(exc)) from None

@@ -125,8 +125,8 @@ def rotate_api_key(
             key.previous_public_key = key.public_key
             try:
                 key.set_public_key(public_key)
-            except ValueError as exc:
-                raise KeyError_("invalid_key", str(exc), http_status=409) from None
+            except ValueError as exc:  # a public key that cannot be used: 400, as at creation
+                raise KeyError_("invalid_key", str(exc)) from None
         key.previous_valid_until = now + grace
         key.rotated_at = now
         key.save()

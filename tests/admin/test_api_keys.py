@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from signed_api.models import ApiKey, SecurityEvent
 from signed_api.test import SignedAPIClient
+from tests import bad_keys
 from tests.admin.support import (
     NOTES,
     add_api_key,
@@ -128,6 +129,34 @@ def test_add_refuses_a_public_key_mismatch(admin_client, user, algorithm, public
     assert message in html(response)
     assert not ApiKey.objects.exists()
     assert shown_secrets(response) == []
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "public_key", "message"),
+    [
+        ("ed25519", bad_keys.pem(bad_keys.IDENTITY), "small order"),
+        ("ed25519", bad_keys.pem(bad_keys.non_canonical_small_order_encodings()[0]),
+         "not canonically encoded"),
+        ("ed25519", bad_keys.pem(bad_keys.off_curve()), "not on the Ed25519 curve"),
+        ("ed25519", "MIXED", "prime-order subgroup"),
+        ("ed25519", bad_keys.unknown_algorithm_pem(), "unsupported algorithm"),
+        ("ecdsa-p256-sha256", bad_keys.unknown_algorithm_pem(), "unsupported algorithm"),
+    ],
+    ids=["identity", "non-canonical", "off-curve", "mixed-order", "unknown-algorithm",
+         "unknown-algorithm-p256"],
+)
+def test_add_refuses_a_public_key_nobody_may_sign_for(admin_client, user, algorithm, public_key,
+                                                      message):
+    """The add form goes through ``ApiKey.set_public_key`` like every other way in: a point of
+    small order (with which anyone could sign) or a PEM of an unknown algorithm is a form error,
+    not a key and not a 500."""
+    if public_key == "MIXED":
+        private = ed25519.Ed25519PrivateKey.generate()
+        public_key = bad_keys.pem(bad_keys.mixed_order(bad_keys.raw_public_key(private)))
+    response = add_api_key(admin_client, user, algorithm=algorithm, public_key=public_key)
+    assert response.status_code == 200
+    assert message in html(response)
+    assert not ApiKey.objects.exists()
 
 
 def test_add_without_scopes_gives_the_default_scopes(admin_client, user, settings):

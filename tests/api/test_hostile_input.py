@@ -7,6 +7,12 @@
   a string holding a NUL: psycopg raised ``ValueError``, a 500), and in a ``keyid`` a 401;
 - a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``: a JSON 413 ``request_too_large``, signed or not
   (Django answered an HTML 400 where the body was read, and DRF's parsers read any size);
+- a lone surrogate (``"\\ud800"``, valid JSON, not encodable as UTF-8) in the challenge token:
+  ``401 challenge_expired`` like any wrong token (a ``UnicodeEncodeError``, a 500, when the view
+  read the token without a serializer);
+- a body of another media type (415) or multipart without a boundary (400) at the unsigned login
+  and verify endpoints: DRF's error, with its ``code`` (the handler added codes only for views
+  that accept signatures);
 - control characters in a username, a path or a keyid reach no log line unescaped.
 
 Run on PostgreSQL too: ``python -m tests.servers run -- python -m pytest tests/api -q``.
@@ -21,7 +27,8 @@ import pytest
 from django.core import checks
 from rest_framework.test import APIClient
 
-from tests.accounts import AUTH, PASSWORD, SESSIONS, login
+from signed_api.models import LoginChallenge
+from tests.accounts import AUTH, PASSWORD, SESSIONS, enrol_device, fresh_code, login, post_login
 from tests.accounts import session_client as signing_client
 from tests.api.support import NOTES, meta_from_headers, sign_headers
 from tests.http import assert_error
@@ -327,3 +334,80 @@ def test_log_filter_escapes_every_string_argument(caplog):
 def test_drf_errors_of_signed_views_carry_a_code(signed_client, method, path, status, code):
     response = getattr(signed_client, method)(path)
     assert_error(response, code, status)
+
+
+# -- strings that cannot be encoded, bodies of another media type -------------------------------
+def _pending(user) -> tuple[dict, object]:
+    authenticator, _codes = enrol_device(user)
+    pending = post_login(username="alice", password=PASSWORD)
+    assert pending.status_code == 202, pending.content
+    return pending.json(), authenticator
+
+
+def test_a_lone_surrogate_in_the_challenge_token_is_a_4xx_not_a_500(client, user):
+    """The challenge id is public (it is in the verify URL); ``{"challenge_token": "\\ud800"}``
+    is refused like any wrong token, and the genuine challenge loses no attempt."""
+    pending, _authenticator = _pending(user)
+
+    response = client.post(
+        f"{SESSIONS}{pending['id']}/verify/",
+        data=b'{"challenge_token": "\\ud800", "code": "123456"}',
+        content_type="application/json",
+    )
+
+    assert_error(response, "challenge_expired", 401)
+    assert LoginChallenge.objects.get().attempts == 0
+
+
+def test_a_lone_surrogate_in_the_code_is_a_400_invalid_request(client, user):
+    pending, _authenticator = _pending(user)
+    token = json.dumps(pending["challenge_token"])
+
+    response = client.post(
+        f"{SESSIONS}{pending['id']}/verify/",
+        data=b'{"challenge_token": ' + token.encode() + b', "code": "12\\udfff34"}',
+        content_type="application/json",
+    )
+
+    data = assert_error(response, "invalid_request", 400)
+    assert "code" in data["errors"]
+
+
+def test_the_verify_endpoint_still_takes_a_good_token_and_code(client, user):
+    pending, authenticator = _pending(user)
+    response = client.post(
+        f"{SESSIONS}{pending['id']}/verify/",
+        {"challenge_token": pending["challenge_token"], "code": fresh_code(authenticator, user)},
+        format="json",
+    )
+    assert response.status_code == 201, response.content[:300]
+
+
+@pytest.mark.parametrize("field", ["username", "password"])
+def test_a_lone_surrogate_in_a_login_body_is_a_4xx_with_a_code(client, user, field):
+    fields = {"username": "alice", "password": PASSWORD, field: "\ud800"}
+    response = client.post(SESSIONS, data=json.dumps(fields).encode(),
+                           content_type="application/json")
+    assert_error(response, "invalid_request", 400)
+
+
+@pytest.mark.parametrize("path", [SESSIONS, SESSIONS + "chl_0123456789abcdef01/verify/"],
+                         ids=["login", "verify"])
+@pytest.mark.parametrize(
+    ("content_type", "payload", "status", "code"),
+    [("text/plain", b"username=alice", 415, "unsupported_media_type"),
+     ("multipart/form-data", b"{}", 400, "parse_error")],
+    ids=["unsupported-media-type", "multipart-without-boundary"],
+)
+def test_hostile_bodies_at_login_and_verify_get_an_error_code(
+    client, user, path, content_type, payload, status, code
+):
+    """The same inputs at ``keys/`` (signed) always had their code; every error answer of the
+    app's own endpoints carries one (docs/protocol.md, "Errors")."""
+    response = client.post(path, data=payload, content_type=content_type)
+    assert_error(response, code, status, exact=True)
+
+
+def test_an_error_of_the_unsigned_jwks_view_has_a_code(client):
+    response = client.post("/.well-known/signed-api/keys", {}, format="json")
+    assert_error(response, "method_not_allowed", 405, exact=True)
