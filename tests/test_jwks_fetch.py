@@ -1,11 +1,18 @@
-"""The client's JWKS fetch through the adapter that carried the request survives a kept-alive
-connection the server closes just as the fetch is sent on it.
+"""The client's JWKS fetch: rate-limited against forged kids, and through the adapter that
+carried the request, surviving a kept-alive connection the server closes just as the fetch is
+sent on it.
 
-A ``requests`` response hook fetches the JWKS through the request's own adapter, so a pooled
-connection may be reused. A server may close such a connection after a response without
-saying ``Connection: close`` (Django's threaded server does when the request asked for
-``close``; any server does when its keep-alive timeout ends): the GET then meets a closed
-connection and no response. RFC 9112 §9.3.1.1 lets a client retry an idempotent request on a
+``ServerKeys`` fetches the JWKS the first time and again for an unknown ``kid``, at most every
+``min_refresh`` seconds counted from the last attempt, failed or not: refusals that each name a
+fresh, forged ``kid`` while the JWKS fetch fails cannot make the client fetch on every response
+(each fetch up to ``timeout``, under the lock every verification waits on), and a genuine new
+server key is still fetched once ``min_refresh`` has passed.
+
+For the second: a ``requests`` response hook fetches the JWKS through the request's own
+adapter, so a pooled connection may be reused. A server may close such a connection after a
+response without saying ``Connection: close`` (Django's threaded server does when the request
+asked for ``close``; any server does when its keep-alive timeout ends): the GET then meets a
+closed connection and no response. RFC 9112 §9.3.1.1 lets a client retry an idempotent request on a
 new connection then; without it the genuine refusal was reported as unverifiable
 (``server_keys_unavailable``).
 
@@ -25,8 +32,10 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from signed_api.client import refusals
 from signed_api.client.auth import _adapter_fetch
 from signed_api.client.refusals import JWKS_PATH, ServerKeys
+from signed_api.core import SignatureError
 from signed_api.core.jwk import public_key_to_jwk
 
 WAIT = 10  # seconds: the most any socket operation may take
@@ -93,6 +102,110 @@ def server_key():
     return private, {"keys": [jwk]}
 
 
+# -- the refetch limit ----------------------------------------------------------------------------
+class _Clock:
+    """``refusals.time`` with a monotonic clock the test moves."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:  # pragma: no cover - verify_refusal's, unused here
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(refusals, "time", clock)
+    return clock
+
+
+def _jwk(private, kid: str) -> dict:
+    jwk = public_key_to_jwk(private.public_key())
+    jwk.update({"kid": kid, "alg": "EdDSA", "use": "sig"})
+    return jwk
+
+
+@pytest.mark.parametrize("failure", ["unreachable", "not-json", "503"])
+def test_forged_kids_cannot_make_the_client_fetch_the_jwks_on_every_response(failure):
+    """Attacker: on the path, makes the JWKS fetch fail (drops it, answers an HTML page or a
+    503), then injects refusals that each name a fresh, unknown ``kid``. Promise (docs of
+    ``ServerKeys``): the JWKS is fetched again for an unknown kid at most every
+    ``min_refresh`` seconds, so a stream of forged kids cannot make the client fetch on every
+    response. (It did: ``_refresh`` recorded the time only after ``fetch`` returned, and
+    ``key()`` refetched whenever no JWKS was ever loaded, regardless of ``min_refresh``: every
+    forged refusal cost one more fetch, each up to ``timeout`` = 30 s, under the lock that
+    every other verification waits on.)"""
+    calls: list[str] = []
+
+    def fetch(url: str, timeout: float):
+        calls.append(url)
+        if failure == "unreachable":
+            raise ConnectionError("connection refused")
+        if failure == "not-json":
+            raise ValueError("Expecting value: line 1 column 1")  # requests' .json() of HTML
+        return 503, None
+
+    keys = ServerKeys("https://api.example", fetch=fetch, min_refresh=60)
+    for i in range(5):
+        with pytest.raises(refusals._KeysUnavailable) as excinfo:
+            keys.key(f"srv_forged_{i}")
+        assert excinfo.value.code == "server_keys_unavailable"
+    assert len(calls) == 1, f"{len(calls)} JWKS fetches for 5 forged kids within min_refresh"
+    assert keys.fetches == 1
+
+
+def test_a_failed_jwks_fetch_is_tried_again_once_min_refresh_has_passed(clock, server_key):
+    """The very first attempt is always made; after a failed one the next waits
+    ``min_refresh`` (not forever): the JWKS that comes back is used."""
+    private, jwks = server_key
+    answers = [(503, None), (200, jwks)]
+    keys = ServerKeys(
+        "https://api.example", fetch=lambda url, timeout: answers.pop(0), min_refresh=10
+    )
+    with pytest.raises(refusals._KeysUnavailable):
+        keys.key("srv_test")
+    clock.now += 9.5
+    with pytest.raises(refusals._KeysUnavailable):
+        keys.key("srv_test")  # not due: nothing fetched
+    assert keys.fetches == 1
+    clock.now += 0.5
+    keys.key("srv_test").verify(b"refusal", private.sign(b"refusal"))
+    assert keys.fetches == 2 and answers == []
+
+
+def test_a_rotated_server_key_is_fetched_once_min_refresh_has_passed(clock, server_key):
+    """A legitimate rotation: the server's JWKS gains a new kid (a new master key). A refusal
+    naming it within ``min_refresh`` of the last fetch is ``unknown_key`` without a fetch;
+    after it, the JWKS is fetched once more and the new key verifies; the old one stays."""
+    old_private, jwks = server_key
+    new_private = ed25519.Ed25519PrivateKey.generate()
+    rotated = {"keys": [_jwk(new_private, "srv_new"), *jwks["keys"]]}
+    served = [jwks]
+    calls = []
+
+    def fetch(url: str, timeout: float):
+        calls.append(url)
+        return 200, served[0]
+
+    keys = ServerKeys("https://api.example", fetch=fetch, min_refresh=10)
+    keys.key("srv_test")
+    served[0] = rotated
+    clock.now += 5
+    with pytest.raises(SignatureError) as excinfo:
+        keys.key("srv_new")
+    assert excinfo.value.code == "unknown_key" and len(calls) == 1
+    clock.now += 5
+    keys.key("srv_new").verify(b"refusal", new_private.sign(b"refusal"))
+    assert len(calls) == 2
+    keys.key("srv_test").verify(b"refusal", old_private.sign(b"refusal"))  # cached
+    assert len(calls) == 2 and calls == ["https://api.example" + JWKS_PATH] * 2
+
+
+# -- a pooled connection closed before any answer -------------------------------------------------
 @pytest.fixture
 def closing_server(server_key):
     server = _ClosingServer(server_key[1])

@@ -66,8 +66,8 @@ OHTTP_HELP = (
     "--ohttp-padding BYTES pads each request to a multiple of BYTES (default 256, 0 for none)."
 )
 OHTTP_HINT = (
-    "is the gateway mounted there? signed_api.ohttp_urls serves /.well-known/ohttp-gateway;"
-    " --ohttp-gateway URL names another"
+    "that URL is probably not a gateway: signed_api.ohttp_urls serves /.well-known/ohttp-gateway"
+    " (the default of --ohttp); --ohttp-gateway URL names another"
 )
 
 # The algorithms a key of the app may have (docs/architecture.md, "Add an algorithm").
@@ -75,6 +75,9 @@ ALGORITHMS = algorithms.names(api_keys=True)
 CLIENT_HELD = tuple(name for name in ALGORITHMS if not algorithms.get(name).shared_secret)
 
 LOGIN_HINT = 'eval "$(python -m signed_api.client login AUTH_URL --username NAME)"'
+AUTH_URL_EXAMPLE = "http://127.0.0.1:8000/api/auth/"
+#: Why Django's own 404 is unsigned: outside the app's URLs, SERVER_SIGNATURES="app" signs nothing.
+UNSIGNED_404 = "Django's own 404 for a URL outside the app is unsigned"
 SESSION_HINT = (
     "account security (sessions/, totp/, keys/) needs a session, not an API key: log in with "
     + LOGIN_HINT
@@ -95,13 +98,15 @@ HINTS = {
 
 
 class CLIError(Exception):
-    """A one-line error for the user; ``status`` is the exit status."""
+    """A one-line error for the user; ``status`` is the exit status, ``code`` the server's
+    error code when the server refused."""
 
     status = 1
 
-    def __init__(self, message: str, *, hint: str | None = None):
+    def __init__(self, message: str, *, hint: str | None = None, code: str | None = None):
         super().__init__(message)
         self.hint = hint
+        self.code = code
 
 
 class UsageError(CLIError):
@@ -405,15 +410,14 @@ def _refused(exc, auth_url: str) -> CLIError:
     if not isinstance(exc.code, str):  # no signed_api error body: not where it is mounted
         return UsageError(
             f"{auth_url} answered HTTP {exc.status} without a signed_api error",
-            hint="AUTH_URL is where signed_api.urls is mounted, e.g."
-            " http://127.0.0.1:8000/api/auth/",
+            hint=f"AUTH_URL is where signed_api.urls is mounted, e.g. {AUTH_URL_EXAMPLE}",
         )
     detail = f": {_printable(exc.detail)}" if exc.detail else ""
     hint = HINTS.get(exc.code)
     remaining = exc.body.get("attempts_remaining")
     if exc.code == "otp_invalid" and isinstance(remaining, int):
         detail += f" ({remaining} attempts left)"
-    return CLIError(f"{exc.status} {_printable(exc.code)}{detail}", hint=hint)
+    return CLIError(f"{exc.status} {_printable(exc.code)}{detail}", hint=hint, code=exc.code)
 
 
 class _NeverRaised(Exception):
@@ -429,8 +433,16 @@ def _ohttp_error() -> type[Exception]:
 
 def _gateway_error(exc) -> CLIError:
     """An :class:`~signed_api.client.ohttp.OHTTPError` as one line (its message names the
-    gateway, the outer status and a code: nothing of the encrypted request)."""
-    if exc.status in (404, 405) or exc.code in ("key_configs_unusable", "not_ohttp"):
+    gateway, the outer status and a code: nothing of the encrypted request). Any answer to the
+    key configuration request that is not a usable ``application/ohttp-keys`` (whatever its
+    status or media type, but a 5xx: a gateway that is down for now) means no usable gateway
+    there: a usage problem, with a hint."""
+    down = isinstance(exc.status, int) and exc.status >= 500
+    if not down and (
+        getattr(exc, "key_request", False)
+        or exc.status in (404, 405)
+        or exc.code in ("key_configs_unusable", "not_ohttp")
+    ):
         return UsageError(f"no usable gateway: {_printable(exc)}", hint=OHTTP_HINT)
     return CLIError(f"gateway: {_printable(exc)}")
 
@@ -454,16 +466,49 @@ def _ohttp_suffix(args) -> str:
     return " --ohttp" if args.ohttp else ""
 
 
+def _python() -> str:
+    """The interpreter running this command, as a command to run next names it: relative to
+    the current directory when that is shorter (``.venv/bin/python``), quoted for a shell."""
+    import shlex
+
+    executable = sys.executable or "python"
+    try:
+        relative = os.path.relpath(executable)
+    except ValueError:  # another drive (Windows)
+        relative = executable
+    return shlex.quote(relative if len(relative) < len(executable) else executable)
+
+
+def _next_command(words: str) -> str:
+    """``words`` as a command of this program to run next, with the interpreter running now."""
+    return f"{_python()} -m signed_api.client {words}"
+
+
 def _http(args, url: str):
-    """The ``requests.Session`` of a command: through the gateway with ``--ohttp``."""
+    """The ``requests.Session`` of a command: through the gateway with ``--ohttp``, saying so
+    on stderr (once, when the first answer has come back through it)."""
     import requests
 
     gateway = _check_ohttp(args, url)
     if gateway is None:
         return requests.Session()
-    from .ohttp import ohttp_session
+    from .ohttp import OHTTPAdapter
 
-    return ohttp_session(url, gateway_url=gateway, padding=args.ohttp_padding)
+    class Adapter(OHTTPAdapter):
+        noted = False
+
+        def send(self, request, *more, **kwargs):
+            response = super().send(request, *more, **kwargs)
+            if not self.noted:
+                self.noted = True
+                print(f"(encrypted through the gateway {gateway})", file=sys.stderr)
+            return response
+
+    http = requests.Session()
+    adapter = Adapter(gateway, padding=args.ohttp_padding)
+    http.mount("http://", adapter)
+    http.mount("https://", adapter)
+    return http
 
 
 def _joined(errors) -> str:
@@ -483,14 +528,14 @@ def _call(auth_url: str, function, *args, **kwargs):
 
     not_signed_api = UsageError(
         f"{auth_url} did not answer as signed_api does",
-        hint="AUTH_URL is where signed_api.urls is mounted, e.g. http://127.0.0.1:8000/api/auth/",
+        hint=f"AUTH_URL is where signed_api.urls is mounted, e.g. {AUTH_URL_EXAMPLE}",
     )
     from .refusals import UnverifiedRefusal
 
     try:
         return function(*args, **kwargs)
     except UnverifiedRefusal as exc:
-        raise _unverified(exc) from None
+        raise _unverified(exc, auth_url, "AUTH_URL") from None
     except LoginError as exc:
         raise _refused(exc, auth_url) from None
     except _ohttp_error() as exc:  # evaluated when something was raised
@@ -624,7 +669,8 @@ def logout_main(argv) -> int:
             ended = _call(
                 args.auth_url, logout_others, args.auth_url, auth, timeout=args.timeout, http=http
             )
-            print(f"ended {ended} other session{'s' if ended != 1 else ''} and remember tokens")
+            sessions = "session" if ended == 1 else "sessions"
+            print(f"ended {ended} other {sessions} and every other remember token")
             return 0
         _call(
             args.auth_url, logout, args.auth_url, auth.key_id, auth, timeout=args.timeout,
@@ -647,7 +693,16 @@ def _totp(args, auth, http) -> int:
 
     url = args.auth_url
     if args.action == "enable":
-        data = _call(url, session.totp_enable, url, auth, timeout=args.timeout, http=http)
+        try:
+            data = _call(url, session.totp_enable, url, auth, timeout=args.timeout, http=http)
+        except CLIError as exc:
+            if exc.code == "totp_already_enabled":
+                exc.hint = (
+                    "the account has a second factor already: to enrol a new one, remove it"
+                    f" first with {_next_command(f'totp disable {url} CODE')}"
+                    f"{_ohttp_suffix(args)} (a current code or a recovery code)"
+                )
+            raise
         uri = data["otpauth_uri"]
         print(uri)
         shown = print_qr(uri)
@@ -656,7 +711,8 @@ def _totp(args, auth, http) -> int:
             print(f"secret (to type in instead): {secret}")
         if not shown:
             print(f"hint: add the URI to an authenticator app; {QR_HINT}", file=sys.stderr)
-        print(f"then: {PROG} totp confirm {url} CODE{_ohttp_suffix(args)}", file=sys.stderr)
+        confirm = _next_command(f"totp confirm {url} CODE") + _ohttp_suffix(args)
+        print(f"then: {confirm}", file=sys.stderr)
         return 0
     if args.action == "confirm":
         codes = _call(
@@ -734,15 +790,13 @@ def request_main(argv) -> int:
                 response = http.send(prepared, timeout=args.timeout)
             except UnverifiedRefusal as exc:
                 _print_response(exc.response)
-                raise _unverified(exc) from None
+                raise _unverified(exc, args.url, "URL") from None
             except _ohttp_error() as exc:  # evaluated when something was raised
                 raise _gateway_error(exc) from None
             except requests.RequestException as exc:
                 raise _unreachable(exc, gateway or args.url) from None
             except ValueError as exc:  # e.g. http.client refusing a header or a method
                 raise UsageError(f"cannot send the request: {exc}") from None
-            if gateway:
-                print(f"(encrypted through the gateway {gateway})", file=sys.stderr)
             _print_response(response)
             _report_response_signature(auth, response, http)
     if args.replay:  # success means: the first went through and the replay was refused
@@ -753,7 +807,22 @@ def request_main(argv) -> int:
     return 0
 
 
-def _unverified(exc) -> CLIError:
+def _unverified(exc, url: str, what: str) -> CLIError:
+    """An :class:`~signed_api.client.UnverifiedRefusal` as one line. An unsigned 404 is, most
+    often, a URL outside the app (Django's own 404 there is unsigned by design): a usage
+    problem, exit status 2, with a hint naming both causes; it is not acted on either way."""
+    if exc.status == 404 and exc.reason == "signature_missing":
+        if what == "AUTH_URL":
+            where = (
+                f"AUTH_URL is not where signed_api.urls is mounted (e.g. {AUTH_URL_EXAMPLE};"
+                f" {UNSIGNED_404})"
+            )
+        else:
+            where = f"URL is not one of the app's ({UNSIGNED_404})"
+        return UsageError(
+            f"{url} answered HTTP 404 without the server's signature, so it is not acted on",
+            hint=f"{where}, or something in between (a proxy) answered instead of the server",
+        )
     return CLIError(
         f"the server did not sign this {exc.status} refusal ({exc.reason}): it may have been "
         "injected on the way, so it is not acted on",
@@ -810,7 +879,22 @@ def _print_response(response) -> None:
     for name, value in response.headers.items():
         print(f"{name}: {value}")
     print()
-    print(response.text)
+    print(_body_text(response))
+
+
+def _body_text(response) -> str:
+    """The body as printed: an HTML page that refuses (a proxy's error page, Django's debug
+    404) is summarized in one line rather than dumped whole."""
+    media_type = (response.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+    if response.status_code < 400 or media_type not in ("text/html", "application/xhtml+xml"):
+        return response.text
+    import html
+
+    title = re.search(r"<title[^>]*>(.*?)</title\s*>", response.text, re.I | re.S)
+    named = ""
+    if title:
+        named = ": " + _printable(" ".join(html.unescape(title.group(1)).split()), 120)
+    return f"[an HTML page of {len(response.content)} bytes, not shown{named}]"
 
 
 def main(argv=None) -> int:

@@ -98,12 +98,19 @@ class OHTTPError(ClientError):
     - ``ohttp_malformed``, ``ohttp_decryption_failed``, ``binary_http_malformed``: the answer
       does not open, or its content is no Binary HTTP response.
 
+    ``key_request`` is true when it was the answer to the key configuration request (``GET``
+    of the gateway URL) that was not a usable ``application/ohttp-keys``, whatever its status:
+    most likely, the URL is not a gateway at all.
+
     The message names the gateway URL, the status and the code only."""
 
-    def __init__(self, message: str, *, code: str, status: int | None = None):
+    def __init__(
+        self, message: str, *, code: str, status: int | None = None, key_request: bool = False
+    ):
         super().__init__(message)
         self.code = code
         self.status = status
+        self.key_request = key_request
 
 
 # -- URLs ---------------------------------------------------------------------------------------
@@ -167,21 +174,25 @@ def _decode_configs(status: int, content_type: str | None, data: bytes, url: str
     if status != 200:
         raise OHTTPError(
             f"the gateway {url} answered HTTP {status} to the key configuration request",
-            code="gateway_refused", status=status,
+            code="gateway_refused", status=status, key_request=True,
         )  # fmt: skip
     if _media_type(content_type) != KEYS_MEDIA_TYPE:
         raise OHTTPError(
             f"the gateway {url} did not answer with {KEYS_MEDIA_TYPE}",
-            code="key_configs_unusable", status=status,
+            code="key_configs_unusable", status=status, key_request=True,
         )  # fmt: skip
     try:
         configs = _ohttp.decode_key_configs(data)
     except SignatureError as exc:
         raise OHTTPError(
             f"the key configurations of {url} do not decode ({exc.code})",
-            code="key_configs_unusable", status=status,
+            code="key_configs_unusable", status=status, key_request=True,
         ) from None  # fmt: skip
-    choose_config(configs)  # at least one usable
+    try:
+        choose_config(configs)  # at least one usable
+    except OHTTPError as exc:
+        exc.key_request = True
+        raise
     return configs
 
 
@@ -308,7 +319,20 @@ class _Gateway:
             problem.get("type") == KEY_PROBLEM_TYPE or problem.get("code") == "ohttp_unknown_key"
         )
 
+    def refetches(self, status: int, content_type: str | None, data: bytes) -> bool:
+        """Whether to fetch the configurations again and send once more: after a key problem,
+        unless they are pinned. Nothing the network says replaces configurations given out of
+        band: a proxy that answered an unsigned "key identifier unknown" would otherwise serve
+        its own configuration next, and read the request sealed to it."""
+        return not self.keys.pinned and self.is_key_problem(status, content_type, data)
+
     def refused(self, status: int, content_type: str | None, data: bytes, *, retried: bool):
+        if self.keys.pinned and self.is_key_problem(status, content_type, data):
+            return OHTTPError(
+                f"the gateway {self.post_url} does not accept the key configuration given out "
+                "of band (key_configs=): get its new one out of band too",
+                code="ohttp_key", status=status,
+            )  # fmt: skip
         if self.is_key_problem(status, content_type, data):
             return OHTTPError(
                 f"the gateway {self.post_url} does not accept its own key configuration"
@@ -421,7 +445,7 @@ class OHTTPAdapter(_RequestsAdapter):
             outer.close()
             if status == 200:
                 return self._response(request, gateway.open(context, status, content_type, data))
-            if attempt == 0 and gateway.is_key_problem(status, content_type, data):
+            if attempt == 0 and gateway.refetches(status, content_type, data):
                 continue  # the gateway has new keys: fetch them, encapsulate again
             raise gateway.refused(status, content_type, data, retried=attempt > 0)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -613,7 +637,7 @@ class OHTTPTransport(_HttpxBase, _HttpxTransport):
             status, content_type = outer.status_code, outer.headers.get("Content-Type")
             if status == 200:
                 return self._response(request, gateway.open(context, status, content_type, data))
-            if attempt == 0 and gateway.is_key_problem(status, content_type, data):
+            if attempt == 0 and gateway.refetches(status, content_type, data):
                 continue
             raise gateway.refused(status, content_type, data, retried=attempt > 0)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -668,7 +692,7 @@ class AsyncOHTTPTransport(_HttpxBase, _AsyncHttpxTransport):
             status, content_type = outer.status_code, outer.headers.get("Content-Type")
             if status == 200:
                 return self._response(request, gateway.open(context, status, content_type, data))
-            if attempt == 0 and gateway.is_key_problem(status, content_type, data):
+            if attempt == 0 and gateway.refetches(status, content_type, data):
                 continue
             raise gateway.refused(status, content_type, data, retried=attempt > 0)
         raise AssertionError("unreachable")  # pragma: no cover

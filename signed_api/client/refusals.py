@@ -10,8 +10,9 @@ so that an app never acts on an injected one (drops its credentials on a forged
 ``401 key_revoked``, stops on a forged ``503``).
 
 :class:`ServerKeys` is the JWKS cache: fetched once per server, kept, fetched again when a
-response names a ``kid`` it does not hold (at most every ``min_refresh`` seconds: a stream of
-forged ``kid`` values cannot make it fetch on every response). A JWKS given as ``jwks=`` is
+response names a ``kid`` it does not hold (at most every ``min_refresh`` seconds, counted from
+the last attempt, failed or not: a stream of forged ``kid`` values cannot make it fetch on every
+response, not even while the JWKS cannot be had). A JWKS given as ``jwks=`` is
 pinned and never fetched. The JWKS itself is taken from the server as served: over a network
 an attacker controls and without TLS, pin it.
 """
@@ -126,7 +127,9 @@ class ServerKeys:
         self.timeout = float(timeout)
         self._lock = threading.Lock()
         self._keys: dict[str, Any] | None = None
-        self._fetched_at: float | None = None
+        # When the JWKS was last asked for (successfully or not): the next fetch is due
+        # ``min_refresh`` seconds after it, even when no JWKS was ever had.
+        self._attempted_at: float | None = None
         self.fetches = 0
         if jwks is not None:
             self._keys = _keys_of(jwks)
@@ -134,27 +137,35 @@ class ServerKeys:
     def __repr__(self) -> str:
         return f"<ServerKeys {self.jwks_url or 'pinned'} kids={sorted(self._keys or ())}>"
 
+    def _due(self) -> bool:
+        """Whether the JWKS may be fetched now: never tried yet, or ``min_refresh`` seconds
+        since the last attempt (a failed one too, so that forged kids cannot make the client
+        fetch on every response while the JWKS cannot be had)."""
+        return self._attempted_at is None or (
+            time.monotonic() - self._attempted_at >= self.min_refresh
+        )
+
     def _refresh(self, fetch: Callable[[str, float], tuple[int, Any]] | None = None) -> None:
         assert self.jwks_url is not None
-        status, data = (fetch or self._fetch)(self.jwks_url, self.timeout)
+        # The attempt counts before it is made: one that raises or times out counts as well.
+        self._attempted_at = time.monotonic()
         self.fetches += 1
-        self._fetched_at = time.monotonic()
+        status, data = (fetch or self._fetch)(self.jwks_url, self.timeout)
         if status != 200 or not isinstance(data, dict) or not isinstance(data.get("keys"), list):
             raise _KeysUnavailable(f"JWKS answered {status}")
         self._keys = _keys_of(data)
 
     def key(self, kid: str, *, fetch: Callable[[str, float], tuple[int, Any]] | None = None):
         """The verifying key named ``kid``; fetches the JWKS the first time, and again for an
-        unknown ``kid`` (rate-limited). Raises ``SignatureError`` (``unknown_key``) or, when
-        the JWKS cannot be had, an error whose ``code`` is ``server_keys_unavailable``."""
+        unknown ``kid``, at most once every ``min_refresh`` seconds (counted from the last
+        attempt, failed or not). Raises ``SignatureError`` (``unknown_key``) or, when the JWKS
+        cannot be had (now, or at the last attempt, less than ``min_refresh`` ago), an error
+        whose ``code`` is ``server_keys_unavailable``."""
         with self._lock:
             keys = self._keys
             if keys is not None and kid in keys:
                 return keys[kid]
-            due = self._fetched_at is None or (
-                time.monotonic() - self._fetched_at >= self.min_refresh
-            )
-            if not self.pinned and (keys is None or due):
+            if not self.pinned and self._due():
                 try:
                     self._refresh(fetch)
                 except _KeysUnavailable:
@@ -162,7 +173,12 @@ class ServerKeys:
                 except Exception as exc:  # noqa: BLE001 - unreachable, not JSON…
                     raise _KeysUnavailable(f"JWKS not fetched: {type(exc).__name__}") from None
                 keys = self._keys
-            if keys is not None and kid in keys:
+            if keys is None:  # the last attempt failed, and the next one is not due yet
+                raise _KeysUnavailable(
+                    f"JWKS not fetched: the last attempt failed, next in at most"
+                    f" {self.min_refresh:g} s"
+                )
+            if kid in keys:
                 return keys[kid]
         raise SignatureError("unknown_key", f"no server key {kid!r}")
 

@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import pyotp
 import pytest
 import requests
@@ -47,6 +50,16 @@ def one_error_line(stderr: str) -> str:
     return lines[0]
 
 
+def python() -> str:
+    """How the command line names the interpreter running it (cli() runs it from here)."""
+    relative = os.path.relpath(sys.executable)
+    return relative if len(relative) < len(sys.executable) else sys.executable
+
+
+def gateway_note(live_server) -> str:
+    return f"(encrypted through the gateway {live_server.url}/.well-known/ohttp-gateway)"
+
+
 # -- login --code ---------------------------------------------------------------------------------
 def test_cli_login_code_completes_a_second_factor_login(user, urls):
     authenticator, _codes = enrol(session_client(http_login("alice", PASSWORD)))
@@ -86,7 +99,10 @@ def test_cli_totp_enable_confirm_login_with_a_code_and_disable(user, urls):
     authenticator = pyotp.parse_uri(uri)
     assert f"secret (to type in instead): {authenticator.secret}" in enabled.stdout
     assert "█" in enabled.stdout or "pip install 'django-signed-api[qr]'" in enabled.stderr
-    assert f"totp confirm {urls['auth']} CODE" in enabled.stderr
+    # The next command names the interpreter that ran this one, not a bare `python`.
+    assert f"then: {python()} -m signed_api.client totp confirm {urls['auth']} CODE\n" in (
+        enabled.stderr
+    )
 
     # Not yet confirmed: a login needs no code.
     assert works(cli_login(urls), urls)
@@ -119,7 +135,158 @@ def test_cli_totp_enable_when_a_device_is_confirmed_is_refused(user, urls):
     enrol(session_client({"id": env["SIGNED_API_KEY_ID"], "secret": env["SIGNED_API_SECRET"]}))
     done = cli("totp", "enable", urls["auth"], env=env)
     assert done.returncode == 1
-    assert one_error_line(done.stderr).startswith("error: 409 ")
+    assert one_error_line(done.stderr).startswith("error: 409 totp_already_enabled")
+    # The way on: remove the second factor first.
+    hint = done.stderr.splitlines()[1]
+    assert hint.startswith("hint: ")
+    assert f"{python()} -m signed_api.client totp disable {urls['auth']} CODE" in hint
+
+
+# -- a wrong AUTH_URL or URL: Django's own 404 outside the app is unsigned ------------------------
+@pytest.mark.parametrize("ohttp", [False, True], ids=["clear", "ohttp"])
+@pytest.mark.parametrize("path", ["/api/", "/nope/"], ids=["api", "nope"])
+def test_cli_login_at_a_url_outside_the_app_is_a_usage_error_with_a_hint(
+    user, live_server, path, ohttp
+):
+    """``login http://…/api/`` (not where signed_api.urls is mounted): Django's own 404 for
+    ``/api/sessions/`` is unsigned by design (SERVER_SIGNATURES="app"), so the command does not
+    act on it, but says what is most likely wrong: exit status 2, and a hint that names both
+    the wrong AUTH_URL and something in between."""
+    auth_url = live_server.url + path
+    done = cli("login", auth_url, "--username", "alice", *(["--ohttp"] if ohttp else []),
+               env={"SIGNED_API_PASSWORD": PASSWORD})
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""  # nothing to eval: no credential
+    stderr = done.stderr
+    if ohttp:
+        note, _, stderr = stderr.partition("\n")
+        assert note == gateway_note(live_server)
+    error, hint = stderr.splitlines()
+    assert error == (
+        f"error: {auth_url} answered HTTP 404 without the server's signature, so it is not"
+        " acted on"
+    )
+    assert hint.startswith("hint: AUTH_URL is not where signed_api.urls is mounted")
+    assert "something in between" in hint
+    assert "Traceback" not in done.stderr
+    assert not Session.objects.exists()
+
+
+def test_cli_logout_at_a_url_outside_the_app_keeps_the_session(user, urls, live_server):
+    env = cli_login(urls)
+    for args in (["logout", live_server.url + "/api/"],
+                 ["logout", live_server.url + "/nope/", "--others"]):
+        done = cli(*args, env=env)
+        assert done.returncode == 2, done.stderr
+        assert "404 without the server's signature" in one_error_line(done.stderr)
+        assert "signed_api.urls is mounted" in done.stderr
+    assert works(env, urls)  # not acted on: the session was not dropped
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
+@pytest.mark.parametrize("ohttp", [False, True], ids=["clear", "ohttp"])
+def test_cli_request_to_a_url_outside_the_app_is_a_clear_error_without_the_html_page(
+    user, live_server, settings, debug, ohttp
+):
+    """``GET http://…/nope/``: the unsigned 404 is printed with its headers, but its HTML page
+    (with DEBUG on, as in ``make demo``, Django's whole debug page) is summarized in one line."""
+    settings.DEBUG = debug
+    key, secret = ApiKey.objects.create_key(user)
+    env = {"SIGNED_API_KEY_ID": key.key_id, "SIGNED_API_SECRET": encode_secret(secret)}
+    url = live_server.url + "/nope/"
+    done = cli("GET", url, *(["--ohttp"] if ohttp else []), env=env)
+    assert done.returncode == 2, done.stderr
+    head, _, body = done.stdout.partition("\n\n")
+    assert head.startswith("HTTP 404 Not Found\n")
+    assert "text/html" in head.lower()
+    assert body.startswith("[an HTML page of ") and body.count("\n") == 1, body
+    assert "not shown" in body and "<" not in body
+    if debug:
+        assert "Page not found at /nope/" in body  # its title
+    stderr = done.stderr
+    if ohttp:
+        note, _, stderr = stderr.partition("\n")
+        assert note == gateway_note(live_server)
+    error, hint = stderr.splitlines()
+    assert error == (
+        f"error: {url} answered HTTP 404 without the server's signature, so it is not acted on"
+    )
+    assert hint.startswith("hint: URL is not one of the app's") and "something in between" in hint
+
+
+# -- --ohttp-gateway URL that is not a gateway --------------------------------------------------
+@pytest.mark.parametrize(
+    "path", ["/api/", "/api/notes/", "/nope/", "/admin/login/"],
+    ids=["api-406", "notes-406", "nope-404", "admin-html"],
+)  # fmt: skip
+def test_cli_a_gateway_url_that_is_not_a_gateway_is_a_usage_error_with_a_hint(
+    user, urls, live_server, path
+):
+    """Any answer to the key configuration request that is not a usable
+    ``application/ohttp-keys`` (a 406 of a DRF view, a 404, an HTML page) is no gateway: exit
+    status 2 and the hint, never the request sent."""
+    key, secret = ApiKey.objects.create_key(user)
+    env = {"SIGNED_API_KEY_ID": key.key_id, "SIGNED_API_SECRET": encode_secret(secret)}
+    gateway = live_server.url + path
+    for args in (["GET", urls["notes"]], ["login", urls["auth"], "--username", "alice"]):
+        done = cli(*args, "--ohttp-gateway", gateway, env={**env, "SIGNED_API_PASSWORD": PASSWORD})
+        assert done.returncode == 2, done.stderr
+        assert done.stdout == ""
+        error = one_error_line(done.stderr)
+        assert error.startswith(f"error: no usable gateway: the gateway {gateway} ")
+        assert "hint: that URL is probably not a gateway" in done.stderr
+        assert "encrypted through" not in done.stderr
+    assert not Session.objects.exists()
+
+
+def test_cli_a_gateway_that_is_down_is_not_called_no_gateway():
+    """A 5xx to the key configuration request is a gateway down for now (exit 1, no hint that
+    the URL is wrong); a 4xx or another media type is no gateway at all (exit 2, the hint)."""
+    from signed_api.client.__main__ import CLIError, UsageError, _gateway_error
+    from signed_api.client.ohttp import OHTTPError
+
+    for status in (500, 502, 503):
+        down = _gateway_error(OHTTPError("down", code="gateway_refused", status=status,
+                                         key_request=True))
+        assert type(down) is CLIError and not isinstance(down, UsageError), status
+    for status in (400, 404, 406):
+        wrong = _gateway_error(OHTTPError("no", code="gateway_refused", status=status,
+                                          key_request=True))
+        assert isinstance(wrong, UsageError), status
+
+
+# -- --ohttp: every command says so ---------------------------------------------------------------
+def test_cli_every_command_through_the_gateway_says_so(user, urls, live_server):
+    note = gateway_note(live_server) + "\n"
+    done = cli("login", urls["auth"], "--username", "alice", "--ohttp",
+               env={"SIGNED_API_PASSWORD": PASSWORD})
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count(note) == 1
+    env = exports(done.stdout)
+
+    enabled = cli("totp", "enable", urls["auth"], "--ohttp", env=env)
+    assert enabled.returncode == 0, enabled.stderr
+    assert enabled.stderr.startswith(note)
+    assert f"totp confirm {urls['auth']} CODE --ohttp\n" in enabled.stderr
+    authenticator = pyotp.parse_uri(enabled.stdout.splitlines()[0])
+    confirmed = cli("totp", "confirm", urls["auth"], authenticator.now(), "--ohttp", env=env)
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert confirmed.stderr.startswith(note)
+    disabled = cli("totp", "disable", urls["auth"], fresh_code(authenticator, user), "--ohttp",
+                   env=env)
+    assert disabled.returncode == 0, disabled.stderr
+    assert disabled.stderr == note
+    other = cli_login(urls)  # after the second-factor changes, which end the other sessions
+    assert works(other, urls)
+    others = cli("logout", urls["auth"], "--others", "--ohttp", env=env)
+    assert others.returncode == 0, others.stderr
+    assert others.stderr == note
+    assert others.stdout == "ended 1 other session and every other remember token\n"
+    out = cli("logout", urls["auth"], "--ohttp", env=env)
+    assert (out.returncode, out.stdout, out.stderr) == (0, "logged out\n", note)
+    assert not works(other, urls)  # ended by --others
+    clear = cli("GET", urls["notes"], env=other)
+    assert clear.returncode == 1 and "encrypted through" not in clear.stderr
 
 
 # -- an API key is told that account security needs a session -------------------------------------
@@ -162,7 +329,7 @@ def test_cli_logout_others_ends_every_other_session_and_keeps_this_one(user, url
     done = cli("logout", urls["auth"], "--others", env=mine)
 
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("ended ")
+    assert done.stdout == "ended 2 other sessions and every other remember token\n"
     assert works(mine, urls)
     for env in others:
         refused = cli("GET", urls["notes"], env=env)

@@ -1154,11 +1154,33 @@ def test_cli_request_to_account_security_with_an_api_key_hints_at_logging_in(fak
     assert hint.startswith("hint: ") and "needs a session" in hint
 
 
+def test_cli_next_commands_name_the_interpreter_running_now(tmp_path, monkeypatch):
+    """``then: …`` and hints name ``sys.executable``: relative to the current directory when
+    that is shorter, quoted for a shell."""
+    from signed_api.client import __main__ as cli_main
+
+    venv = tmp_path / "project" / ".venv" / "bin"
+    venv.mkdir(parents=True)
+    monkeypatch.setattr(sys, "executable", str(venv / "python"))
+    monkeypatch.chdir(tmp_path / "project")
+    assert cli_main._python() == ".venv/bin/python"
+    monkeypatch.chdir(venv)
+    assert cli_main._python() == "python"
+    monkeypatch.setattr(sys, "executable", "/usr/bin/python3")
+    assert cli_main._python() == "/usr/bin/python3"  # ../../…/usr/bin/python3 is longer
+    monkeypatch.setattr(sys, "executable", "/opt/my python/bin/python3")
+    assert cli_main._python() == "'/opt/my python/bin/python3'"
+    monkeypatch.setattr(sys, "executable", "")
+    assert cli_main._next_command("totp confirm U CODE") == (
+        "python -m signed_api.client totp confirm U CODE"
+    )
+
+
 # -- logout --------------------------------------------------------------------------------------
 def test_cli_logout_others_prints_how_many_ended(fake_auth):
     done = run_cli(["logout", fake_auth["url"], "--others"], SESSION_ENV)
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "ended 2 other sessions and remember tokens\n"
+    assert done.stdout == "ended 2 other sessions and every other remember token\n"
     calls = [(method, path) for method, path, _ in fake_auth["state"]["calls"]]
     assert calls == [("DELETE", "/api/auth/sessions/")]
 

@@ -686,19 +686,33 @@ def test_fetch_key_configs(gateway, outer):
     ("answer", "code"),
     [
         ((404, {"Content-Type": "text/html"}, b"<html>no</html>"), "gateway_refused"),
+        ((406, {"Content-Type": "application/json"}, b'{"detail": "Not acceptable"}'),
+         "gateway_refused"),
         ((200, {"Content-Type": "text/html"}, b"<html>a page</html>"), "key_configs_unusable"),
         ((200, {"Content-Type": ohttp.KEYS_MEDIA_TYPE}, b"\x00\x05abc"), "key_configs_unusable"),
     ],
-    ids=["404", "not-ohttp-keys", "garbage"],
-)
+    ids=["404", "406-not-a-gateway", "not-ohttp-keys", "garbage"],
+)  # fmt: skip
 def test_unusable_key_configurations_are_an_ohttp_error(gateway, outer, answer, code):
+    """Whatever its status or media type, an answer to the key configuration request that is
+    not a usable ``application/ohttp-keys`` says so: ``key_request`` (most likely, the URL is
+    not a gateway at all)."""
     gateway._handle = lambda *args: answer
     with pytest.raises(OHTTPError) as excinfo:
         fetch_key_configs(GATEWAY, session=outer)
-    assert excinfo.value.code == code
+    assert excinfo.value.code == code and excinfo.value.key_request
     with ohttp_session(ORIGIN, outer=outer) as http, pytest.raises(OHTTPError) as excinfo:
         http.get(ORIGIN + "/api/notes/")
-    assert excinfo.value.code == code
+    assert excinfo.value.code == code and excinfo.value.key_request
+
+
+def test_key_configurations_with_no_usable_one_are_a_key_request_error(gateway, outer):
+    unknown_kem = ohttp.KeyConfig(9, 0x0012, b"\x04" * 133, ohttp.DEFAULT_SUITES)
+    answer = (200, {"Content-Type": ohttp.KEYS_MEDIA_TYPE}, ohttp.encode_key_configs([unknown_kem]))
+    gateway._handle = lambda *args: answer
+    with pytest.raises(OHTTPError) as excinfo:
+        fetch_key_configs(GATEWAY, session=outer)
+    assert (excinfo.value.code, excinfo.value.key_request) == ("key_configs_unusable", True)
 
 
 # -- outer errors ---------------------------------------------------------------------------------
@@ -727,6 +741,7 @@ def test_outer_answers_that_are_no_encapsulated_response(gateway, outer, auth, a
     with ohttp_session(ORIGIN, auth=auth, outer=outer) as http, pytest.raises(OHTTPError) as e:
         http.post(ORIGIN + "/api/notes/", json={"text": "secret note"})
     assert (e.value.status, e.value.code) == (status, code)
+    assert not e.value.key_request  # the keys were fine: the gateway refused the POST
     assert GATEWAY in str(e.value)
     for plain in ("secret note", "/api/notes/", KEYID):
         assert plain not in str(e.value) and plain not in repr(e.value)
@@ -861,6 +876,9 @@ def test_cli_login_with_a_code_logout_and_totp_through_the_gateway(gateway_serve
         {"SIGNED_API_PASSWORD": PASSWORD},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
+    assert f"(encrypted through the gateway {gateway_server}/.well-known/ohttp-gateway)\n" in (
+        done.stderr
+    )
     exports = dict(line[len("export "):].split("=", 1) for line in done.stdout.splitlines())
     assert exports == {
         "SIGNED_API_KEY_ID": SESSION_ID, "SIGNED_API_SECRET": encode_secret(SESSION_SECRET),
@@ -869,13 +887,18 @@ def test_cli_login_with_a_code_logout_and_totp_through_the_gateway(gateway_serve
     enabled = run_cli(["totp", "enable", auth_url, "--ohttp"], session_env)
     assert enabled.returncode == 0, enabled.stderr
     assert enabled.stdout.startswith("otpauth://totp/")
-    assert f"then: python -m signed_api.client totp confirm {auth_url} CODE --ohttp\n" in (
+    # The interpreter that ran it (run_cli runs it from ROOT).
+    python = os.path.relpath(sys.executable, ROOT)
+    python = python if len(python) < len(sys.executable) else sys.executable
+    assert f"then: {python} -m signed_api.client totp confirm {auth_url} CODE --ohttp\n" in (
         enabled.stderr
     )
+    assert enabled.stderr.startswith(f"(encrypted through the gateway {gateway_server}/")
     out = run_cli(["logout", auth_url, "--ohttp-gateway", GATEWAY_PATH_OF(gateway_server)],
                   session_env)  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert out.stdout == "logged out\n"
+    assert out.stderr == f"(encrypted through the gateway {GATEWAY_PATH_OF(gateway_server)})\n"
     assert all(size % 512 == 0 for size in gateway.inner_sizes[:2])
     sent = b"".join(gateway.posts())
     for plain in (PASSWORD, GOOD_CODE, CHALLENGE_TOKEN, "/api/auth/", "alice"):
@@ -929,3 +952,70 @@ def test_cli_help_documents_ohttp():
         assert sub.returncode == 0, sub.stderr
         for option in ("--ohttp", "--ohttp-gateway URL", "--ohttp-padding BYTES"):
             assert option in sub.stdout, (command, option)
+
+
+# -- pinned configurations -------------------------------------------------------------------------
+# Key configurations given out of band (``key_configs=``) are pinned: nothing the network says
+# replaces them. The attack: a proxy that ends TLS in front of the gateway answers the first
+# encapsulated request with an unsigned 400 problem document of RFC 9458 §5.3 ("key identifier
+# unknown"). A client that then fetched the configurations again would take the proxy's own from
+# the same proxy, seal the request to it a second time and hand the proxy the password it
+# carries. A pinned client raises OHTTPError("ohttp_key") instead and fetches nothing.
+FORGED_KEY_PROBLEM = (
+    400,
+    {"Content-Type": "application/problem+json"},
+    json.dumps({"type": KEY_PROBLEM_TYPE, "title": "key identifier unknown"}).encode(),
+)
+
+
+def _pinned(gateway):
+    return [k.config for k in gateway.keys.values()]
+
+
+def test_requests_a_forged_key_problem_does_not_unpin(gateway, outer, auth):
+    configs = _pinned(gateway)
+    with ohttp_session(ORIGIN, auth=auth, outer=outer, key_configs=configs) as http:
+        assert http.get(ORIGIN + "/api/notes/").status_code == 200
+        gateway.force = FORGED_KEY_PROBLEM
+        with pytest.raises(OHTTPError) as excinfo:
+            http.post(ORIGIN + "/api/notes/", json={"password": "hunter2"})
+        gateway.force = None
+        assert http.get(ORIGIN + "/api/notes/").status_code == 200  # still the pinned one
+    assert (excinfo.value.status, excinfo.value.code) == (400, "ohttp_key")
+    assert "out of band" in str(excinfo.value)
+    assert gateway.gets() == 0
+    assert [m for m, *_ in gateway.exchanges] == ["POST", "POST", "POST"]
+
+
+def test_httpx_a_forged_key_problem_does_not_unpin(gateway, auth):
+    transport = OHTTPTransport(GATEWAY, outer=httpx_outer(gateway), key_configs=_pinned(gateway))
+    with httpx.Client(transport=transport, auth=auth) as client:
+        gateway.force = FORGED_KEY_PROBLEM
+        with pytest.raises(OHTTPError) as excinfo:
+            client.post(ORIGIN + "/api/notes/", json={"password": "hunter2"})
+    assert excinfo.value.code == "ohttp_key"
+    assert gateway.gets() == 0 and len(gateway.posts()) == 1
+
+
+def test_async_httpx_a_forged_key_problem_does_not_unpin(gateway, auth):
+    async def run():
+        transport = AsyncOHTTPTransport(
+            GATEWAY, outer=httpx_outer(gateway, asynchronous=True), key_configs=_pinned(gateway)
+        )
+        async with httpx.AsyncClient(transport=transport, auth=auth) as client:
+            gateway.force = FORGED_KEY_PROBLEM
+            with pytest.raises(OHTTPError) as excinfo:
+                await client.post(ORIGIN + "/api/notes/", json={"password": "hunter2"})
+        return excinfo.value
+
+    error = asyncio.run(run())
+    assert error.code == "ohttp_key"
+    assert gateway.gets() == 0 and len(gateway.posts()) == 1
+
+
+def test_without_pinning_a_key_problem_still_fetches_once_and_retries(gateway, outer, auth):
+    with ohttp_session(ORIGIN, auth=auth, outer=outer) as http:
+        assert http.get(ORIGIN + "/api/notes/").status_code == 200
+        gateway.rotate()
+        assert http.get(ORIGIN + "/api/notes/").status_code == 200
+    assert gateway.gets() == 2

@@ -1,7 +1,9 @@
 /**
  * The server's response-signing keys: the JWKS at `/.well-known/signed-api/keys` (Ed25519, RFC
  * 8037 OKP keys, `"alg": "EdDSA"`), cached, and fetched again when a response names a `kid`
- * the cache does not have (the server has a newer master key).
+ * the cache does not have (the server has a newer master key), at most every `minRefresh`
+ * seconds counted from the last attempt, failed or not: a stream of forged `kid` values cannot
+ * make the client fetch on every response, not even while the JWKS cannot be had.
  * @module
  */
 import { ApiError, SignatureError, SignedApiError } from "./errors.js";
@@ -42,7 +44,7 @@ export async function importJwks(jwks) {
  * @property {typeof fetch} [fetch]
  * @property {RequestCredentials} [credentials]
  * @property {number} [maxAge]      seconds a fetched JWKS is used (default 3600)
- * @property {number} [minRefresh]  seconds between two fetches for an unknown kid (default 10)
+ * @property {number} [minRefresh]  seconds from one fetch attempt (failed or not) to the next (default 10)
  */
 
 /** A cache of the server's keys. `get(kid)` fetches when needed. */
@@ -50,10 +52,13 @@ export class ServerKeys {
   /** @type {Map<string, CryptoKey>} */
   #keys = new Map();
   #loadedAt = -Infinity;
+  /** When the JWKS was last asked for, successfully or not: the next fetch is due `minRefresh` after. */
+  #attemptedAt = -Infinity;
   /** @type {Promise<void> | null} */
   #loading = null;
   /** @type {any} */
   #initial;
+  #pinned = false;
 
   /** @param {ServerKeysOptions} options */
   constructor(options = {}) {
@@ -65,6 +70,8 @@ export class ServerKeys {
     this.maxAge = options.maxAge ?? 3600;
     this.minRefresh = options.minRefresh ?? 10;
     this.#initial = options.jwks || null;
+    /** A JWKS given without a URL is pinned: it never gets too old, and nothing replaces it. */
+    this.#pinned = !!options.jwks && !this.url;
     /** How many times the JWKS was fetched (tests and logs). */
     this.fetches = 0;
   }
@@ -76,6 +83,9 @@ export class ServerKeys {
   /** Fetch the JWKS now (once at a time). */
   async refresh() {
     if (this.#loading) return this.#loading;
+    // The attempt counts before it is made: one that fails or hangs counts as well (and a JWKS
+    // given at construction counts as loaded now).
+    this.#attemptedAt = this.#now();
     this.#loading = (async () => {
       try {
         if (this.#initial) {
@@ -114,14 +124,27 @@ export class ServerKeys {
    * @returns {Promise<CryptoKey | null>}
    */
   async get(kid) {
-    const age = this.#now() - this.#loadedAt;
-    if (age > this.maxAge) await this.refresh();
+    // A fetch in flight (another response's): its outcome first, rather than a second fetch.
+    if (this.#loading) await this.#loading.catch(() => {});
+    if (this.#initial || (!this.#pinned && this.#now() - this.#loadedAt > this.maxAge)) {
+      // Nothing loaded yet (or too old to use): fetch, unless the last attempt failed less
+      // than minRefresh ago.
+      if (!this.#initial && !this.#due()) {
+        throw new SignedApiError("server_keys_unavailable", `the server's keys could not be fetched from ${this.url} (again in at most ${this.minRefresh} s)`);
+      }
+      await this.refresh();
+    }
     let key = this.#keys.get(kid);
-    if (!key && this.#now() - this.#loadedAt >= this.minRefresh) {
+    if (!key && this.#due()) {
       await this.refresh();
       key = this.#keys.get(kid);
     }
     return key || null;
+  }
+
+  /** Whether the JWKS may be fetched now: `minRefresh` seconds since the last attempt. */
+  #due() {
+    return this.#now() - this.#attemptedAt >= this.minRefresh;
   }
 
   /** The kids held now. */

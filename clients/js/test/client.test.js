@@ -148,6 +148,23 @@ test("OHTTP: a gateway that no longer knows the key makes the client fetch the c
   await assert.rejects(broken.request("/api/notes/"), (e) => e instanceof OHTTPError && e.code === "gateway_refused" && e.status === 503);
 });
 
+test("OHTTP: configurations given out of band are never replaced: a key problem (a forged one from a TLS-ending proxy as much as a real one) is an ohttp_key error, nothing is fetched", async () => {
+  const { decodeKeyConfigs } = await import("../src/index.js");
+  const probe = await setup();
+  const answer = await probe.server.fetch(`${probe.server.origin}/.well-known/ohttp-gateway`, { headers: { Accept: "application/ohttp-keys" } });
+  const keyConfigs = decodeKeyConfigs(new Uint8Array(await answer.arrayBuffer()));
+  const server = probe.server;
+  server.log.length = 0;
+  const client = new SignedApiClient({ baseUrl: server.origin, fetch: server.fetch, keyStore: new MemoryKeyStore(),
+    auth: Signer.hmac("key_h", SECRET), ohttp: { keyConfigs } });
+  assert.equal((await client.request("/api/notes/")).status, 200);
+  server.rejectKeyOnce = true;
+  await assert.rejects(client.request("/api/notes/", { method: "POST", json: { text: "secret" } }),
+    (e) => e instanceof OHTTPError && e.code === "ohttp_key" && e.status === 400);
+  assert.equal(server.log.filter((l) => l === "GET /.well-known/ohttp-gateway").length, 0);
+  assert.equal((await client.request("/api/notes/")).status, 200);
+});
+
 test("signed refusals (issue 14): a genuine one verifies by the JWKS; a forged, changed or replayed one is UnverifiedRefusalError", async () => {
   const { ServerKeys } = await import("../src/index.js");
   const { server, client } = await setup({ auth: Signer.hmac("key_unknown", SECRET), requireSignedRefusals: true });

@@ -114,3 +114,94 @@ test("ServerKeys fetches the JWKS once, again for an unknown kid, and not in a l
   const garbage = new ServerKeys({ url: "https://h.example/k", fetch: async () => new Response("<html>", { status: 200 }) });
   await assert.rejects(garbage.get("srv_x"), (e) => e.code === "server_keys_unavailable");
 });
+
+/** Runs `body` with Date.now() on a clock the test moves (`clock.now`, in seconds). */
+async function withClock(body) {
+  const realNow = Date.now;
+  const clock = { now: 1_700_000_000 };
+  Date.now = () => clock.now * 1000;
+  try {
+    return await body(clock);
+  } finally {
+    Date.now = realNow;
+  }
+}
+
+for (const [failure, answer] of [
+  ["unreachable", async () => { throw new TypeError("fetch failed"); }],
+  ["not-json", async () => new Response("<html>a proxy's page</html>", { status: 200, headers: { "content-type": "text/html" } })],
+  ["503", async () => new Response("no", { status: 503 })],
+]) {
+  test(`forged kids cannot make ServerKeys fetch the JWKS on every response (${failure})`, () => withClock(async (clock) => {
+    // On the path: the JWKS fetch fails, then refusals each name a fresh, unknown kid. The
+    // JWKS is fetched at most every minRefresh seconds, counted from the last attempt.
+    let fetches = 0;
+    const fetch = async () => { fetches++; return answer(); };
+    const keys = new ServerKeys({ url: "https://h.example/.well-known/signed-api/keys", fetch, minRefresh: 60 });
+    for (let i = 0; i < 5; i++) {
+      await assert.rejects(keys.get(`srv_forged_${i}`), (e) => e.code === "server_keys_unavailable");
+      clock.now += 1;
+    }
+    assert.equal(fetches, 1, `${fetches} JWKS fetches for 5 forged kids within minRefresh`);
+    assert.equal(keys.fetches, 1);
+    clock.now += 60; // minRefresh after the last attempt: one more is allowed
+    await assert.rejects(keys.get("srv_forged_5"), (e) => e.code === "server_keys_unavailable");
+    assert.equal(fetches, 2);
+  }));
+}
+
+test("ServerKeys: concurrent first uses share one fetch, and a JWKS that comes back is used", () => withClock(async (clock) => {
+  let fetches = 0;
+  let up = false;
+  const fetch = async () => {
+    fetches++;
+    if (!up) throw new TypeError("fetch failed");
+    return new Response(JSON.stringify(fx.jwks), { status: 200, headers: { "content-type": "application/json" } });
+  };
+  const keys = new ServerKeys({ url: "https://h.example/k", fetch, minRefresh: 10 });
+  const all = await Promise.allSettled([keys.get("srv_test0000000000"), keys.get("srv_test0000000000")]);
+  assert.deepEqual(all.map((r) => r.status), ["rejected", "rejected"]);
+  assert.equal(fetches, 1, "one fetch for both");
+  up = true;
+  await assert.rejects(keys.get("srv_test0000000000"), (e) => e.code === "server_keys_unavailable");
+  assert.equal(fetches, 1, "not due yet");
+  clock.now += 10;
+  const both = await Promise.all([keys.get("srv_test0000000000"), keys.get("srv_test0000000000")]);
+  assert.ok(both[0] && both[1]);
+  assert.equal(fetches, 2);
+}));
+
+test("ServerKeys: a legitimate rotation (a new kid after minRefresh) is fetched and verifies", () => withClock(async (clock) => {
+  // The server's JWKS: first its current key, then (a new master key) a new kid first.
+  const [oldKid] = fx.jwks.keys.map((k) => k.kid);
+  const pair = /** @type {CryptoKeyPair} */ (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]));
+  const jwk = await crypto.subtle.exportKey("jwk", pair.publicKey);
+  const rotated = { keys: [{ kty: "OKP", crv: "Ed25519", x: jwk.x, kid: "srv_rotated000000", alg: "EdDSA", use: "sig" }, ...fx.jwks.keys] };
+  let served = fx.jwks;
+  let fetches = 0;
+  const fetch = async () => { fetches++; return new Response(JSON.stringify(served), { status: 200, headers: { "content-type": "application/json" } }); };
+  const keys = new ServerKeys({ url: "https://h.example/k", fetch, minRefresh: 10 });
+  assert.ok(await keys.get(oldKid));
+  served = rotated;
+  clock.now += 3;
+  assert.equal(await keys.get("srv_rotated000000"), null, "within minRefresh: not fetched again");
+  assert.equal(fetches, 1);
+  clock.now += 10;
+  const key = await keys.get("srv_rotated000000");
+  assert.ok(key, "the new kid, fetched once minRefresh has passed");
+  assert.equal(fetches, 2);
+  const data = utf8("a refusal's signature base");
+  const signature = await crypto.subtle.sign({ name: "Ed25519" }, pair.privateKey, data);
+  assert.ok(await crypto.subtle.verify({ name: "Ed25519" }, key, signature, data));
+  assert.ok(await keys.get(oldKid), "the old key is still held");
+  assert.equal(fetches, 2);
+}));
+
+test("ServerKeys: a JWKS given without a URL is pinned and never gets too old to use", () => withClock(async (clock) => {
+  const pinned = new ServerKeys({ jwks: fx.jwks, maxAge: 60 });
+  assert.ok(await pinned.get("srv_test0000000000"));
+  clock.now += 7 * 24 * 3600; // a week later: a fetched JWKS would be fetched again by now
+  assert.ok(await pinned.get("srv_test0000000000"));
+  assert.equal(pinned.fetches, 0);
+  await assert.rejects(pinned.get("srv_unknown"), (e) => e.code === "unknown_key");
+}));

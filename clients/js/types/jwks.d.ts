@@ -14,7 +14,7 @@ export const JWKS_PATH: "/.well-known/signed-api/keys";
  * @property {typeof fetch} [fetch]
  * @property {RequestCredentials} [credentials]
  * @property {number} [maxAge]      seconds a fetched JWKS is used (default 3600)
- * @property {number} [minRefresh]  seconds between two fetches for an unknown kid (default 10)
+ * @property {number} [minRefresh]  seconds from one fetch attempt (failed or not) to the next (default 10)
  */
 /** A cache of the server's keys. `get(kid)` fetches when needed. */
 export class ServerKeys {
@@ -56,7 +56,7 @@ export type ServerKeysOptions = {
      */
     maxAge?: number | undefined;
     /**
-     * seconds between two fetches for an unknown kid (default 10)
+     * seconds from one fetch attempt (failed or not) to the next (default 10)
      */
     minRefresh?: number | undefined;
 };

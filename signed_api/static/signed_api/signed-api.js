@@ -1855,10 +1855,13 @@ var ServerKeys = class {
   /** @type {Map<string, CryptoKey>} */
   #keys = /* @__PURE__ */ new Map();
   #loadedAt = -Infinity;
+  /** When the JWKS was last asked for, successfully or not: the next fetch is due `minRefresh` after. */
+  #attemptedAt = -Infinity;
   /** @type {Promise<void> | null} */
   #loading = null;
   /** @type {any} */
   #initial;
+  #pinned = false;
   /** @param {ServerKeysOptions} options */
   constructor(options = {}) {
     this.url = options.url || null;
@@ -1868,6 +1871,7 @@ var ServerKeys = class {
     this.maxAge = options.maxAge ?? 3600;
     this.minRefresh = options.minRefresh ?? 10;
     this.#initial = options.jwks || null;
+    this.#pinned = !!options.jwks && !this.url;
     this.fetches = 0;
   }
   #now() {
@@ -1876,6 +1880,7 @@ var ServerKeys = class {
   /** Fetch the JWKS now (once at a time). */
   async refresh() {
     if (this.#loading) return this.#loading;
+    this.#attemptedAt = this.#now();
     this.#loading = (async () => {
       try {
         if (this.#initial) {
@@ -1912,14 +1917,24 @@ var ServerKeys = class {
    * @returns {Promise<CryptoKey | null>}
    */
   async get(kid) {
-    const age = this.#now() - this.#loadedAt;
-    if (age > this.maxAge) await this.refresh();
+    if (this.#loading) await this.#loading.catch(() => {
+    });
+    if (this.#initial || !this.#pinned && this.#now() - this.#loadedAt > this.maxAge) {
+      if (!this.#initial && !this.#due()) {
+        throw new SignedApiError("server_keys_unavailable", `the server's keys could not be fetched from ${this.url} (again in at most ${this.minRefresh} s)`);
+      }
+      await this.refresh();
+    }
     let key = this.#keys.get(kid);
-    if (!key && this.#now() - this.#loadedAt >= this.minRefresh) {
+    if (!key && this.#due()) {
       await this.refresh();
       key = this.#keys.get(kid);
     }
     return key || null;
+  }
+  /** Whether the JWKS may be fetched now: `minRefresh` seconds since the last attempt. */
+  #due() {
+    return this.#now() - this.#attemptedAt >= this.minRefresh;
   }
   /** The kids held now. */
   kids() {
