@@ -3,7 +3,9 @@
 The API views, and anything else that logs users in, call these functions; they return
 results or raise :class:`FlowError` with a stable code (docs/protocol.md) and never write
 anything an unauthenticated caller could use to fill storage: a failed login writes only its
-throttle counter, a wrong code only the challenge's attempt count.
+throttle counter, a wrong code only the challenge's attempt count. A right password without the
+second factor (a 202) is not authenticated either: it writes a challenge, but a user has at
+most ``MAX_PENDING_CHALLENGES`` of them (a new one deletes the oldest, and the expired ones).
 
 Every login may bind the session to a device key (``device_key``, checked by
 :mod:`.device_keys`): the session then has no secret and verifies with the device's public key,
@@ -14,6 +16,7 @@ signature by that key over the exchange request (keyid: the key's RFC 7638 thumb
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import hmac
 import logging
 import secrets
@@ -55,6 +58,12 @@ logger = logging.getLogger("signed_api")
 
 CHALLENGE_KIND = "chl"
 SESSION_SECRET_BYTES = 32
+
+#: Pending (unexpired) challenges one user may have. A right password needs no second factor to
+#: make one, and its throttle charge is handed back, so without a bound a loop of logins by
+#: whoever has the password would fill the table. A new challenge deletes the oldest beyond it
+#: (a legitimate pending login among them answers ``challenge_expired`` and logs in again).
+MAX_PENDING_CHALLENGES = 5
 
 
 #: Refusals of a bound remember-me token's exchange (401); each counts as a failed attempt.
@@ -246,22 +255,68 @@ def _password_login_done(user, client: ClientInfo, *, remember: bool, request,
                              device_key=device_key)
 
 
+def _lock_challenges_of(user) -> None:
+    """Serialize the challenge writers of ``user`` until the end of the transaction.
+
+    SQLite: nothing to do, :func:`write_transaction` holds the database's one write lock.
+    PostgreSQL: a transaction-level advisory lock keyed by the user, not a row lock on the user:
+    ``verify_challenge`` locks a challenge and then (``select_related`` under ``FOR UPDATE``, and
+    ``update_last_login``) its user, while eviction here deletes challenges, so a user row lock
+    taken first would deadlock against it. In READ COMMITTED (Django's default) every statement
+    after the lock sees the challenges the previous holder committed. Elsewhere: the user's row.
+    """
+    connection = transaction.get_connection()
+    if connection.vendor == "sqlite":
+        return
+    if connection.vendor == "postgresql":
+        digest = hashlib.blake2b(
+            f"signed_api:challenges:{user.pk}".encode(), digest_size=8
+        ).digest()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
+            )
+        return
+    list(type(user)._default_manager.select_for_update().filter(pk=user.pk).values_list("pk"))
+
+
+def _make_room_for_a_challenge(user, now) -> None:
+    """Delete the expired challenges of ``user`` and the oldest pending ones beyond
+    ``MAX_PENDING_CHALLENGES - 1`` (with the challenges locked, see :func:`_lock_challenges_of`)."""
+    mine = LoginChallenge.objects.filter(user=user)
+    mine.filter(expires_at__lte=now).delete()
+    keep = max(int(MAX_PENDING_CHALLENGES), 1) - 1
+    oldest = list(
+        mine.filter(expires_at__gt=now)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)[keep:]
+    )
+    if oldest:
+        LoginChallenge.objects.filter(pk__in=oldest).delete()
+
+
+@retry_when_busy
 def _start_challenge(user, client: ClientInfo, *, remember: bool,
                      device_key: device_keys.DeviceKey | None = None) -> PendingChallenge:
     issued = tokens.issue()
     timeout = timedelta(seconds=int(signed_api_settings.TWO_FACTOR_TIMEOUT))
-    challenge = LoginChallenge.objects.create(
-        lookup=issued.lookup,
-        secret_hash=issued.hashed,
-        user=user,
-        expires_at=timezone.now() + timeout,
-        remember=remember,
-        device_name=client.device_name,
-        client_address=client.address,
-        user_agent=client.user_agent,
-        algorithm=device_key.algorithm if device_key is not None else "",
-        public_key=device_key.pem if device_key is not None else "",
-    )
+    with write_transaction():
+        _lock_challenges_of(user)
+        now = timezone.now()
+        _make_room_for_a_challenge(user, now)
+        challenge = LoginChallenge.objects.create(
+            lookup=issued.lookup,
+            secret_hash=issued.hashed,
+            user=user,
+            created_at=now,
+            expires_at=now + timeout,
+            remember=remember,
+            device_name=client.device_name,
+            client_address=client.address,
+            user_agent=client.user_agent,
+            algorithm=device_key.algorithm if device_key is not None else "",
+            public_key=device_key.pem if device_key is not None else "",
+        )
     return PendingChallenge(
         challenge=challenge, id=f"{CHALLENGE_KIND}_{issued.lookup}", token=issued.secret
     )

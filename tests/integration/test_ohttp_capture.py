@@ -373,15 +373,29 @@ def test_the_command_lines_own_answers(deployment):
 
 
 def test_an_unknown_key_id_is_refetched(deployment):
-    """A client holding a configuration the gateway no longer has fetches them again once."""
+    """A client holding a configuration the gateway no longer has (fetched earlier, cached)
+    fetches them again once; one given out of band (pinned) is never replaced: the client
+    raises ``ohttp_key``, fetches nothing and sends nothing more."""
+    from signed_api.client import OHTTPError
     from signed_api.core import hpke, ohttp
 
     proxy = deployment.proxy
     stale = ohttp.GatewayKey.from_private_key(200, hpke.generate_private_key()).config
     key_id, secret = deployment.create_key(USERNAME)
     auth = SignatureAuth(key_id, decode_secret(secret))
-    with ohttp_session(proxy.base_url, auth=auth, key_configs=[stale]) as http:
+    with ohttp_session(proxy.base_url, auth=auth) as http:
+        keys = http.get_adapter(proxy.base_url)._gateway.keys
+        keys.store([stale], "max-age=3600")  # as if fetched before the gateway's rotation
         response = http.get(proxy.base_url + "/api/notes/", timeout=TIMEOUT)
     assert response.status_code == 200
     auth.verify_response(response)
+
+    proxy.reset()
+    with ohttp_session(proxy.base_url, auth=auth, key_configs=[stale]) as http:
+        with pytest.raises(OHTTPError) as excinfo:
+            http.get(proxy.base_url + "/api/notes/", timeout=TIMEOUT)
+    assert (excinfo.value.status, excinfo.value.code) == (400, "ohttp_key")
+    sent = proxy.capture()
+    assert sent.count(b"POST /.well-known/ohttp-gateway") == 1
+    assert b"GET /.well-known/ohttp-gateway" not in sent
 
