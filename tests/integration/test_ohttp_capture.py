@@ -391,9 +391,9 @@ def test_an_unknown_key_id_is_refetched(deployment):
     auth.verify_response(response)
 
     proxy.reset()
-    with ohttp_session(proxy.base_url, auth=auth, key_configs=[stale]) as http:
-        with pytest.raises(OHTTPError) as excinfo:
-            http.get(proxy.base_url + "/api/notes/", timeout=TIMEOUT)
+    pinned = ohttp_session(proxy.base_url, auth=auth, key_configs=[stale])
+    with pinned as http, pytest.raises(OHTTPError) as excinfo:
+        http.get(proxy.base_url + "/api/notes/", timeout=TIMEOUT)
     assert (excinfo.value.status, excinfo.value.code) == (400, "ohttp_key")
     sent = proxy.capture()
     assert sent.count(b"POST /.well-known/ohttp-gateway") == 1
