@@ -267,8 +267,17 @@ class _Gateway:
         for name, value in headers:
             name = name.decode("latin-1") if isinstance(name, bytes) else name
             value = value.decode("latin-1") if isinstance(value, bytes) else value
-            if name.lower() not in HOP_BY_HOP:
-                lines.append((name.lower(), value))
+            name = name.lower()
+            if name in HOP_BY_HOP:
+                continue
+            if name == "content-length":
+                # The length of the content as sent: requests 2.31 (and any with urllib3 1.x)
+                # counts the characters of a str body, which goes out as UTF-8, and the
+                # gateway refuses a Content-Length that is not the content's.
+                if any(line[0] == "content-length" for line in lines):
+                    continue
+                value = str(len(body))
+            lines.append((name, value))
         message = bhttp.Request(
             method=method, scheme=scheme, authority=authority, path=target,
             headers=tuple(lines), content=body,

@@ -1019,3 +1019,28 @@ def test_without_pinning_a_key_problem_still_fetches_once_and_retries(gateway, o
         gateway.rotate()
         assert http.get(ORIGIN + "/api/notes/").status_code == 200
     assert gateway.gets() == 2
+
+
+# -- the inner Content-Length ----------------------------------------------------------------------
+def test_the_inner_content_length_is_the_length_of_the_content_sent(monkeypatch):
+    """requests 2.31 (and any requests with urllib3 1.x) gives a str body the Content-Length of
+    its characters, and the body goes out as UTF-8: the inner message carries the length of the
+    content it holds, which the gateway checks (an inner 400 otherwise)."""
+    import requests.utils
+
+    from signed_api import gateway as django_gateway
+    from signed_api.client.ohttp import _body_bytes, _Gateway
+
+    monkeypatch.setattr(requests.utils, "is_urllib3_1", True)
+    prepared = requests.Request(
+        "POST", ORIGIN + "/api/notes/", data="héllo wörld",
+        headers={"Content-Type": "text/plain; charset=utf-8"},
+    ).prepare()  # fmt: skip
+    assert prepared.headers["Content-Length"] == "11"  # characters, not bytes
+    client = _Gateway(GATEWAY, relay_url=None, padding=0, key_configs=None)
+    lines = [*prepared.headers.items(), ("Content-Length", "11")]  # and a second line
+    message = bhttp.decode_request(client.encode(prepared.method, prepared.url, lines,
+                                                 _body_bytes(prepared.body)))  # fmt: skip
+    assert len(message.content) == 13
+    assert [v for n, v in message.headers if n == "content-length"] == ["13"]
+    django_gateway._check_content_length(message)  # does not refuse it

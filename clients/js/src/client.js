@@ -503,6 +503,9 @@ export class SignedApiClient {
       const keyProblem = outer.status === 400 && mediaType(contentType) === "application/problem+json" && problem
         && (problem.type === KEY_PROBLEM_TYPE || problem.code === "ohttp_unknown_key");
       if (keyProblem && attempt === 0 && !this.#keys.pinned) continue;
+      if (keyProblem && this.#keys.pinned) {
+        throw new OHTTPError("ohttp_key", `the gateway ${postUrl} does not accept the key configuration given out of band (keyConfigs): get its new one out of band too`, outer.status);
+      }
       if (keyProblem) {
         throw new OHTTPError("ohttp_key", `the gateway ${postUrl} does not accept its own key configuration`, outer.status);
       }
