@@ -263,7 +263,7 @@ class _Gateway:
     ) -> bytes:
         """The Binary HTTP request, padded with zeros to a multiple of ``padding`` bytes."""
         scheme, authority, target = _split_target(url)
-        lines = []
+        lines: list[tuple[str, str]] = []
         for name, value in headers:
             name = name.decode("latin-1") if isinstance(name, bytes) else name
             value = value.decode("latin-1") if isinstance(value, bytes) else value
