@@ -357,9 +357,9 @@ def _bound_request(message: bhttp.Request) -> WSGIRequest:
     method, raw target (``RAW_URI``: ``@path`` is what the client signed; ``*`` stays ``*``),
     and header fields exactly as :func:`_environ` passes them on. No ``Host`` and nothing that
     is checked: it is never dispatched, and ``get_host()`` is never called on it."""
-    target = message.path.split("#", 1)[0]
-    raw_path, _, query = target.partition("?")
-    path_info = unquote_to_bytes(raw_path).decode("latin-1") if raw_path.startswith("/") else "/"
+    target, query, path_info = _split_target(message.path)
+    if not target.startswith("/"):
+        path_info = "/"
     scheme = message.scheme.lower()
     environ: dict = {
         "REQUEST_METHOD": message.method.upper(),
@@ -374,6 +374,15 @@ def _bound_request(message: bhttp.Request) -> WSGIRequest:
     }
     environ.update(_fields(message))
     return WSGIRequest(environ)
+
+
+def _split_target(target: str) -> tuple[str, str, str]:
+    """``(target without its fragment, query, PATH_INFO)`` of a raw request target; PATH_INFO
+    as a WSGI server puts it: the path percent-decoded, its bytes as Latin-1 (WSGIRequest
+    decodes them as UTF-8 as for any request)."""
+    target = target.split("#", 1)[0]
+    raw_path, _, query = target.partition("?")
+    return target, query, unquote_to_bytes(raw_path).decode("latin-1")
 
 
 def _authority(message: bhttp.Request) -> tuple[str, str, str]:
@@ -404,11 +413,7 @@ def _environ(outer: HttpRequest, message: bhttp.Request) -> dict:
         raise _Refused(400, BINARY_HTTP_MALFORMED,
                        "The inner request target is not a path (origin form).")
     _check_content_length(message)
-    target = target.split("#", 1)[0]
-    raw_path, _, query = target.partition("?")
-    # What a WSGI server puts in PATH_INFO: the path percent-decoded, its bytes as Latin-1
-    # (WSGIRequest decodes them as UTF-8 as for any request).
-    path_info = unquote_to_bytes(raw_path).decode("latin-1")
+    target, query, path_info = _split_target(target)
     script_name = outer.META.get("SCRIPT_NAME", "") or ""
     if script_name:
         if path_info != script_name and not path_info.startswith(script_name.rstrip("/") + "/"):
