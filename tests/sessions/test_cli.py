@@ -157,19 +157,25 @@ def test_cli_login_at_a_url_outside_the_app_is_a_usage_error_with_a_hint(
                env={"SIGNED_API_PASSWORD": PASSWORD})
     assert done.returncode == 2, done.stderr
     assert done.stdout == ""  # nothing to eval: no credential
+    hint = unsigned_404_hint(done, auth_url, live_server, ohttp)
+    assert hint.startswith("hint: AUTH_URL is not where signed_api.urls is mounted")
+    assert "something in between" in hint
+    assert "Traceback" not in done.stderr
+    assert not Session.objects.exists()
+
+
+def unsigned_404_hint(done, url: str, live_server, ohttp: bool) -> str:
+    """The hint line of the command's refusal to act on ``url``'s unsigned 404, after its one
+    error line (and, through the gateway, the note that says so)."""
     stderr = done.stderr
     if ohttp:
         note, _, stderr = stderr.partition("\n")
         assert note == gateway_note(live_server)
     error, hint = stderr.splitlines()
     assert error == (
-        f"error: {auth_url} answered HTTP 404 without the server's signature, so it is not"
-        " acted on"
+        f"error: {url} answered HTTP 404 without the server's signature, so it is not acted on"
     )
-    assert hint.startswith("hint: AUTH_URL is not where signed_api.urls is mounted")
-    assert "something in between" in hint
-    assert "Traceback" not in done.stderr
-    assert not Session.objects.exists()
+    return hint
 
 
 def test_cli_logout_at_a_url_outside_the_app_keeps_the_session(user, urls, live_server):
@@ -203,14 +209,7 @@ def test_cli_request_to_a_url_outside_the_app_is_a_clear_error_without_the_html_
     assert "not shown" in body and "<" not in body
     if debug:
         assert "Page not found at /nope/" in body  # its title
-    stderr = done.stderr
-    if ohttp:
-        note, _, stderr = stderr.partition("\n")
-        assert note == gateway_note(live_server)
-    error, hint = stderr.splitlines()
-    assert error == (
-        f"error: {url} answered HTTP 404 without the server's signature, so it is not acted on"
-    )
+    hint = unsigned_404_hint(done, url, live_server, ohttp)
     assert hint.startswith("hint: URL is not one of the app's") and "something in between" in hint
 
 
