@@ -404,13 +404,14 @@ def is_app_request(request) -> bool:
 def _resolve(request):
     """The ``ResolverMatch`` of the request's path in its URLconf, or ``None`` (no view: a 404
     of the URLconf comes here too, and pays for a second resolution)."""
-    from django.urls import Resolver404, get_resolver, get_urlconf
+    from django.urls import Resolver404
 
-    path = getattr(request, "path_info", None)
-    if not isinstance(path, str) or not path.startswith("/"):
+    found = _path_and_resolver(request)
+    if found is None:
         return None
+    path, resolver = found
     try:
-        return get_resolver(getattr(request, "urlconf", None) or get_urlconf()).resolve(path)
+        return resolver.resolve(path)
     except Resolver404:
         return None
     except Exception as exc:  # noqa: BLE001 - a URLconf that does not load signs nothing more
@@ -419,16 +420,25 @@ def _resolve(request):
         return None
 
 
-def _under_app_mount(request) -> bool:
-    """Whether the request's path lies under a prefix where the URLconf includes
-    ``signed_api.urls`` (the prefixes are found once per URLconf, by walking its resolver)."""
+def _path_and_resolver(request):
+    """``(path_info, the resolver of the request's URLconf)``, or ``None`` for a request with no
+    path to resolve."""
     from django.urls import get_resolver, get_urlconf
 
     path = getattr(request, "path_info", None)
     if not isinstance(path, str) or not path.startswith("/"):
+        return None
+    return path, get_resolver(getattr(request, "urlconf", None) or get_urlconf())
+
+
+def _under_app_mount(request) -> bool:
+    """Whether the request's path lies under a prefix where the URLconf includes
+    ``signed_api.urls`` (the prefixes are found once per URLconf, by walking its resolver)."""
+    found = _path_and_resolver(request)
+    if found is None:
         return False
-    mounts = _app_mounts(get_resolver(getattr(request, "urlconf", None) or get_urlconf()))
-    for chain in mounts:
+    path, resolver = found
+    for chain in _app_mounts(resolver):
         rest = path[1:]
         for pattern in chain:
             matched = pattern.match(rest)
