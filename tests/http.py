@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 FAILURE_KEYS = {"detail", "code"}
@@ -33,3 +34,28 @@ def assert_error(
         if accept_signature:
             assert response.has_header("Accept-Signature")
     return data
+
+
+def exchange(sock, data: bytes) -> bytes:
+    """Send ``data`` on a connected socket and read until the server closes; returns what it sent.
+
+    A server may answer before it has read the whole request (a 413 on ``Content-Length``) and
+    close the connection with the rest unread. The kernel then resets the connection: sending
+    fails with ``EPIPE`` or ``ECONNRESET``, and reading ends with ``ECONNRESET`` after the answer,
+    which is already in the receive queue. Both are the end of the exchange here, not a failure;
+    a reset before any answer arrived still raises.
+    """
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        sock.sendall(data)
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = sock.recv(65536)
+        except ConnectionResetError:
+            if not chunks:
+                raise
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,7 +1,9 @@
 """The real servers behind the suite, and how the settings wire them in."""
 
 import os
+import socket
 import sys
+import threading
 import uuid
 
 import psycopg
@@ -12,6 +14,7 @@ from django.db import connection
 
 from example_project.dburl import parse_database_url
 from tests import servers
+from tests.http import exchange
 
 
 def _psycopg_kwargs(url):
@@ -185,3 +188,22 @@ def test_example_project_answers_on_api_root(client):
     response = client.get("/api/")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+def test_exchange_reads_an_answer_sent_before_the_body_was_read():
+    """What gunicorn does with a 413: answer on the headers, close with the body unread. The
+    raw-socket tests read that answer instead of failing on the reset (a CI run once did)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer_early():
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(1024)
+            conn.sendall(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 2\r\n\r\nno")
+
+    server = threading.Thread(target=answer_early)
+    server.start()
+    with listener, socket.create_connection(listener.getsockname(), timeout=10) as sock:
+        answer = exchange(sock, b"POST / HTTP/1.1\r\n\r\n" + b"x" * 20_000_000)
+    server.join()
+    assert answer == b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 2\r\n\r\nno"

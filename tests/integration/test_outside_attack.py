@@ -41,6 +41,7 @@ from requests.structures import CaseInsensitiveDict
 
 from signed_api.client import ServerKeys, SignatureAuth, decode_secret, verify_refusal
 from tests import servers
+from tests.http import exchange
 
 from .test_gunicorn_example import (
     REQUEST_TIMEOUT,
@@ -198,11 +199,8 @@ def _raw(dep, method: str, target: str, headers: list[tuple[str, bytes | str]], 
     if body and not any(n.lower() in ("content-length", "transfer-encoding") for n, _ in headers):
         head += f"Content-Length: {len(body)}\r\n".encode()
     with socket.create_connection((url.hostname, url.port), timeout=REQUEST_TIMEOUT) as sock:
-        sock.sendall(head + b"Connection: close\r\n\r\n" + body)
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    top, _, content = b"".join(chunks).partition(b"\r\n\r\n")
+        answer = exchange(sock, head + b"Connection: close\r\n\r\n" + body)
+    top, _, content = answer.partition(b"\r\n\r\n")
     lines = top.decode("latin-1").split("\r\n")
     response = requests.models.Response()
     response.status_code = int(lines[0].split()[1])

@@ -25,6 +25,7 @@ import pytest
 
 from signed_api.client import SignatureAuth, decode_secret
 from signed_api.core import Message, content_digest, sign_message, verify_message
+from tests.http import exchange
 
 from .test_gunicorn_example import ExampleDeployment
 
@@ -69,11 +70,7 @@ def send(server, request_line: str, headers: list[tuple[str, str]], body: bytes 
     head = request_line + "\r\n" + "".join(f"{n}: {v}\r\n" for n, v in headers)
     head += "Connection: close\r\n\r\n"
     with socket.create_connection((host, int(port)), timeout=15) as sock:
-        sock.sendall(head.encode("latin-1") + body)
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    raw = b"".join(chunks)
+        raw = exchange(sock, head.encode("latin-1") + body)
     top, _, rest = raw.partition(b"\r\n\r\n")
     lines = top.decode("latin-1").split("\r\n")
     status = int(lines[0].split()[1])

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from signed_api.client import SignatureAuth
 from signed_api.core import Message, SignatureError, content_digest
 from signed_api.models import ApiKey
+from tests.http import exchange
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -147,14 +148,7 @@ def raw_request(base_url: str, request_bytes: bytes) -> tuple[int, list[tuple[st
     """Send bytes as they are; read until the server closes. Returns status, header lines, body."""
     parts = urlsplit(base_url)
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
-        sock.sendall(request_bytes)
-        chunks = []
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    raw = b"".join(chunks)
+        raw = exchange(sock, request_bytes)
     head, _, body = raw.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     status = int(lines[0].split()[1])
