@@ -214,7 +214,8 @@ _MEANING = {
          "refused. Carries `WWW-Authenticate: Signature` and `Accept-Signature`.",
     403: "Authenticated, not allowed: `session_required`, `scope_missing`, `otp_invalid`.",
     404: "No such resource of yours.",
-    409: "The state does not allow it (a second factor already set up, or none to confirm).",
+    409: "The state does not allow it (a second factor already set up, or none to confirm; "
+         "a revoked key rotated).",
     413: "`request_too_large`: the body is over the server's limit.",
     415: "`unsupported_media_type`: send `application/json`.",
     429: "`throttled`: too many failed attempts; `Retry-After` says when to try again.",
@@ -443,7 +444,7 @@ class KeyRotateViewSchema(OpenApiViewExtension):
             post=_schema(
                 "key_rotate", "Rotate an API key: a new secret or public key",
                 {200: _ok(KeySerializer, "The old secret verifies until `previous_valid_until`."),
-                 **error_responses(*WITH_BODY, *SIGNED, 404)},
+                 **error_responses(*WITH_BODY, *SIGNED, 404, 409)},
                 request=app_serializers.KeyRotateSerializer, parameters=[_KEY_ID],
                 tags=("keys",),
             ),

@@ -99,7 +99,7 @@ def rotate_api_key(
     if grace is None:
         grace = timedelta(seconds=int(signed_api_settings.KEY_ROTATION_GRACE))
     if grace < timedelta(0):
-        raise KeyError_("invalid_grace", "the grace period cannot be negative", http_status=409)
+        raise KeyError_("invalid_grace", "the grace period cannot be negative")
     with transaction.atomic():
         key = ApiKey.objects.select_for_update().get(pk=key.pk)
         if key.revoked_at is not None:
@@ -108,8 +108,7 @@ def rotate_api_key(
         secret = None
         if key.algorithm == HMAC_SHA256:
             if public_key is not None:
-                raise KeyError_("invalid_key", "an hmac-sha256 key has no public key",
-                                http_status=409)
+                raise KeyError_("invalid_key", "an hmac-sha256 key has no public key")
             key.previous_secret_encrypted = key.secret_encrypted
             # Re-seal the old secret under its "previous" context so it cannot be swapped back.
             from ..state import keyring
@@ -121,7 +120,7 @@ def rotate_api_key(
         else:
             if public_key is None:
                 raise KeyError_("invalid_key", f"rotating an {key.algorithm} key needs its new "
-                                               "public key", http_status=409)
+                                               "public key")
             key.previous_public_key = key.public_key
             try:
                 key.set_public_key(public_key)

@@ -199,7 +199,7 @@ def test_a_negative_grace_is_refused(hmac_key):
     key, secret = hmac_key
     with pytest.raises(KeyError_) as failed:
         key_services.rotate_api_key(key, grace=timedelta(hours=-1))
-    assert failed.value.code == "invalid_grace"
+    assert (failed.value.code, failed.value.http_status) == ("invalid_grace", 400)
     _ok(key_client(key.key_id, secret))
 
 
@@ -207,7 +207,7 @@ def test_an_hmac_key_cannot_be_rotated_to_a_public_key(hmac_key):
     key, secret = hmac_key
     with pytest.raises(KeyError_) as failed:
         key_services.rotate_api_key(key, public_key=public_pem(new_ed25519()))
-    assert failed.value.code == "invalid_key"
+    assert (failed.value.code, failed.value.http_status) == ("invalid_key", 400)
     _ok(key_client(key.key_id, secret))
     assert ApiKey.objects.get(pk=key.pk).previous_valid_until is None
 
@@ -225,7 +225,7 @@ def test_a_public_key_rotation_needs_the_new_public_key_and_keeps_the_old_one_fo
 
     with pytest.raises(KeyError_) as failed:
         key_services.rotate_api_key(key)
-    assert failed.value.code == "invalid_key"
+    assert (failed.value.code, failed.value.http_status) == ("invalid_key", 400)
     with pytest.raises(KeyError_):
         key_services.rotate_api_key(key, public_key=private_pem(new_private()))
     assert ApiKey.objects.get(pk=key.pk).previous_valid_until is None

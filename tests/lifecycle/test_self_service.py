@@ -213,8 +213,7 @@ def test_rotate_a_public_key_with_a_jwk(session_signed):
     created = _register(session_signed, "ed25519", ed25519_jwk(first))
 
     no_key = session_signed.post(rotate_url(created["id"]), {}, format="json")
-    assert 400 <= no_key.status_code < 500
-    assert body(no_key)["code"] == "invalid_key"
+    assert_error(no_key, "invalid_key", 400)
     response = session_signed.post(
         rotate_url(created["id"]), {"public_key": ed25519_jwk(second)}, format="json"
     )
@@ -229,8 +228,19 @@ def test_rotate_a_revoked_key_is_refused(session_signed):
     created = body(_create(session_signed))
     assert session_signed.delete(key_url(created["id"])).status_code == 204
     response = session_signed.post(rotate_url(created["id"]))
-    assert 400 <= response.status_code < 500
-    assert body(response)["code"] == "key_revoked"
+    assert_error(response, "key_revoked", 409)
+
+
+def test_rotating_an_hmac_key_to_a_public_key_is_a_400_and_changes_nothing(session_signed):
+    """Bad input, as a bad public key is: 400 (it was a 409, which says the state is wrong)."""
+    created = body(_create(session_signed))
+    response = session_signed.post(
+        rotate_url(created["id"]), {"public_key": ed25519_jwk(new_ed25519())}, format="json"
+    )
+    assert_error(response, "invalid_key", 400)
+    stored = ApiKey.objects.get(key_id=created["id"])
+    assert stored.previous_valid_until is None and stored.rotated_at is None
+    _ok(key_client(created["id"], decode_secret(created["secret"])))
 
 
 # -- revoke ----------------------------------------------------------------------------------------
