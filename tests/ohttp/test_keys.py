@@ -167,6 +167,19 @@ def test_list_shows_every_key_and_no_secret(settings):
     assert "settings" in _command("list")
 
 
+def test_list_columns_line_up_with_their_headings():
+    _command("generate")
+    _command("generate")
+    _command("retire", "--key-id", "0")
+    heading, *rows = _command("list").splitlines()
+    starts = [heading.index(name) for name in ("source", "state", "kem", "suites", "created",
+                                               "retired", "fingerprint", "public key")]
+    assert len(rows) == 2
+    for row in rows:
+        for start in starts:  # every value begins under its heading, after a space
+            assert row[start - 1] == " " and row[start] != " ", (start, row)
+
+
 def test_list_marks_the_derived_key():
     assert "derived" in _command("list").splitlines()[1]
 

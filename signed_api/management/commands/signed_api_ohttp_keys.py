@@ -101,17 +101,21 @@ class Command(BaseCommand):
             found = ohttp_keys.entries(include_expired=True)
         except Exception as exc:  # noqa: BLE001 - malformed settings, a key that does not open
             raise CommandError(f"the OHTTP keys cannot be read: {exc}") from None
-        self.stdout.write("id  source    state    kem     suites              created"
-                          "                    retired                    fingerprint"
-                          "       public key")
+        rows = [("id", "source", "state", "kem", "suites", "created", "retired", "fingerprint",
+                 "public key")]
         for entry in found:
             config = entry.key.config
-            suites = ",".join(f"{kdf:#06x}/{aead:#06x}" for kdf, aead in config.suites)
-            self.stdout.write(
-                f"{entry.key_id:<3} {entry.source:<9} {entry.state:<8} {config.kem_id:#06x} "
-                f"{suites:<19} {_when(entry.created_at):<26} {_when(entry.retired_at):<26} "
-                f"{ohttp_keys.public_key_fingerprint(config)}  {config.public_key.hex()}"
-            )
+            rows.append((
+                str(entry.key_id), entry.source, entry.state, f"{config.kem_id:#06x}",
+                ",".join(f"{kdf:#06x}/{aead:#06x}" for kdf, aead in config.suites),
+                _when(entry.created_at), _when(entry.retired_at),
+                ohttp_keys.public_key_fingerprint(config), config.public_key.hex(),
+            ))
+        # Each column as wide as its longest value (a key with two suites is wider than one).
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+        for row in rows:
+            cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
+            self.stdout.write("  ".join([*cells, row[-1]]))
 
     # -- retire, prune -------------------------------------------------------------------------
     def _retire(self, key_id: int) -> None:
