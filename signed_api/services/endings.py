@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import credentials
-from ..models import RememberFamily, Session, new_state_token
+from ..models import LoginChallenge, RememberFamily, Session, new_state_token
 
 
 def end_sessions(sessions) -> int:
@@ -49,7 +49,14 @@ def end_sessions_of(user, *, reason: str, keep_session: Session | None = None,
 
     Called on a password change (everything ends), when the second factor is turned off (all
     but the session that did it) and for "log out my other devices" (all but the caller's
-    session and its family)."""
+    session and its family).
+
+    The user's pending logins (the challenges of 202s) are deleted first: one started with the
+    old password would otherwise still give a session, and a remember family bound to the new
+    password, when its second factor came. First, because a verify in flight holds its
+    challenge's row lock: the delete waits for it, and the session it made is then ended with
+    the others."""
+    LoginChallenge.objects.filter(user=user).delete()
     sessions = Session.objects.filter(user=user)
     families = RememberFamily.objects.filter(user=user)
     if keep_session is not None:

@@ -20,12 +20,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from signed_api.conf import signed_api_settings
-from signed_api.models import LoginChallenge, TOTPDevice
+from signed_api.models import LoginChallenge, Session, TOTPDevice
 from signed_api.services import sessions as session_flows
+from signed_api.services.endings import end_sessions_of
 from signed_api.services.sessions import MAX_PENDING_CHALLENGES
 from tests.accounts import OTHER_PASSWORD, PASSWORD, enrol_device
 
-from .support import assert_error, body, fresh_code, post_login, race, verify, wrong_code
+from .support import assert_error, body, fresh_code, login, post_login, race, verify, wrong_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -307,3 +308,33 @@ def test_challenge_writers_of_one_user_wait_for_each_other_and_no_one_else(user,
         assert alice.is_alive(), results  # still waiting for the lock
     alice.join(timeout=20)
     assert results.get("alice") == 202, results
+
+
+# -- a pending login does not outlive what ends sessions -----------------------------------------
+def test_a_login_pending_its_second_factor_ends_with_a_password_change(user):
+    """The attack review's reproduction: a 202 started with the old password, the password
+    changed (what the admin's form and ``changepassword`` do), then the TOTP code. It gave a
+    live session made after the change and a remember token bound to the new password."""
+    authenticator, _codes = enrol_device(user)
+    pending = _pending()
+    user.set_password("a brand new password")
+    user.save()
+
+    assert not LoginChallenge.objects.filter(user=user).exists()
+    assert_error(verify(pending, fresh_code(authenticator, user)), "challenge_expired")
+    assert not Session.objects.filter(user=user).exists()
+    # The new password logs in, to a challenge of its own.
+    assert _pending(password="a brand new password")["challenge_token"]
+
+
+def test_log_out_my_other_devices_ends_their_pending_logins_too(user):
+    mine = login("alice", PASSWORD)  # before the second factor: a session at once
+    enrol_device(user)
+    pending = _pending()
+
+    kept = Session.objects.get(key_id=mine["id"])
+    end_sessions_of(user, reason="logout_others", keep_session=kept)
+
+    assert not LoginChallenge.objects.filter(user=user).exists()
+    assert_error(verify(pending, "000000"), "challenge_expired")
+    assert Session.objects.live().filter(user=user).count() == 1
