@@ -185,7 +185,9 @@ def credential_model(key_id: str):
     ):
         if key_id.startswith(prefix):
             return model
-    raise SignatureError(UNKNOWN_KEY, f"no credential type for key id {key_id!r}")
+    # The key id is not repeated: one of no known kind may be a secret pasted in its place (a
+    # remember token, an API secret), and the detail is logged.
+    raise SignatureError(UNKNOWN_KEY, "no credential type for this key id (an unknown prefix)")
 
 
 def load_credential(key_id: str) -> Credential:

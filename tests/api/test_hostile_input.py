@@ -283,6 +283,22 @@ def test_path_and_keyid_cannot_forge_a_log_line(client, hmac_key, caplog):
     _assert_no_control_characters(text)
 
 
+def test_a_secret_pasted_as_the_keyid_is_not_logged(client, user, caplog):
+    """A client that signs with a remember token (or an API secret) as its ``keyid``: the
+    refusal is ``unknown_key`` and its log line does not repeat the token."""
+    from signed_api.client import SignatureAuth
+
+    caplog.set_level(logging.DEBUG, logger="signed_api")
+    token = login("alice", PASSWORD, remember=True)["remember_token"]
+    for key_id in (token, "x" + token):
+        signer = SignatureAuth(key_id, b"\x01" * 32)
+        headers = sign_headers(signer, "GET", "http://testserver" + NOTES)
+        assert_error(client.get(NOTES, **meta_from_headers(headers)), "unknown_key")
+    text = _formatted(caplog)
+    assert "refused: unknown_key" in text
+    assert token not in text and token.rpartition("_")[2] not in text
+
+
 def test_raw_asgi_path_cannot_forge_a_log_line(hmac_key, caplog):
     """An ASGI server hands ``raw_path`` over as bytes; one that lets an escape or a C1 control
     through (``\x9b`` is CSI on 8-bit terminals) must not get it into the refusal's log line."""
