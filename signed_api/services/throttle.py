@@ -99,35 +99,38 @@ def client_address(request) -> str | None:
 class Attempt:
     """One charged attempt; call :meth:`succeeded` to hand the charge back."""
 
-    def __init__(self, keys: list[str]):
-        self._keys = keys
+    def __init__(self, charged: list[tuple[str, str]]):
+        self._charged = charged
         self.refunded = False
 
     def succeeded(self) -> None:
         if self.refunded:
             return
         self.refunded = True
-        _refund(self._keys)
+        _refund(self._charged)
 
 
-def _refund(keys: list[str]) -> None:
+def _refund(charged: list[tuple[str, str]]) -> None:
+    """Hand back each charge to the window it was taken from. A window that ended meanwhile
+    (the refund of a slow success, or of a refused attempt delayed past the window's end) is
+    not refunded: taken from the next window, it would be one more guess there."""
     store = get_store()
-    for key in keys:
+    for key, window in charged:
         # A refund that cannot be written leaves the charge; it expires with its window.
         with contextlib.suppress(StoreUnavailable):
-            store.decr(key)
+            store.decr(key, window)
 
 
 def charge(username: str | None, address: str | None) -> Attempt:
     """Charge one attempt against both budgets; raise before evaluation when one is spent."""
     budgets = _budgets(username, address)
     store = get_store()
-    charged: list[str] = []
+    charged: list[tuple[str, str]] = []
     over = 0
     try:
         for key, limit in budgets:
-            count, ttl = store.incr(key, int(signed_api_settings.LOGIN_FAILURE_WINDOW))
-            charged.append(key)
+            count, ttl, window = store.incr(key, int(signed_api_settings.LOGIN_FAILURE_WINDOW))
+            charged.append((key, window))
             if count > limit:
                 over = ttl
                 break

@@ -56,13 +56,19 @@ class Store:
         raise NotImplementedError
 
     # -- counters (the guessing budget) --------------------------------------------------------
-    def incr(self, key: str, window: int) -> tuple[int, int]:
+    def incr(self, key: str, window: int) -> tuple[int, int, str]:
         """Add one to the counter, starting a ``window``-second window when there is none.
-        Returns ``(count_after, seconds_left_in_window)``, atomically."""
+        Returns ``(count_after, seconds_left_in_window, window_name)``, atomically.
+
+        ``window_name`` is opaque and names this window of the counter: no later window of the
+        same key has the same name, so a refund can say which window it belongs to."""
         raise NotImplementedError
 
-    def decr(self, key: str) -> None:
-        """Take one back (a refund); never below zero, never reviving an expired counter."""
+    def decr(self, key: str, window: str) -> None:
+        """Take one back (a refund) from the window ``incr`` named ``window``: never below
+        zero, never reviving an expired counter, and never from a later window. A refund that
+        arrives after its window ended (a slow success, a delayed refused attempt) does
+        nothing: taken from the next window, it would give a guesser one more guess there."""
         raise NotImplementedError
 
     # -- housekeeping --------------------------------------------------------------------------

@@ -8,7 +8,8 @@ SQLite and on PostgreSQL without any lock held across statements:
 - ``add`` inserts, or takes over an *expired* row; an unexpired row makes it insert nothing, and
   that is a replay. Nothing culls rows early.
 - ``incr`` inserts a counter or adds one to it (restarting an expired window) and returns the new
-  count.
+  count and the window's end, which names the window; ``decr`` takes one back only while that
+  same window is live.
 
 Expired rows are deleted in bounded batches: every ``PURGE_EVERY`` writes of a process, and by
 ``manage.py signed_api_cleanup``. A database error of any kind is :class:`StoreUnavailable`.
@@ -136,7 +137,7 @@ class DatabaseStore(Store):
         self._run(f"DELETE FROM {TABLE} WHERE entry_key = %s", (bounded(key),))  # noqa: S608
 
     # -- counters ------------------------------------------------------------------------------
-    def incr(self, key: str, window: int) -> tuple[int, int]:
+    def incr(self, key: str, window: int) -> tuple[int, int, str]:
         now = int(time.time())
         key = bounded(key)
         upsert = (
@@ -162,13 +163,19 @@ class DatabaseStore(Store):
                 raise StoreUnavailable(f"database store: {type(exc).__name__}") from None
         self._wrote()
         count, expires = int(row[0]), int(row[1])
-        return count, max(expires - now, 1)
+        # A window restarted after the last one expired ends later than it: ``expires`` names
+        # the window.
+        return count, max(expires - now, 1), str(expires)
 
-    def decr(self, key: str) -> None:
+    def decr(self, key: str, window: str) -> None:
+        try:
+            expires = int(window)
+        except (TypeError, ValueError):
+            return  # not a window this store named: nothing of it is live
         self._run(
             f"UPDATE {TABLE} SET hits = hits - 1 "  # noqa: S608
-            "WHERE entry_key = %s AND hits > 0 AND expires > %s",
-            (bounded(key), int(time.time())),
+            "WHERE entry_key = %s AND hits > 0 AND expires = %s AND expires > %s",
+            (bounded(key), expires, int(time.time())),
         )
 
     # -- housekeeping --------------------------------------------------------------------------

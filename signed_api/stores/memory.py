@@ -62,7 +62,7 @@ class MemoryStore(Store):
         with self._lock:
             self._entries.pop(key, None)
 
-    def incr(self, key: str, window: int) -> tuple[int, int]:
+    def incr(self, key: str, window: int) -> tuple[int, int, str]:
         now = time.time()
         with self._lock:
             entry = self._live(key, now)
@@ -70,12 +70,13 @@ class MemoryStore(Store):
                 entry = (now + max(int(window), 1), "", 0)
             entry = (entry[0], entry[1], entry[2] + 1)
             self._entries[key] = entry
-            return entry[2], max(int(entry[0] - now), 1)
+            # A later window of the key ends later: its end names it.
+            return entry[2], max(int(entry[0] - now), 1), repr(entry[0])
 
-    def decr(self, key: str) -> None:
+    def decr(self, key: str, window: str) -> None:
         with self._lock:
             entry = self._live(key, time.time())
-            if entry is not None and entry[2] > 0:
+            if entry is not None and entry[2] > 0 and repr(entry[0]) == window:
                 self._entries[key] = (entry[0], entry[1], entry[2] - 1)
 
     def purge_expired(self, limit: int = 1000) -> int:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from typing import Any
 
 from django.core.cache import caches
@@ -36,11 +37,35 @@ logger = logging.getLogger("signed_api")
 DJANGO_REDIS_BACKENDS = ("django_redis.cache.RedisCache",)
 DJANGO_BUILTIN_REDIS = "django.core.cache.backends.redis.RedisCache"
 
-# Take one back only from a live counter above zero: DECR on a missing key would create a
-# counter with no expiry.
+# A counter is a hash: ``n`` the count, ``w`` the name of its window (chosen by the process that
+# started it), expiring with the window. A counter written as a plain string (before windows were
+# named) becomes a hash with its count and its time left, so an upgrade loses no charge.
+# Returns {count, seconds left, window name}.
+_INCR = """
+local k = KEYS[1]
+local kind = redis.call('TYPE', k)['ok']
+if kind == 'string' then
+  local n = redis.call('GET', k)
+  local left = redis.call('PTTL', k)
+  redis.call('DEL', k)
+  redis.call('HSET', k, 'n', n, 'w', ARGV[2])
+  if left > 0 then redis.call('PEXPIRE', k, left) else redis.call('EXPIRE', k, ARGV[1]) end
+elseif kind == 'none' then
+  redis.call('HSET', k, 'n', 0, 'w', ARGV[2])
+  redis.call('EXPIRE', k, ARGV[1])
+end
+local n = redis.call('HINCRBY', k, 'n', 1)
+return {n, redis.call('TTL', k), redis.call('HGET', k, 'w')}
+"""
+
+# Take one back only from the live window the refund names, above zero: a missing key is not
+# created, and a later window of the key is left alone.
 _DECR = """
-local v = redis.call('GET', KEYS[1])
-if v and tonumber(v) > 0 then return redis.call('DECR', KEYS[1]) end
+local k = KEYS[1]
+if redis.call('TYPE', k)['ok'] ~= 'hash' then return 0 end
+if redis.call('HGET', k, 'w') ~= ARGV[1] then return 0 end
+local n = tonumber(redis.call('HGET', k, 'n'))
+if n and n > 0 then return redis.call('HINCRBY', k, 'n', -1) end
 return 0
 """
 
@@ -89,7 +114,7 @@ class RedisStore(Store):
             )
         self.cache = caches[alias]
         self._builtin = backend == DJANGO_BUILTIN_REDIS
-        self._decr_script = None
+        self._scripts: dict[str, Any] = {}
         # confirm's own connections (see the module docstring), for the pool and process
         # they came from.
         self._held: list = []
@@ -239,24 +264,31 @@ class RedisStore(Store):
         self._call("delete", lambda: self.client().delete(self._key(key)))
 
     # -- counters ------------------------------------------------------------------------------
-    def incr(self, key: str, window: int) -> tuple[int, int]:
+    def _script(self, name: str, source: str):
+        script = self._scripts.get(name)
+        if script is None:
+            script = self._scripts[name] = self.client().register_script(source)
+        return script
+
+    def incr(self, key: str, window: int) -> tuple[int, int, str]:
         def run():
-            raw = self._key(key)
-            pipe = self.client().pipeline(transaction=True)
-            pipe.set(raw, 0, nx=True, ex=max(int(window), 1))
-            pipe.incr(raw)
-            pipe.ttl(raw)
-            _created, count, ttl = pipe.execute()
-            return int(count), int(ttl) if ttl and int(ttl) > 0 else int(window)
+            client = self.client()
+            count, ttl, name = self._script("incr", _INCR)(
+                keys=[self._key(key)],
+                args=[max(int(window), 1), secrets.token_hex(8)],
+                client=client,
+            )
+            ttl = int(ttl)
+            name = name.decode() if isinstance(name, bytes) else str(name)
+            return int(count), ttl if ttl > 0 else max(int(window), 1), name
 
         return self._call("incr", run)
 
-    def decr(self, key: str) -> None:
+    def decr(self, key: str, window: str) -> None:
         def run():
-            client = self.client()
-            if self._decr_script is None:
-                self._decr_script = client.register_script(_DECR)
-            return self._decr_script(keys=[self._key(key)], client=client)
+            return self._script("decr", _DECR)(
+                keys=[self._key(key)], args=[str(window)], client=self.client()
+            )
 
         self._call("decr", run)
 

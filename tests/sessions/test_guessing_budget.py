@@ -66,6 +66,24 @@ def test_an_exception_while_evaluating_keeps_the_charge(budget):
     assert 0 < refused.value.wait <= 900
 
 
+def test_a_success_refunded_after_its_window_ended_gives_the_next_window_nothing(
+    budget, settings
+):
+    """The attack: a login whose evaluation outlasts the window (a slow hasher, a loaded
+    store) refunds late. Taken from the window that followed, that refund let a guesser who
+    spent the new window's budget evaluate a sixth password."""
+    import time
+
+    settings.SIGNED_API = {**settings.SIGNED_API, "LOGIN_FAILURE_WINDOW": 2}
+    slow = throttle.charge("erin", "10.0.0.3")  # evaluated while the window ends
+    time.sleep(2.2)
+    evaluated: list = []
+    assert [_evaluate_failing("erin", "10.0.0.4", evaluated) for _ in range(5)] == ["wrong"] * 5
+    slow.succeeded()  # its window is gone: nothing is handed back
+    assert _evaluate_failing("erin", "10.0.0.4", evaluated) == "throttled"
+    assert len(evaluated) == 5
+
+
 def test_refusals_do_not_push_a_shared_address_counter_higher(budget):
     """A flood of refused attempts is not counted: once its username's budget is spent, the
     address behind it (a NAT, a proxy) keeps its own budget for other users."""

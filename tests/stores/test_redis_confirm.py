@@ -191,15 +191,31 @@ def test_redis_down_mid_run_is_503_then_passes_again(own_store, redis_process, s
 
 
 def test_the_refund_script_is_loaded_again_after_a_script_flush(own_store, redis_process):
-    """``decr`` is the store's one Lua script (EVALSHA): a flushed script cache (a restart,
+    """``incr`` and ``decr`` are Lua scripts (EVALSHA): a flushed script cache (a restart,
     SCRIPT FLUSH, a failover to a replica that never saw it) is NOSCRIPT, loaded again."""
-    assert own_store.incr("signed_api:fail:x", 60)[0] == 1
+    window = own_store.incr("signed_api:fail:x", 60)[2]
     assert own_store.incr("signed_api:fail:x", 60)[0] == 2
-    own_store.decr("signed_api:fail:x")
+    own_store.decr("signed_api:fail:x", window)
     _raw(redis_process).script_flush()
-    own_store.decr("signed_api:fail:x")
-    own_store.decr("signed_api:fail:x")  # never below zero
-    assert own_store.incr("signed_api:fail:x", 60)[0] == 1
+    own_store.decr("signed_api:fail:x", window)
+    own_store.decr("signed_api:fail:x", window)  # never below zero
+    _raw(redis_process).script_flush()
+    assert own_store.incr("signed_api:fail:x", 60)[::2] == (1, window)
+
+
+def test_a_counter_written_before_windows_were_named_keeps_its_count(own_store, redis_process):
+    """An upgrade meets counters stored as a plain string (``SET NX`` + ``INCR``): the next
+    charge carries on from its count and its time left, so an upgrade hands no guesser a fresh
+    budget, and a refund then works on it."""
+    raw = _raw(redis_process)
+    name = own_store._key("signed_api:fail:old")
+    raw.set(name, 4, ex=100)
+    count, left, window = own_store.incr("signed_api:fail:old", 900)
+    assert count == 5
+    assert 90 <= left <= 100
+    assert raw.type(name) == b"hash"
+    own_store.decr("signed_api:fail:old", window)
+    assert own_store.incr("signed_api:fail:old", 900)[0] == 5
 
 
 def test_a_replaced_store_gives_its_connections_back(own_store, redis_process):

@@ -95,24 +95,60 @@ def test_incr_counts_every_increment_under_threads(store):
 
 
 def test_incr_starts_a_window_and_restarts_it_when_expired(store):
-    count, left = store.incr("signed_api:fail:w", 2)
+    count, left, window = store.incr("signed_api:fail:w", 2)
     assert count == 1
     assert 1 <= left <= 2
-    assert store.incr("signed_api:fail:w", 2)[0] == 2
+    assert store.incr("signed_api:fail:w", 2)[::2] == (2, window)  # the same window
     time.sleep(2.1)
-    assert store.incr("signed_api:fail:w", 2)[0] == 1
+    count, _left, later = store.incr("signed_api:fail:w", 2)
+    assert count == 1
+    assert later != window
 
 
 def test_decr_refunds_but_never_below_zero_nor_revives(store):
+    window = store.incr("signed_api:fail:d", 60)[2]
     store.incr("signed_api:fail:d", 60)
-    store.incr("signed_api:fail:d", 60)
-    store.decr("signed_api:fail:d")
+    store.decr("signed_api:fail:d", window)
     assert store.incr("signed_api:fail:d", 60)[0] == 2
     for _ in range(5):
-        store.decr("signed_api:fail:d")
+        store.decr("signed_api:fail:d", window)
     assert store.incr("signed_api:fail:d", 60)[0] == 1
-    store.decr("signed_api:fail:never")  # no counter: nothing is created
+    store.decr("signed_api:fail:never", window)  # no counter: nothing is created
     assert store.incr("signed_api:fail:never", 60)[0] == 1
+
+
+def test_a_refund_for_an_ended_window_leaves_the_next_window_alone(store):
+    """The attack: a refund that lands after its window ended (a slow success, a refused
+    attempt delayed by a loaded store) must not come off the window that followed, or that
+    window evaluates one guess more than the budget."""
+    old = store.incr("signed_api:fail:edge", 1)[2]
+    time.sleep(1.6)
+    count, _left, new = store.incr("signed_api:fail:edge", 60)
+    assert count == 1
+    store.decr("signed_api:fail:edge", old)
+    assert store.incr("signed_api:fail:edge", 60)[::2] == (2, new)
+    store.decr("signed_api:fail:edge", "not a window")  # a name the store never gave
+    assert store.incr("signed_api:fail:edge", 60)[0] == 3
+    store.decr("signed_api:fail:edge", new)
+    assert store.incr("signed_api:fail:edge", 60)[0] == 3
+
+
+def test_refunds_raced_with_charges_count_exactly(store):
+    """Sixteen threads each charge and refund at once: every charge lands in the one window,
+    and every refund comes off it, so the count ends at zero. (Nothing is written from this
+    thread first: on PostgreSQL it is inside the test's transaction, and its row lock would
+    hold every other thread.)"""
+    _no_threads_on_in_memory_sqlite(store)
+
+    def charge_and_refund(_i):
+        _count, _left, name = store.incr("signed_api:fail:rr", 600)
+        store.decr("signed_api:fail:rr", name)
+        return name
+
+    names = race(charge_and_refund, 16)
+    assert all(isinstance(name, str) for name in names), names
+    assert len(set(names)) == 1
+    assert store.incr("signed_api:fail:rr", 600)[::2] == (1, names[0])
 
 
 def test_tokens_set_adopt_get_delete(store):
@@ -269,7 +305,7 @@ def test_redis_down_is_unavailable_for_every_operation(settings):
             lambda: store.add("signed_api:nonce:x", 60),
             lambda: store.confirm("signed_api:nonce:x", 60, "signed_api:state:x"),
             lambda: store.incr("signed_api:fail:x", 60),
-            lambda: store.decr("signed_api:fail:x"),
+            lambda: store.decr("signed_api:fail:x", "1"),
             lambda: store.get_token("signed_api:state:x"),
         ):
             with pytest.raises(StoreUnavailable):
