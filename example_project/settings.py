@@ -121,10 +121,11 @@ if _REDIS_SENTINELS:
 # Without Redis they live in a table of the database above, shared by every worker.
 
 REST_FRAMEWORK = {
-    # Signed requests first; the browsable API still works for a logged-in admin user.
+    # Signed requests only. A Django session (the admin's cookie) would reach no view here: the
+    # notes need a scope, which only signed_api's credentials carry (403 scope_missing), and the
+    # account views take signatures alone. Left out, it cannot become a way in either.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "signed_api.authentication.SignatureAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Adds the stable "code" and the Accept-Signature header to 401s (docs/protocol.md).

@@ -57,7 +57,7 @@ class SessionRequired(exceptions.PermissionDenied):
 
     default_code = "session_required"
 
-    def __init__(self, detail: str | None = None):
-        text = detail or "This needs a signature by a session (log in): not by an API key."
+    def __init__(self, detail: str | None = None, *, signed_by: str = "an API key"):
+        text = detail or f"This needs a signature by a session (log in): not by {signed_by}."
         super().__init__(detail=text, code=self.default_code)
         self.detail = {"detail": text, "code": self.default_code}  # type: ignore[dict-item]  # stub: ErrorDetail only; DRF renders any dict

@@ -31,6 +31,13 @@ def scopes_of(request) -> frozenset | None:
     return frozenset()
 
 
+def _by_signed_api(request) -> bool:
+    """True when a signed_api credential authenticated ``request``."""
+    from .models import ApiKey, EnrollmentKey, Session
+
+    return isinstance(getattr(request, "auth", None), (ApiKey, EnrollmentKey, Session))
+
+
 def required_scopes(view, method: str) -> list[str]:
     wanted = getattr(view, "required_scopes", None)
     if wanted is None:
@@ -56,6 +63,11 @@ class HasScope(BasePermission):
         if granted is None:
             return True
         missing = [scope for scope in needed if scope not in granted]
-        if missing:
+        if missing and _by_signed_api(request):
             raise ScopeMissing(f"This key lacks the scope(s): {', '.join(missing)}.")
+        if missing:
+            raise ScopeMissing(
+                f"This needs the scope(s) {', '.join(missing)}, which only a signed_api key or "
+                "session carries: this request was authenticated another way."
+            )
         return True

@@ -235,6 +235,14 @@ class SignedOnly(_ViewMixin):
     permission_classes = [permissions.IsAuthenticated]
 
 
+def _credential_kind(auth) -> str:
+    if isinstance(auth, EnrollmentKey):
+        return "an enrollment key"
+    if isinstance(auth, ApiKey):
+        return "an API key"
+    return "this credential"  # another authentication class of the project's (DRF's tokens)
+
+
 class SessionOnly(SignedOnly):
     """Mixin of the account-security views (sessions, second factor, keys): every request must
     be signed by a session. An API key or an enrollment key, whatever its scopes, gets 403
@@ -247,7 +255,7 @@ class SessionOnly(SignedOnly):
 
     def check_permissions(self, request):
         if request.auth is not None and not isinstance(request.auth, Session):
-            raise SessionRequired()
+            raise SessionRequired(signed_by=_credential_kind(request.auth))
         super().check_permissions(request)
 
 

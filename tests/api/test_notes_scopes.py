@@ -53,3 +53,26 @@ def test_default_key_scopes_apply_only_when_none_are_given(user, settings):
     assert key.scopes == ["notes:read"]
     key, _ = ApiKey.objects.create_key(user, scopes=["notes:write"])
     assert key.scopes == ["notes:write"]
+
+
+def test_a_django_session_is_told_it_carries_no_scope(user):
+    """A project that keeps DRF's SessionAuthentication (this suite's settings do): the admin's
+    cookie authenticates, but carries no scope, and is told so rather than called a key."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_login(user)
+    response = client.get(NOTES)
+    assert response.status_code == 403
+    assert response.json()["code"] == "scope_missing"
+    assert "authenticated another way" in response.json()["detail"]
+    assert "key lacks" not in response.json()["detail"]
+
+
+def test_the_example_project_takes_signed_requests_only():
+    """Its settings say a Django session reaches no view of it: so none is authenticated."""
+    import example_project.settings as example
+
+    assert example.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] == [
+        "signed_api.authentication.SignatureAuthentication"
+    ]

@@ -250,6 +250,8 @@ def test_an_enrollment_key_signing_anything_else_is_403(user, method, path, code
     response = getattr(_enrol_client(created), method)(path, {"text": "x"}, format="json")
 
     assert_error(response, code, 403, exact=True)
+    if code == "session_required":  # it is told what signed, not that it was an API key
+        assert response.json()["detail"].endswith("not by an enrollment key.")
     assert _uses_left(created) == 2
     assert not ApiKey.objects.exists()
 

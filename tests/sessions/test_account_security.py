@@ -100,6 +100,7 @@ def test_an_api_key_with_every_scope_is_still_not_a_session(user):
     key, secret = ApiKey.objects.create_key(user, scopes=["*", "notes:read", "keys:write"])
     response = SignedAPIClient(key_id=key.key_id, key=secret).post(TOTP)
     assert_error(response, "session_required", 403)
+    assert response.json()["detail"].endswith("not by an API key.")
     assert not TOTPDevice.objects.exists()
 
 
