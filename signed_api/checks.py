@@ -329,9 +329,27 @@ def check_redis_eviction(app_configs=None, **kwargs):
         store = get_store()
         if not isinstance(store, RedisStore):
             return []
-        policy = store.eviction_policy()
-    except (StoreUnavailable, Exception):  # noqa: BLE001 - down, or CONFIG refused: no verdict
+    except StoreUnavailable:
         return []
+    try:
+        policy = store.eviction_policy()
+    except Exception as exc:  # noqa: BLE001 - what redis-py raises: judged below
+        from redis.exceptions import ResponseError
+
+        if not isinstance(exc, ResponseError):
+            return []  # down or unreachable at check time: no verdict (requests then get 503)
+        # Redis answered, and refused CONFIG (renamed, or an ACL without it): the usual case on
+        # a managed service, whose default policy often evicts keys that expire, nonces first.
+        return [
+            Warning(
+                "Redis behind NONCE_CACHE refused CONFIG GET maxmemory-policy, so whether it "
+                "evicts keys (nonces among them, which could then be replayed) is unknown.",
+                hint="Make sure its maxmemory-policy is noeviction (managed services set it in "
+                "a parameter group; several default to volatile-lru, which evicts nonces), "
+                "then add signed_api.W015 to SILENCED_SYSTEM_CHECKS.",
+                id="signed_api.W015",
+            )
+        ]
     if policy == "noeviction":
         return []
     return [

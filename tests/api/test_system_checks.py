@@ -143,11 +143,38 @@ def test_w007_redis_that_may_evict(redis_url):
         client.config_set("maxmemory-policy", before)
 
 
+def test_w015_redis_that_refuses_config_is_not_taken_on_trust(redis_url):
+    """A managed Redis refuses CONFIG; its policy may well evict. A real Redis user whose ACL
+    has no CONFIG stands in for it: W015 says the policy is unknown, W007 has no verdict."""
+    from urllib.parse import urlsplit
+
+    import redis
+
+    admin = redis.Redis.from_url(redis_url)
+    admin.acl_setuser("no-config", enabled=True, passwords=["+w015-password"], keys=["*"],
+                      commands=["+@all", "-config"])  # fmt: skip
+    url = urlsplit(redis_url)
+    limited = f"redis://no-config:w015-password@{url.hostname}:{url.port}{url.path}"
+    try:
+        config = {"BACKEND": DJANGO_REDIS, "LOCATION": limited}
+        with override_settings(CACHES=_caches(config), SIGNED_API={"NONCE_CACHE": "nonces"}):
+            ids = signed_api_ids()
+            assert "signed_api.W015" in ids
+            assert "signed_api.W007" not in ids
+        config = {"BACKEND": DJANGO_REDIS, "LOCATION": redis_url}  # CONFIG allowed: no W015
+        with override_settings(CACHES=_caches(config), SIGNED_API={"NONCE_CACHE": "nonces"}):
+            assert "signed_api.W015" not in signed_api_ids()
+    finally:
+        admin.acl_deluser("no-config")
+
+
 def test_w007_has_no_verdict_when_redis_is_down():
     config = {"BACKEND": DJANGO_REDIS, "LOCATION": "redis://127.0.0.1:1/0",
               "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1}}
     with override_settings(CACHES=_caches(config), SIGNED_API={"NONCE_CACHE": "nonces"}):
-        assert "signed_api.W007" not in signed_api_ids()
+        ids = signed_api_ids()
+        assert "signed_api.W007" not in ids
+        assert "signed_api.W015" not in ids  # down is not "refused": requests get 503
 
 
 # -- W002: no MASTER_KEYS (deploy only) -----------------------------------------------------------
