@@ -50,3 +50,35 @@ def test_an_enrollment_key_cannot_mint_keys_for_staff(flag):
     assert refused.value.code == "staff_not_enrollable"
     assert EnrollmentKey.objects.get(pk=enrollment.pk).uses_left == 2  # the use is not spent
     assert not admin.signed_api_keys.exists()
+
+
+def test_deactivating_suspends_and_the_documented_ending_survives_reactivation(user):
+    """docs/django.md: deactivating refuses everything of the user but ends nothing, so
+    reactivating brings it back; after a compromise the documented snippet ends it for good."""
+    from signed_api.models import ApiKey
+    from signed_api.services.endings import end_sessions_of
+
+    _session, session_client = _session_client(user)
+    key, secret = ApiKey.objects.create_key(user, scopes=["notes:read"])
+    key_client = SignedAPIClient(key_id=key.key_id, key=secret)
+    for client in (session_client, key_client):
+        assert client.get(NOTES).status_code == 200
+
+    user.is_active = False
+    user.save()
+    for client in (session_client, key_client):
+        assert client.get(NOTES).json()["code"] == "user_inactive"
+    user.is_active = True
+    user.save()
+    for client in (session_client, key_client):
+        assert client.get(NOTES).status_code == 200  # a suspension, lifted
+
+    user.is_active = False
+    user.save()
+    for active in ApiKey.objects.for_user(user).active():
+        active.revoke()
+    end_sessions_of(user, reason="account_compromised")
+    user.is_active = True
+    user.save()
+    for client in (session_client, key_client):
+        assert client.get(NOTES).json()["code"] == "key_revoked"
