@@ -36,6 +36,14 @@ PURGE_EVERY = 500
 PURGE_BATCH = 1000
 
 
+def _end(now: int, seconds: int) -> int:
+    """The ``expires`` of an entry made at ``now`` (``int(time.time())``, rounded down) that
+    must last ``seconds``: one second more, since a row counts as expired once ``expires <=
+    now``, and ``now + seconds`` would end up to a second early. A nonce kept for twice the
+    clock skew and forgotten a second early could be replayed in that second."""
+    return now + max(int(seconds), 1) + 1
+
+
 class DatabaseStore(Store):
     def __init__(self, alias: str = "default"):
         self.alias = alias
@@ -87,7 +95,7 @@ class DatabaseStore(Store):
 
     def add(self, key: str, ttl: int) -> bool:
         now = int(time.time())
-        rows = self._run(self._ADD, (bounded(key), now + max(int(ttl), 1), now))
+        rows = self._run(self._ADD, (bounded(key), _end(now, ttl), now))
         self._wrote()
         return rows == 1
 
@@ -97,7 +105,7 @@ class DatabaseStore(Store):
         now = int(time.time())
         row = self._run(
             self._CONFIRM,
-            (bounded(nonce_key), now + max(int(ttl), 1), now, bounded(state_key), now),
+            (bounded(nonce_key), _end(now, ttl), now, bounded(state_key), now),
             fetch="one",
         )
         self._wrote()
@@ -119,7 +127,7 @@ class DatabaseStore(Store):
             f"INSERT INTO {TABLE} (entry_key, token, hits, expires) VALUES (%s, %s, 0, %s) "  # noqa: S608
             "ON CONFLICT (entry_key) DO UPDATE SET token = excluded.token, "
             "expires = excluded.expires",
-            (bounded(key), token, int(time.time()) + int(ttl)),
+            (bounded(key), token, _end(int(time.time()), ttl)),
         )
         self._wrote()
 
@@ -129,7 +137,7 @@ class DatabaseStore(Store):
             f"INSERT INTO {TABLE} (entry_key, token, hits, expires) VALUES (%s, %s, 0, %s) "  # noqa: S608
             "ON CONFLICT (entry_key) DO UPDATE SET token = excluded.token, "
             f"expires = excluded.expires WHERE {TABLE}.expires <= %s",
-            (bounded(key), token, now + int(ttl), now),
+            (bounded(key), token, _end(now, ttl), now),
         )
         self._wrote()
 
@@ -147,7 +155,7 @@ class DatabaseStore(Store):
             f"expires = CASE WHEN {TABLE}.expires <= %s THEN excluded.expires "
             f"ELSE {TABLE}.expires END"
         )
-        params = (key, now + max(int(window), 1), now, now)
+        params = (key, _end(now, window), now, now)
         connection = connections[self.alias]
         if connection.features.can_return_columns_from_insert:
             row = self._run(upsert + " RETURNING hits, expires", params, fetch="one")
@@ -165,7 +173,8 @@ class DatabaseStore(Store):
         count, expires = int(row[0]), int(row[1])
         # A window restarted after the last one expired ends later than it: ``expires`` names
         # the window.
-        return count, max(expires - now, 1), str(expires)
+        # (The second _end adds is not reported: a wait is at most the window.)
+        return count, min(max(expires - now, 1), max(int(window), 1)), str(expires)
 
     def decr(self, key: str, window: str) -> None:
         try:
