@@ -4,17 +4,30 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pyotp
 import pytest
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from signed_api.models import Session, TOTPDevice
+from signed_api.models import LoginChallenge, Session, TOTPDevice
 from signed_api.services import second_factor
-from tests.accounts import PASSWORD
+from tests.accounts import PASSWORD, enrol_device
 
-from .support import STEP, body, enrol, login, post_login, race, session_client, verify
+from .support import (
+    NOTES,
+    STEP,
+    body,
+    enrol,
+    fresh_code,
+    login,
+    post_login,
+    race,
+    session_client,
+    verify,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -133,3 +146,71 @@ def test_one_totp_code_raced_is_never_accepted_twice_on_any_database(user):
         assert results.count(True) <= 1, (round_, results)
         spent = TOTPDevice.objects.get(user=user).last_t == now // STEP
         assert results.count(True) == (1 if spent else 0)
+
+
+# -- a password change racing the second factor --------------------------------------------------
+REPEATS = 20
+
+
+def _left_alive_by(verified, user) -> str | None:
+    """What is wrong after a verify raced a password change (``None``: nothing)."""
+    if isinstance(verified, Exception):
+        return f"the verify raised {verified!r}"
+    if verified.status_code == 201:
+        issued = body(verified)
+        if Session.objects.get(key_id=issued["id"]).revoked_at is None:
+            return "a session started with the old password outlived the change"
+        refused = session_client(issued).get(NOTES)
+        if refused.status_code != 401 or body(refused)["code"] != "key_revoked":
+            return f"the ended session answered {refused.status_code} {refused.content[:200]}"
+    elif verified.status_code != 401 or body(verified)["code"] != "challenge_expired":
+        return f"the verify answered {verified.status_code} {verified.content[:200]}"
+    if Session.objects.filter(user=user, revoked_at__isnull=True).exists():
+        return "the user has a session that was not ended"
+    if LoginChallenge.objects.filter(user=user).exists():
+        return "a pending login outlived the change"
+    return None
+
+
+@needs_row_locks
+@pytest.mark.usefixtures("no_throttle")
+def test_a_password_change_racing_the_second_factor_never_leaves_a_session_of_the_old_password(
+    user,
+):
+    """A login started with the old password (202), then its verify and a password change
+    released together, ``REPEATS`` times. ``end_sessions_of`` deletes the challenges first:
+    either the verify finds its challenge gone (``401 challenge_expired``), or it held the
+    challenge's lock, the delete waited for it and the session it made (201) is ended with the
+    others (``401 key_revoked`` on its next request). Never a 500, never a live session started
+    with the old password. The password change is what the admin's form and ``changepassword``
+    do: ``set_password(); save()`` in autocommit."""
+    authenticator, _codes = enrol_device(user)
+    password = PASSWORD
+    outcomes: Counter[int | str] = Counter()
+    broken = []
+
+    for round_ in range(REPEATS):
+        response = post_login(username="alice", password=password)
+        assert response.status_code == 202, response.content
+        pending = body(response)
+        code = fresh_code(authenticator, user)
+        new_password = f"password of round {round_}"
+
+        def run(i, pending=pending, code=code, new_password=new_password):
+            if i == 0:
+                return verify(pending, code, APIClient())
+            changed = type(user).objects.get(pk=user.pk)
+            changed.set_password(new_password)
+            changed.save()
+            return "changed"
+
+        verified, changed = race(run, threads=2)
+
+        assert changed == "changed", (round_, changed)
+        outcomes[getattr(verified, "status_code", "raised")] += 1
+        problem = _left_alive_by(verified, user)
+        if problem is not None:
+            broken.append((round_, problem))
+        password = new_password
+
+    assert not broken, f"{len(broken)} of {REPEATS} races went wrong {dict(outcomes)}: {broken}"
