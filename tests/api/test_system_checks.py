@@ -394,3 +394,29 @@ def test_w014_cors_must_expose_what_verification_reads(exposed, warned):
 def test_w014_not_without_cors_middleware():
     with override_settings(CORS_EXPOSE_HEADERS=[]):
         assert "signed_api.W014" not in signed_api_ids()
+
+
+# -- the tables of the docs --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["settings.md", "operations.md"])
+def test_each_check_the_code_can_report_is_a_row_of_the_docs_tables(page):
+    """Every ``signed_api.*`` id in the package's source is a row of the system-check table in
+    ``docs/settings.md`` (with its fix) and in the summary of ``docs/operations.md``, and no row
+    names an id the code no longer reports."""
+    import re
+    from pathlib import Path
+
+    import signed_api
+
+    package = Path(signed_api.__file__).parent
+    in_code = {
+        found
+        for source in package.rglob("*.py")
+        for found in re.findall(r"signed_api\.[EW]\d{3}", source.read_text(encoding="utf-8"))
+    }
+    docs = Path(__file__).resolve().parents[2] / "docs" / page
+    rows = set(re.findall(r"^\| `(signed_api\.[EW]\d{3})` \|", docs.read_text("utf-8"), re.M))
+    assert len(in_code) > 30
+    assert in_code - rows == set(), f"{page} lacks rows for these checks"
+    assert rows - in_code == set(), f"{page} has rows for checks the code does not have"
