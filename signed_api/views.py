@@ -66,7 +66,9 @@ def exception_handler(exc, context):
     - every 401 of such a view carries ``Accept-Signature``, naming what a signature must cover;
     - a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a 413 ``request_too_large`` (Django would
       answer an HTML 400), and JSON nested too deeply for DRF's stock ``JSONParser`` a 400
-      ``json_too_deep`` (it would be a 500), for every view;
+      ``json_too_deep`` (it would be a 500), and more fields, files or query parameters than
+      Django takes a 400 ``too_many_fields`` / ``too_many_files`` (Django's HTML page), for
+      every view;
     - the shared store failing anywhere in a view is a 503 ``replay_store_unavailable``, the
       database failing (down, restarting, refusing connections) a 503 ``database_unavailable``
       with ``Retry-After``, for every view;
@@ -153,15 +155,38 @@ def database_unavailable(exc: Exception) -> Response:
 
 def _hostile_input_error(exc):
     """Exceptions that input alone causes, as the DRF errors that answer them with a 4xx."""
-    from django.core.exceptions import RequestDataTooBig
+    from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 
-    from .parsers import JSONTooDeep, RequestTooLarge, is_recursion_in_parser
+    from .parsers import JSONTooDeep, ParseErrorWithCode, RequestTooLarge, is_recursion_in_parser
 
     if isinstance(exc, RequestDataTooBig):
         return RequestTooLarge()
     if is_recursion_in_parser(exc):
         return JSONTooDeep()
+    if isinstance(exc, SuspiciousOperation):
+        # Django's own refusals of a request's shape (more than DATA_UPLOAD_MAX_NUMBER_FIELDS
+        # query parameters or form fields, more than DATA_UPLOAD_MAX_NUMBER_FILES files, a
+        # malformed multipart body), raised where DRF reads the query (content negotiation,
+        # before authentication) or parses the body: Django would answer its HTML 400 page.
+        # Logged as Django logs them, under django.security.<class>, without the request.
+        name = type(exc).__name__
+        get_logger(f"django.security.{name}").warning("signed_api: %s: %s", name, exc)
+        code, detail = _SUSPICIOUS.get(name, (BAD_REQUEST, "The request is malformed."))
+        return ParseErrorWithCode(detail, code)
     return exc
+
+
+BAD_REQUEST = "bad_request"
+TOO_MANY_FIELDS = "too_many_fields"
+TOO_MANY_FILES = "too_many_files"
+_SUSPICIOUS = {
+    "TooManyFieldsSent": (
+        TOO_MANY_FIELDS,
+        "More query parameters or form fields than this server accepts.",
+    ),
+    "TooManyFilesSent": (TOO_MANY_FILES, "More files than this server accepts."),
+    "SuspiciousMultipartForm": (BAD_REQUEST, "The multipart body is malformed."),
+}
 
 
 def _add_code(response, exc) -> None:

@@ -244,6 +244,85 @@ def test_a_content_length_that_is_no_number_is_a_4xx(client, hmac_key, length):
     assert 400 <= response.status_code < 500, response.content[:300]
 
 
+# -- more fields, files or query parameters than Django takes ----------------------------------
+# Django raises TooManyFieldsSent / TooManyFilesSent (SuspiciousOperation) where DRF reads the
+# query (content negotiation, before authentication) or parses the body: its HTML 400 page,
+# with no code, before signed_api's exception handler mapped them.
+FIELDS = 1001  # DATA_UPLOAD_MAX_NUMBER_FIELDS is 1000
+FILES = 101  # DATA_UPLOAD_MAX_NUMBER_FILES is 100
+JWKS = "/.well-known/signed-api/keys"
+
+
+def _form(count: int) -> bytes:
+    return b"&".join(b"f%d=1" % i for i in range(count))
+
+
+def _multipart(count: int, *, files: bool) -> bytes:
+    parts = []
+    for i in range(count):
+        name = f'name="f{i}"' + (f'; filename="f{i}.txt"' if files else "")
+        parts.append(f"--x\r\nContent-Disposition: form-data; {name}\r\n\r\na\r\n".encode())
+    return b"".join(parts) + b"--x--\r\n"
+
+
+MULTIPART = "multipart/form-data; boundary=x"
+TOO_MANY = {
+    "urlencoded-fields": (_form(FIELDS), "application/x-www-form-urlencoded", "too_many_fields"),
+    "multipart-fields": (_multipart(FIELDS, files=False), MULTIPART, "too_many_fields"),
+    "multipart-files": (_multipart(FILES, files=True), MULTIPART, "too_many_files"),
+}
+
+
+def _assert_json_code(response, code: str, status: int = 400) -> None:
+    assert response["Content-Type"].startswith("application/json"), response.content[:120]
+    assert_error(response, code, status)
+
+
+@pytest.mark.parametrize("name", sorted(TOO_MANY))
+def test_too_many_fields_or_files_at_the_login_get_a_json_code(client, name):
+    body, content_type, code = TOO_MANY[name]
+    response = client.post(SESSIONS, data=body, content_type=content_type)
+    _assert_json_code(response, code)
+    assert not LoginChallenge.objects.exists()
+
+
+@pytest.mark.parametrize("name", sorted(TOO_MANY))
+def test_too_many_fields_or_files_in_a_signed_post_get_a_json_code(hmac_key, name):
+    from example_project.notes.models import Note
+    from signed_api.client import SignatureAuth
+
+    body, content_type, code = TOO_MANY[name]
+    key, secret = hmac_key
+    headers = sign_headers(
+        SignatureAuth(key.key_id, secret), "POST", "http://testserver" + NOTES, body
+    )
+    response = APIClient(raise_request_exception=False).post(
+        NOTES, data=body, content_type=content_type, **meta_from_headers(headers)
+    )
+    _assert_json_code(response, code)
+    assert not Note.objects.exists()
+
+
+@pytest.mark.parametrize("path", [NOTES, SESSIONS, JWKS])
+def test_too_many_query_parameters_get_a_json_code_not_djangos_page(client, path):
+    response = client.get(path + "?" + "a&" * FIELDS)
+    _assert_json_code(response, "too_many_fields")
+
+
+def test_the_query_limit_is_djangos_setting(client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    assert client.get(NOTES + "?a&b&c&d").status_code == 401  # signature_missing: under it
+    _assert_json_code(client.get(NOTES + "?a&b&c&d&e&f"), "too_many_fields")
+
+
+def test_a_too_many_fields_refusal_is_logged_as_django_logs_it(client, caplog):
+    with caplog.at_level(logging.WARNING, logger="django.security"):
+        client.get(NOTES + "?" + "a&" * FIELDS)
+    assert [r.name for r in caplog.records if r.name.startswith("django.security")] == [
+        "django.security.TooManyFieldsSent"
+    ]
+
+
 # -- logs ----------------------------------------------------------------------------------------
 FORGED = "\r\n2026-01-01 INFO signed_api: forged line \x1b[2J"
 
