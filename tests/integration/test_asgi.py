@@ -40,12 +40,15 @@ from .test_gunicorn_example import (
     _database_url,
     deployment_env,
     # The end-to-end tests of the gunicorn module, collected again here against uvicorn.
+    test_a_body_declared_far_over_the_limit_is_refused_before_it_is_read,  # noqa: F401
     test_a_replayed_post_creates_nothing,  # noqa: F401
     test_command_line_creates_lists_and_refuses_a_replay,  # noqa: F401
     test_command_line_with_percent_encoded_query,  # noqa: F401
     test_no_secret_in_gunicorn_logs_command_output_redis_or_database,  # noqa: F401
     test_notes_are_owner_scoped,  # noqa: F401
     test_revocation_is_refused_at_once_by_every_worker,  # noqa: F401
+    test_too_many_form_fields_or_files_get_a_signed_json_code,  # noqa: F401
+    test_too_many_query_parameters_get_a_signed_json_code,  # noqa: F401
 )
 
 pytestmark = pytest.mark.redis
