@@ -105,7 +105,7 @@ class SecondFactorAdminAuthenticationForm(AdminAuthenticationForm):
         reason = "invalid_credentials"
         try:
             # Charged before anything is evaluated; refused here when a budget is spent.
-            with throttle.attempt(username, address) as attempt:
+            with throttle.attempt(username, throttle.guess_address(address)) as attempt:
                 user = authenticate(self.request, username=username, password=password)
                 if user is not None and self._allowed(user):
                     has_device = second_factor.has_confirmed_device(user)

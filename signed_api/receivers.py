@@ -52,6 +52,19 @@ def _is_hash_upgrade(instance, update_fields) -> bool:
     )
 
 
+def _rebind_remember_families(user, old_hash: str) -> None:
+    """A hash upgrade is the same password: the user's live remember-me families bound to the old
+    hash are bound to the new one (they would be ended as ``credentials_changed`` at their next
+    exchange). Without the old hash (no snapshot) they are left to end: the safe side."""
+    from .models import RememberFamily
+    from .services.second_factor import fingerprint
+
+    RememberFamily.objects.filter(
+        user=user, revoked_at__isnull=True,
+        auth_fingerprint=fingerprint(user, password_hash=old_hash),
+    ).update(auth_fingerprint=fingerprint(user))
+
+
 def user_saved(sender, instance, created=False, raw=False, update_fields=None, **kwargs):
     """A change to a user that matters (deactivated, new password, any field but
     ``last_login``...) invalidates the cached copies of all their credentials, API keys and
@@ -75,7 +88,10 @@ def user_saved(sender, instance, created=False, raw=False, update_fields=None, *
         changed = {name for name in fields if getattr(instance, name, None) != stored[name]}
     if not changed:
         return
-    if "password" in changed and not _is_hash_upgrade(instance, update_fields):
+    if "password" in changed and _is_hash_upgrade(instance, update_fields):
+        if stored is not None:
+            _rebind_remember_families(instance, stored["password"])
+    elif "password" in changed:
         from .services.endings import end_sessions_of
 
         end_sessions_of(instance, reason="password_changed")

@@ -42,6 +42,19 @@ def end_families(families, reason: str) -> int:
     )
 
 
+def lock_pending_logins(user) -> None:
+    """Lock the challenges of ``user`` (its pending logins), before anything else of a
+    transaction that ends them and also touches the second factor. ``verify_challenge`` locks
+    its challenge, then the second factor's rows (the TOTP device, a recovery code), so a path
+    that locked the device first and then deleted the challenges (turning the factor off, the
+    admin's reset) deadlocked against a verify in flight on PostgreSQL. Taken in this order,
+    it waits for that verify instead, whose session it then ends with the others."""
+    list(
+        LoginChallenge.objects.select_for_update().filter(user=user).order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def end_sessions_of(user, *, reason: str, keep_session: Session | None = None,
                     keep_family: bool = False) -> int:
     """End every live session and remember family of ``user``, but ``keep_session`` (and, with

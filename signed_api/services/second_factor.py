@@ -22,7 +22,7 @@ from ..models import RecoveryCode, TOTPDevice
 from ..second_factors.recovery import RecoveryCodes
 from ..second_factors.totp import DIGITS, STEP, accept, normalize
 from .database import write_transaction
-from .endings import end_sessions_of, revoke_remember_tokens
+from .endings import end_sessions_of, lock_pending_logins, revoke_remember_tokens
 from .errors import SecondFactorError
 
 logger = get_logger("signed_api")  # escapes what a request put in a record
@@ -36,9 +36,11 @@ def has_confirmed_device(user) -> bool:
     return second_factors.is_due(user)
 
 
-def fingerprint(user) -> str:
-    """What remember tokens are bound to: the password hash and the second-factor state."""
-    material = f"{user.pk}|{user.password}|{second_factors.state(user)}"
+def fingerprint(user, *, password_hash: str | None = None) -> str:
+    """What remember tokens are bound to: the password hash (``user.password``, or
+    ``password_hash``) and the second-factor state."""
+    encoded = user.password if password_hash is None else password_hash
+    material = f"{user.pk}|{encoded}|{second_factors.state(user)}"
     return "sha256$" + hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
@@ -93,6 +95,7 @@ def disable(user, code: str, *, now: float | None = None, keep_session=None) -> 
     Every session and remember family of ``user`` ends, but ``keep_session`` (the session that
     asked, through the API)."""
     with _write_transaction():
+        lock_pending_logins(user)  # before the device: the order verify_challenge takes
         device = TOTPDevice.objects.select_for_update().filter(user=user).first()
         if device is None or device.confirmed_at is None:
             raise SecondFactorError("totp_not_enabled", "No confirmed device.")
@@ -108,6 +111,7 @@ def reset(user, *, actor=None) -> bool:
     """Remove every second factor of a user without a code (the admin's "reset"); every
     session and remember family of the user ends."""
     with transaction.atomic():
+        lock_pending_logins(user)  # before the factors' rows: the order verify_challenge takes
         removed = second_factors.reset(user)
         if removed:
             _end_sessions(user, "second_factor_reset")

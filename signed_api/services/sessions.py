@@ -170,9 +170,20 @@ def revoke_session(user, key_id: str) -> bool:
         session = Session.objects.live().filter(user=user, key_id=key_id).first()
         if session is None:
             return False
-        session.revoke()
         if session.remember_family_id is not None:
-            revoke_family(session.remember_family, "logout")
+            # The family's row first, then the sessions: the order of a remember-me exchange
+            # and of theft detection, which lock the family and then end its sessions (the
+            # other order deadlocked against them on PostgreSQL).
+            family = (
+                RememberFamily.objects.select_for_update()
+                .filter(pk=session.remember_family_id)
+                .first()
+            )
+            session.revoke()
+            if family is not None:
+                revoke_family(family, "logout")
+        else:
+            session.revoke()
     signals.session_revoked.send(sender=Session, user=user, session=session)
     events.record(SecurityEvent.SESSION_REVOKED, user=user, key_id=key_id)
     return True
@@ -226,7 +237,7 @@ def login_with_password(request, username: str, password: str, *, remember: bool
     # The attempt is charged before the password is checked (atomically, in the shared store)
     # and handed back when it was right: parallel guesses cannot slip past the budget.
     try:
-        with throttle.attempt(username, client.address) as attempt:
+        with throttle.attempt(username, throttle.guess_address(client.address)) as attempt:
             # authenticate() runs every backend; ModelBackend hashes the password against a
             # dummy user when the username is unknown, so both failures take about the same
             # time. It also sends user_login_failed.
@@ -355,7 +366,9 @@ def verify_challenge(request, challenge_id: str, challenge_token: str, code: str
         # the password must not buy unlimited guesses at the second factor.
         username = challenge.user.get_username()
         try:
-            with throttle.attempt(username, throttle.client_address(request)) as attempt:
+            with throttle.attempt(
+                username, throttle.guess_address(throttle.client_address(request))
+            ) as attempt:
                 outcome = _answer_challenge(request, challenge, code, gone)
                 if not isinstance(outcome, FlowError) or outcome.code == "challenge_expired":
                     attempt.succeeded()  # a right code, or no code checked at all
@@ -421,7 +434,7 @@ def login_with_remember_token(request, text: str, *, device_name: str = "",
     # Guessing tokens draws on the client address's budget, charged before the token is looked
     # at; anything but an invalid token hands the charge back.
     try:
-        with throttle.attempt(None, client.address) as attempt:
+        with throttle.attempt(None, throttle.guess_address(client.address)) as attempt:
             parts = tokens.split(REMEMBER_KIND, text)
             if parts is None:
                 outcome: FlowError | IssuedSession = invalid
@@ -499,6 +512,13 @@ def _redeem_remember_token(request, client: ClientInfo, lookup: str, secret: str
         if token.consumed_at is None:
             token.consumed_at = now
             token.save(update_fields=["consumed_at"])
+            # The chain moves on from this token: any other unused token of the family (a
+            # sibling minted by a parallel exchange within the grace, which the device threw
+            # away) is spent now too. Within the grace it still logs in; after it, whoever
+            # presents it holds a copy, and it is treated as the reuse it is.
+            RememberToken.objects.filter(family_id=family.pk, consumed_at__isnull=True).exclude(
+                pk=token.pk
+            ).update(consumed_at=now)
         session_key = bound_key
         if device_key is not None and (
             bound_key is None or device_key.thumbprint != bound_key.thumbprint

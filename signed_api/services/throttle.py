@@ -7,7 +7,7 @@ takes a number first, and only those within the budget are evaluated at all. A s
 charge back (``succeeded()``), so a user who logs in correctly is never held back; a failure, or
 anything that goes wrong while evaluating, keeps it::
 
-    with throttle.attempt(username, throttle.client_address(request)) as attempt:
+    with throttle.attempt(username, throttle.guess_address(client_address(request))) as attempt:
         if check_password(...):
             attempt.succeeded()
 
@@ -28,7 +28,10 @@ import ipaddress
 from collections.abc import Iterator
 
 from ..conf import signed_api_settings
+from ..logsafe import get_logger
 from ..stores import StoreUnavailable, get_store
+
+logger = get_logger("signed_api")
 
 __all__ = ["Attempt", "StoreUnavailable", "ThrottledError", "attempt", "client_address"]
 
@@ -71,6 +74,30 @@ class ThrottledError(Exception):
     def __init__(self, wait: int):
         self.wait = wait
         super().__init__(f"throttled for {wait} s")
+
+
+#: The address budget of requests that carry no client address (an empty ``REMOTE_ADDR``: a
+#: server on a unix socket with nothing in front to name the client, or ``NUM_PROXIES`` too
+#: small for what reaches it): one budget that all of them share, rather than none.
+NO_ADDRESS = "no-address"
+_warned_no_address = False
+
+
+def guess_address(address: str | None) -> str:
+    """The address budget a guess from a client at ``address`` is charged to: its own, or
+    :data:`NO_ADDRESS` (logged once per process: every such client then shares one budget, and
+    a guesser can hold their logins; set ``NUM_PROXIES`` so each has its own)."""
+    global _warned_no_address
+    if address:
+        return address
+    if not _warned_no_address:
+        _warned_no_address = True
+        logger.warning(
+            "signed_api: a login came without a client address (REMOTE_ADDR is empty); such "
+            "requests share one guessing budget per address. Behind a proxy on a unix socket, "
+            "have it set X-Forwarded-For and set SIGNED_API['NUM_PROXIES']."
+        )
+    return NO_ADDRESS
 
 
 def client_address(request) -> str | None:

@@ -214,3 +214,95 @@ def test_a_password_change_racing_the_second_factor_never_leaves_a_session_of_th
         password = new_password
 
     assert not broken, f"{len(broken)} of {REPEATS} races went wrong {dict(outcomes)}: {broken}"
+
+
+# -- lock order: no deadlock on PostgreSQL ------------------------------------------------------
+# Found by an attack review: each pair took the same two rows in opposite orders, and one of the
+# two requests died of "deadlock detected" (a 503). Each test holds the first request between
+# its two locks while the second runs.
+@needs_row_locks
+def test_turning_the_second_factor_off_during_a_verify_is_no_deadlock(user, monkeypatch):
+    """``verify/`` locks its challenge, then the device (``TOTP.verify``); ``DELETE totp/``
+    locked the device, then deleted the user's challenges."""
+    import threading
+    import time
+
+    from signed_api.second_factors.totp import TOTP as TOTPFactor
+    from tests.accounts import TOTP
+
+    phone = login("alice", PASSWORD)
+    _authenticator, codes = enrol_device(user)
+    pending = body(post_login(username="alice", password=PASSWORD))
+    signed = session_client(phone)
+    locked = threading.Event()
+    original = TOTPFactor.verify
+
+    def verify_after_a_pause(self, user, code, *, now=None):
+        locked.set()  # verify/ holds its challenge's row lock now
+        time.sleep(1.0)  # meanwhile DELETE totp/ runs
+        return original(self, user, code, now=now)
+
+    monkeypatch.setattr(TOTPFactor, "verify", verify_after_a_pause)
+
+    def run(i):
+        if i == 0:
+            return verify(pending, codes[0])
+        assert locked.wait(10)
+        time.sleep(0.2)
+        return signed.delete(TOTP, {"code": codes[1]}, format="json")
+
+    answered, removed = race(run, threads=2)
+
+    assert removed.status_code == 204, removed.content
+    # The verify finished first (the disable waited for its challenge): its session was ended
+    # with the others.
+    assert answered.status_code == 201, body(answered)
+    assert session_client(body(answered)).get(NOTES).status_code == 401
+    assert not LoginChallenge.objects.filter(user=user).exists()
+
+
+@needs_row_locks
+def test_logging_out_during_theft_detection_is_no_deadlock(user, monkeypatch):
+    """Theft detection locks the family, then ends its sessions; a logout ended its session,
+    then the family."""
+    import threading
+    import time
+    from datetime import timedelta
+
+    from signed_api.conf import signed_api_settings
+    from signed_api.models import RememberToken
+    from signed_api.services import sessions as flows
+    from tests.accounts import detail_url
+
+    phone = login("alice", PASSWORD, remember=True)
+    stolen = phone["remember_token"]
+    assert post_login(remember_token=stolen).status_code == 201
+    grace = int(signed_api_settings.REMEMBER_REUSE_GRACE)
+    RememberToken.objects.filter(consumed_at__isnull=False).update(
+        consumed_at=timezone.now() - timedelta(seconds=grace + 60)
+    )
+    signed = session_client(phone)
+    locked = threading.Event()
+    original = flows.revoke_family
+
+    def revoke_after_a_pause(family, reason):
+        if reason == "reused":
+            locked.set()  # theft detection holds the family's row lock now
+            time.sleep(1.0)  # meanwhile the logout runs
+        return original(family, reason)
+
+    monkeypatch.setattr(flows, "revoke_family", revoke_after_a_pause)
+
+    def run(i):
+        if i == 0:
+            return post_login(remember_token=stolen)
+        assert locked.wait(10)
+        time.sleep(0.2)
+        return signed.delete(detail_url(phone["id"]))
+
+    theft, logout = race(run, threads=2)
+
+    assert (theft.status_code, body(theft)["code"]) == (401, "remember_token_reused")
+    # The logout waited for the family: its session was already ended by then.
+    assert logout.status_code in (204, 401), logout.content
+    assert not Session.objects.filter(user=user, revoked_at__isnull=True).exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection  # noqa: F401 - read by the skipif condition
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -326,3 +327,77 @@ def test_with_a_second_factor_and_remember_false_no_token_comes(user):
     assert answer.status_code == 201
     assert "remember_token" not in body(answer)
     assert not RememberFamily.objects.exists()
+
+
+# -- a password re-hashed at login, and the siblings of a parallel exchange ---------------------
+# Both found by an attack review (gunicorn -w 3, SQLite and PostgreSQL).
+class NextReleasePBKDF2(PBKDF2PasswordHasher):
+    """PBKDF2 with another iteration count: what a Django upgrade does to every stored hash."""
+
+    iterations = 1000
+
+
+def test_a_hash_upgrade_at_login_leaves_the_other_devices_remember_tokens_working(user, settings):
+    """check_password() re-hashes a right password with the new count and saves it: the same
+    password. The phone's family was bound to the old hash and was ended (``credentials_changed``,
+    with every session it gave) at its next exchange."""
+    phone = login("alice", PASSWORD, remember=True, device_name="phone")
+    settings.PASSWORD_HASHERS = [
+        f"{__name__}.NextReleasePBKDF2",
+        *settings.PASSWORD_HASHERS,  # what the stored hash was made with
+    ]
+    old_hash = type(user).objects.get(pk=user.pk).password
+
+    login("alice", PASSWORD, device_name="laptop")  # re-hashes
+
+    assert type(user).objects.get(pk=user.pk).password != old_hash
+    assert session_client(phone).get(NOTES).status_code == 200
+    again = post_login(remember_token=phone["remember_token"])
+    assert again.status_code == 201, body(again)
+    assert session_client(phone).get(NOTES).status_code == 200
+    assert RememberFamily.objects.get().revoked_at is None
+
+
+def test_a_real_password_change_still_ends_the_families_after_a_hash_upgrade(user, settings):
+    phone = login("alice", PASSWORD, remember=True)
+    settings.PASSWORD_HASHERS = [
+        f"{__name__}.NextReleasePBKDF2",
+        *settings.PASSWORD_HASHERS,  # what the stored hash was made with
+    ]
+    login("alice", PASSWORD)  # re-hashes: the family follows
+    user.refresh_from_db()
+    user.set_password("a new password")
+    user.save()
+    assert_error(post_login(remember_token=phone["remember_token"]), "remember_token_invalid", 401)
+    assert RememberFamily.objects.get().revoked_reason == "password_changed"
+
+
+def test_a_sibling_token_of_a_parallel_exchange_is_spent_once_the_chain_moves_on(user):
+    """Two parallel exchanges of one token (the grace) mint two tokens; the device keeps one. The
+    other stayed valid for the family's whole life, and presenting it later was a plain login
+    that theft detection never saw."""
+    first = login("alice", PASSWORD, remember=True)["remember_token"]
+    kept = body(post_login(remember_token=first))["remember_token"]
+    orphan = body(post_login(remember_token=first))["remember_token"]  # within the grace
+    token = kept
+    for _ in range(3):  # the device goes on with the token it kept
+        token = body(post_login(remember_token=token))["remember_token"]
+    grace = int(signed_api_settings.REMEMBER_REUSE_GRACE)
+    RememberToken.objects.filter(consumed_at__isnull=False).update(
+        consumed_at=timezone.now() - timedelta(seconds=grace + 1)
+    )
+
+    late = post_login(remember_token=orphan)
+
+    assert_error(late, "remember_token_reused", 401)  # a copy: the family ends
+    assert_error(post_login(remember_token=token), "remember_token_invalid", 401)
+
+
+def test_a_sibling_still_logs_in_within_the_grace(user):
+    """The device's own parallel requests: a sibling used within the grace is accepted."""
+    first = login("alice", PASSWORD, remember=True)["remember_token"]
+    kept = body(post_login(remember_token=first))["remember_token"]
+    sibling = body(post_login(remember_token=first))["remember_token"]
+    assert post_login(remember_token=kept).status_code == 201  # spends the sibling now
+    again = post_login(remember_token=sibling)
+    assert again.status_code == 201, body(again)

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from signed_api.conf import signed_api_settings
 from signed_api.stores import get_store
-from tests.accounts import OTHER_PASSWORD, PASSWORD
+from tests.accounts import OTHER_PASSWORD, PASSWORD, SESSIONS
 from tests.store import store_keys
 
 from .support import (
@@ -217,3 +217,28 @@ def test_wrong_codes_across_challenges_are_throttled(user):
     if response.status_code == 202:  # throttling at the code instead of the password is fine
         response = verify(response.json(), bad)
     assert_throttled(response)
+
+
+# -- a request without a client address ---------------------------------------------------------
+def test_requests_without_a_client_address_share_one_address_budget(user, caplog):
+    """gunicorn on a unix socket sets ``REMOTE_ADDR`` to ``""``, and so does a request with fewer
+    ``X-Forwarded-For`` entries than ``NUM_PROXIES`` reaching such a server. The address budget
+    was skipped for it: one client could try a password against any number of usernames (found
+    by an attack review). Such requests now share one budget, and the first is logged."""
+    from signed_api.services import throttle
+
+    throttle._warned_no_address = False
+    limit = int(signed_api_settings.LOGIN_FAILURES_PER_ADDRESS)
+    client = APIClient(REMOTE_ADDR="")
+    statuses = [
+        client.post(SESSIONS, {"username": f"spray{i}", "password": "Winter2026!"}, format="json")
+        .status_code
+        for i in range(limit + 2)
+    ]
+    assert statuses == [401] * limit + [429, 429]
+    warned = [r for r in caplog.records if "without a client address" in r.getMessage()]
+    assert len(warned) == 1
+    # A client with an address has its own budget.
+    other = APIClient(REMOTE_ADDR="192.0.2.7")
+    assert other.post(SESSIONS, {"username": "alice", "password": PASSWORD}, format="json"
+                      ).status_code == 201
