@@ -135,8 +135,8 @@ def _from_jwk(jwk: dict[str, Any], algorithm: str):
     if _PRIVATE_MEMBERS & set(jwk):
         raise _invalid("This JWK holds private key material; send the public key only.")
     for name, value in jwk.items():
-        if isinstance(value, str) and len(value) > MAX_MEMBER_CHARS:
-            raise _invalid(f"The JWK member {name!r} is too long.")
+        if len(name) > MAX_MEMBER_CHARS or isinstance(value, str) and len(value) > MAX_MEMBER_CHARS:
+            raise _invalid("A JWK member is too long.")  # its name is the client's: not repeated
     entry = algorithms.get(algorithm).jwk
     assert entry is not None  # every device algorithm has a JWK form
     if jwk.get("kty") != entry.kty or jwk.get("crv") != entry.crv:

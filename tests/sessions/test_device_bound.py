@@ -421,6 +421,22 @@ def test_a_bad_device_key_is_a_400_public_key_invalid(user, case):
         assert public_key[27:60] not in data["detail"]  # never echoed
 
 
+@pytest.mark.parametrize("long", ["name", "value"])
+def test_a_jwk_member_too_long_is_not_repeated_in_the_refusal(user, long):
+    """The refusal named the member: a 100 kB name came back in the detail (and the log)."""
+    jwk = p256_jwk(_p256)
+    marker = "Q" * 100_000
+    if long == "name":
+        jwk[marker] = "x"
+    else:
+        jwk["note"] = marker
+    response = post_login(username="alice", password=PASSWORD, public_key=jwk,
+                          algorithm=P256)
+    data = assert_error(response, "public_key_invalid", 400, exact=True)
+    assert "Q" * 20 not in response.content.decode()
+    assert len(data["detail"]) < 100
+
+
 @pytest.mark.parametrize("algorithm", ["hmac-sha256", "rsa-pss-sha512", "rsa-v1_5-sha256",
                                        "ECDSA-P256-SHA256", "", 42, ["ed25519"], None])
 def test_an_algorithm_that_is_no_device_algorithm_is_a_400(user, algorithm):
