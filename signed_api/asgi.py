@@ -55,10 +55,47 @@ def default_limit() -> int | None:
 
 
 def get_asgi_application(*, max_body_bytes: int | None = FROM_SETTINGS) -> RequestBodyLimit:
-    """Django's ``get_asgi_application()`` inside :class:`RequestBodyLimit`."""
+    """Django's ``get_asgi_application()`` inside :class:`RequestBodyLimit` and
+    :class:`OriginFormTarget`."""
     from django.core.asgi import get_asgi_application as django_asgi_application
 
-    return RequestBodyLimit(django_asgi_application(), max_body_bytes=max_body_bytes)
+    return RequestBodyLimit(
+        OriginFormTarget(django_asgi_application()), max_body_bytes=max_body_bytes
+    )
+
+
+class OriginFormTarget:
+    """ASGI middleware: a request target in absolute-form (``GET http://host/path``, what a
+    client sends to a forward proxy, and which RFC 9112 §3.2.2 says a server must accept)
+    reaches the application as its path, ``/path``, as gunicorn and uvicorn's httptools parser
+    give it. uvicorn's h11 parser hands the whole URL on as the path, which Django resolved to
+    no view: a 404 with no code, outside the app's URLs and so unsigned. The ``Host`` header is
+    left as it came (what ``ALLOWED_HOSTS`` and the signature's ``@authority`` are checked
+    against, as under gunicorn)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path")
+        if scope.get("type") == "http" and isinstance(path, str) and _is_absolute(path):
+            scope = {**scope, "path": _path_of(path)}
+            raw = scope.get("raw_path")
+            if isinstance(raw, bytes):
+                scope["raw_path"] = _path_of(raw.decode("latin-1")).encode("latin-1")
+        await self.app(scope, receive, send)
+
+
+def _is_absolute(path: str) -> bool:
+    return not path.startswith("/") and "://" in path
+
+
+def _path_of(target: str) -> str:
+    """The path of an absolute-form target whose query is already split off: what follows the
+    authority, or ``/`` (RFC 9421 §2.2.6: an empty path is ``/``)."""
+    after_scheme = target.split("://", 1)[1]
+    slash = after_scheme.find("/")
+    return "/" if slash < 0 else after_scheme[slash:]
 
 
 class RequestBodyLimit:

@@ -42,6 +42,7 @@ from .test_gunicorn_example import (
     # The end-to-end tests of the gunicorn module, collected again here against uvicorn.
     test_a_body_declared_far_over_the_limit_is_refused_before_it_is_read,  # noqa: F401
     test_a_replayed_post_creates_nothing,  # noqa: F401
+    test_an_absolute_form_target_is_answered_like_its_path,  # noqa: F401
     test_command_line_creates_lists_and_refuses_a_replay,  # noqa: F401
     test_command_line_with_percent_encoded_query,  # noqa: F401
     test_no_secret_in_gunicorn_logs_command_output_redis_or_database,  # noqa: F401

@@ -589,3 +589,22 @@ def test_too_many_query_parameters_get_a_signed_json_code(example, path):
     answer = requests.get(example.url(path + "?" + "a&" * 1001), timeout=REQUEST_TIMEOUT)
     verify_refusal(answer, _server_keys(example))
     assert (answer.status_code, answer.json()["code"]) == (400, "too_many_fields")
+
+
+def test_an_absolute_form_target_is_answered_like_its_path(example):
+    """``GET http://host/api/notes/`` (what a client sends to a forward proxy, RFC 9112 §3.2.2):
+    uvicorn's h11 parser passed the whole URL on as the path, a 404 with no code and no
+    signature; gunicorn gives the path."""
+    url = urlsplit(example.base_url)
+    with socket.create_connection((url.hostname, url.port), timeout=REQUEST_TIMEOUT) as sock:
+        sock.sendall(
+            f"GET {example.base_url}/api/notes/ HTTP/1.1\r\nHost: {url.netloc}\r\n"
+            f"Connection: close\r\n\r\n".encode()
+        )
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 401"), head[:200]
+    assert b"\r\nsignature: " in head.lower()
+    assert json.loads(body)["code"] == "signature_missing"

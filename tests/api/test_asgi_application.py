@@ -1,4 +1,5 @@
-"""``signed_api.asgi``: under ASGI a body over the limit is refused without being read.
+"""``signed_api.asgi``: under ASGI a body over the limit is refused without being read, and an
+absolute-form request target is answered like its path.
 
 Django's ``ASGIHandler`` reads every body to its end (to a temporary file past
 ``FILE_UPLOAD_MAX_MEMORY_SIZE``) before any middleware or view runs, so without
@@ -294,3 +295,43 @@ def test_the_example_project_serves_the_limited_application():
     from example_project import asgi
 
     assert isinstance(asgi.application, RequestBodyLimit)
+
+
+# -- an absolute-form target -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("path", "raw", "expected"),
+    [
+        ("http://testserver/api/notes/", b"http://testserver/api/notes/", "/api/notes/"),
+        ("https://h.example:8443/a%2Fb", b"https://h.example:8443/a%2Fb", "/a%2Fb"),
+        ("http://testserver", b"http://testserver", "/"),
+        ("/api/notes/", b"/api/notes/", "/api/notes/"),  # origin-form: untouched
+        ("/x/http://y/", b"/x/http://y/", "/x/http://y/"),
+    ],
+)
+def test_an_absolute_form_target_reaches_the_application_as_its_path(path, raw, expected):
+    from signed_api.asgi import OriginFormTarget
+
+    seen = {}
+
+    async def app(scope, receive, send):
+        seen.update(scope)
+
+    scope = {**_scope(SESSIONS, "application/json", 0), "path": path, "raw_path": raw}
+    asyncio.run(OriginFormTarget(app)(scope, None, None))
+    assert seen["path"] == expected
+    assert seen["raw_path"] == expected.encode()
+    assert scope["path"] == path  # the server's scope is not changed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_absolute_form_target_is_answered_like_its_path_through_django(application):
+    scope = {
+        **_scope("/api/notes/", "application/json", 0),
+        "method": "GET",
+        "path": "http://testserver/api/notes/",
+        "raw_path": b"http://testserver/api/notes/",
+    }
+    client = Client(b"", chunks=1)
+    status, headers, body = _serve(application, scope, client)
+    assert (status, json.loads(body)["code"]) == (401, "signature_missing")
+    assert "signature" in headers
