@@ -38,6 +38,7 @@ def check_settings(app_configs=None, **kwargs):
                 id="signed_api.W003",
             )
         )
+    messages += _number_messages(user)
     messages += _store_messages(user)
     prefixes = [
         user.get(name, DEFAULTS[name])
@@ -77,6 +78,58 @@ def check_settings(app_configs=None, **kwargs):
                     )
                 )
     return messages
+
+
+#: The whole-number settings (seconds, counts) and the least each may be; CLOCK_SKEW (E003) and
+#: the gateway's (E018) have checks of their own.
+_NUMBERS = {
+    "LAST_USED_INTERVAL": 0,
+    "KEY_CACHE_SIZE": 1,
+    "SESSION_IDLE_TIMEOUT": 1,
+    "SESSION_ABSOLUTE_TIMEOUT": 1,
+    "MAX_SESSIONS_PER_USER": 1,
+    "TWO_FACTOR_TIMEOUT": 1,
+    "TWO_FACTOR_MAX_ATTEMPTS": 1,
+    "RECOVERY_CODES": 1,
+    "REMEMBER_TOKEN_LIFETIME": 1,
+    "REMEMBER_REUSE_GRACE": 0,
+    "LOGIN_FAILURES_PER_USERNAME": 1,
+    "LOGIN_FAILURES_PER_ADDRESS": 1,
+    "LOGIN_FAILURE_WINDOW": 1,
+    "NUM_PROXIES": 0,
+    "KEY_ROTATION_GRACE": 0,
+    "EVENT_RETENTION_DAYS": 1,
+    "EVENT_THROTTLE": 0,
+}
+#: The longest KEY_ROTATION_GRACE: what a rotation may ask for at most (90 days).
+_MAX_ROTATION_GRACE = 90 * 24 * 3600
+
+
+def _number_messages(user: dict) -> list[CheckMessage]:
+    """E019: a whole-number setting that is not one (a string, a float, a bool), or is below
+    its least value, or a KEY_ROTATION_GRACE over 90 days. Read where it is used with
+    ``int()``, such a value made every request that reads it a 500."""
+    found: list[CheckMessage] = []
+    for name, least in _NUMBERS.items():
+        if name not in user:
+            continue
+        value = user[name]
+        most = _MAX_ROTATION_GRACE if name == "KEY_ROTATION_GRACE" else None
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or value < least
+            or (most is not None and value > most)
+        ):
+            bounds = f"at least {least}" + (f" and at most {most}" if most is not None else "")
+            found.append(
+                Error(
+                    f"SIGNED_API[{name!r}] must be a whole number, {bounds}; it is {value!r}.",
+                    hint="See docs/settings.md for what it counts (seconds or a number).",
+                    id="signed_api.E019",
+                )
+            )
+    return found
 
 
 @register(Tags.security, deploy=True)

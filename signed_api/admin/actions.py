@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 
 from .base import record
 
@@ -64,6 +65,7 @@ class ActionOptions:
     done: Plural | None
     skipped: Plural | None
     report_none: bool
+    at_most: int | None = None
 
 
 def audited(*, user=None, key_id: str = "", **extra) -> dict:
@@ -74,21 +76,28 @@ def audited(*, user=None, key_id: str = "", **extra) -> dict:
 
 def object_action(audit: str, *, description: StrOrPromise, permissions: list[str],
                   confirm: Confirm | None = None, done: Plural | None = None,
-                  skipped: Plural | None = None, report_none: bool = True):
+                  skipped: Plural | None = None, report_none: bool = True,
+                  at_most: int | None = None):
     """An admin action from ``act(modeladmin, request, obj)``, which returns ``audited(...)``
     when it did something to ``obj`` (recorded as admin action ``audit``) and ``None`` when it
     left it alone (with a message of its own where the operator needs one).
 
     ``done`` and ``skipped`` (``ngettext_lazy(singular, plural, "count")``) are the success
     message and the note for the objects ``act`` left alone; ``report_none=False`` says nothing when
-    nothing was done. Objects come with the model admin's ``list_select_related``.
+    nothing was done; ``at_most`` refuses (changing nothing) a selection of more objects. Objects
+    come with the model admin's ``list_select_related``.
     """
     options = ActionOptions(audit=audit, confirm=confirm, done=done, skipped=skipped,
-                            report_none=report_none)
+                            report_none=report_none, at_most=at_most)
 
     def build(act):
         @functools.wraps(act)
         def action(modeladmin, request, queryset):
+            if at_most is not None and queryset.count() > at_most:
+                messages.error(request, _(
+                    "Select at most %(count)d at a time for this action; nothing was changed."
+                ) % {"count": at_most})
+                return None
             if confirm is not None and request.POST.get("post") != "yes":
                 return confirmation_page(modeladmin, request, queryset, act.__name__, confirm)
             total = count = 0

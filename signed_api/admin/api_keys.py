@@ -23,7 +23,17 @@ from ..core import HMAC_SHA256
 from ..models import ALGORITHM_CHOICES, PUBLIC_KEY_ALGORITHMS, ApiKey
 from ..services import keys
 from .actions import Confirm, audited, object_action
-from .base import AddFormMixin, adopt, record, show_secret, username_lookup, when
+from .base import (
+    MAX_NEW_SECRETS,
+    AddFormMixin,
+    NewSecretsMixin,
+    NoSecretLookupsMixin,
+    adopt,
+    record,
+    show_secret,
+    username_lookup,
+    when,
+)
 
 EXTEND_BY = timedelta(days=30)
 
@@ -83,6 +93,17 @@ class ApiKeyAddForm(forms.ModelForm):
         field.choices = [(value, label) for value, label in ALGORITHM_CHOICES if value in allowed]
         field.initial = HMAC_SHA256 if HMAC_SHA256 in allowed else field.choices[0][0]
 
+    #: The admin user filling the form in (set by ``ApiKeyAdmin.get_form``).
+    actor = None
+
+    def clean_user(self):
+        owner = self.cleaned_data.get("user")
+        if owner is not None and self.actor is not None and not may_hold_keys_for(
+            self.actor, owner
+        ):
+            raise ValidationError(_NOT_FOR_THIS_OWNER)
+        return owner
+
     def clean(self):
         data = super().clean()
         algorithm = data.get("algorithm")
@@ -103,6 +124,22 @@ class ApiKeyAddForm(forms.ModelForm):
                     self.add_error("public_key_pem", str(exc))
         data["public_key_pem"] = pem
         return data
+
+
+def may_hold_keys_for(actor, owner) -> bool:
+    """Whether ``actor`` may create, rotate or change the API keys of ``owner`` in the admin: a
+    superuser for anyone, any other staff user only for themselves and for users who are
+    neither staff nor superusers. A key is its owner's identity: minting or rotating one for a
+    superuser would hand a staff user with the API-key permissions the superuser's powers
+    through the API (the enrollment endpoint refuses staff accounts for the same reason)."""
+    if actor.is_superuser or owner.pk == actor.pk:
+        return True
+    return not (owner.is_staff or owner.is_superuser)
+
+
+_NOT_FOR_THIS_OWNER = _(
+    "Only a superuser can create, rotate or change the keys of a staff user or a superuser."
+)
 
 
 class ApiKeyChangeForm(forms.ModelForm):
@@ -151,7 +188,7 @@ class ApiKeyStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(AddFormMixin, admin.ModelAdmin):
+class ApiKeyAdmin(NoSecretLookupsMixin, NewSecretsMixin, AddFormMixin, admin.ModelAdmin):
     form = ApiKeyChangeForm
     add_form = ApiKeyAddForm
     list_display = (
@@ -196,11 +233,19 @@ class ApiKeyAdmin(AddFormMixin, admin.ModelAdmin):
             return ()
         return self.readonly_fields
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is None:
+            form = type(form.__name__, (form,), {"actor": request.user})
+        return form
+
     def has_change_permission(self, request, obj=None):
         # Revocation is irreversible: a revoked key's page is read only (and the model refuses
         # to un-revoke in any case).
         if obj is not None and obj.revoked_at is not None:
             return None
+        if obj is not None and not may_hold_keys_for(request.user, obj.user):
+            return False
         return super().has_change_permission(request, obj)
 
     # -- columns -----------------------------------------------------------------------------
@@ -273,8 +318,12 @@ class ApiKeyAdmin(AddFormMixin, admin.ModelAdmin):
         permissions=["change"],
         done=ngettext_lazy("Rotated %(count)d key.", "Rotated %(count)d keys.", "count"),
         report_none=False,
+        at_most=MAX_NEW_SECRETS,  # each new secret is shown on the page that follows
     )
     def rotate_keys(self, request, key):
+        if not may_hold_keys_for(request.user, key.user):
+            messages.error(request, f"{key.key_id}: {_NOT_FOR_THIS_OWNER}")
+            return None
         if key.revoked_at is not None:
             messages.error(request, _("%(key)s is revoked and cannot be rotated.")
                            % {"key": key.key_id})
@@ -324,6 +373,9 @@ class ApiKeyAdmin(AddFormMixin, admin.ModelAdmin):
                    description=_("Extend the expiry of the selected keys by 30 days"),
                    permissions=["change"])
     def extend_expiry(self, request, key):
+        if not may_hold_keys_for(request.user, key.user):
+            messages.error(request, f"{key.key_id}: {_NOT_FOR_THIS_OWNER}")
+            return None
         if key.revoked_at is not None:
             messages.error(request, _("%(key)s is revoked; its expiry cannot change.")
                            % {"key": key.key_id})

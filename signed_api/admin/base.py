@@ -2,8 +2,11 @@
 one time a secret is shown, the permission behind the actions, and pages that are read only.
 
 Secrets (djangorestframework-api-key's rule): a new secret is shown once, base64url as clients
-use it, in a warning message on the page after the save or the action, and never in a list
-column, a form field or a change page.
+use it, and never in a list column, a form field or a change page. It is shown on a page of its
+own, ``<model>/new-secrets/``, that the save or the action redirects to: the secrets travel there
+in a cookie encrypted under the master keys (AES-256-GCM, bound to the admin user, two minutes,
+sent to that page only, deleted by it), never through Django's message storage, whose default
+(``FallbackStorage``) writes what does not fit in its cookie into the session, a database row.
 """
 
 from __future__ import annotations
@@ -11,11 +14,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth import get_permission_codename, get_user_model
 from django.db import transaction
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from ..core.b64 import b64url_encode
@@ -43,17 +45,165 @@ def record(request, action: str, *, user=None, key_id: str = "", **extra) -> Non
     )
 
 
+# The mixins below are model admins to the type checker, plain classes at run time.
+if TYPE_CHECKING:
+    _ModelAdminMixin = admin.ModelAdmin[Any]
+else:
+    _ModelAdminMixin = object
+
+
+#: Columns that hold a secret in some form (sealed, hashed, a fingerprint of credentials). No
+#: page shows them, and no changelist filters on them: ``?secret_encrypted__startswith=v1.a``
+#: would read one a character at a time (Django allows lookups on a model's own fields).
+SECRET_COLUMNS = frozenset({
+    "secret_encrypted", "previous_secret_encrypted", "secret_hash", "seed_encrypted",
+    "code_hash", "auth_fingerprint", "private_key_encrypted",
+})
+
+
+class NoSecretLookupsMixin(_ModelAdminMixin):
+    """Refuses changelist lookups (``?field__op=...``) that touch a :data:`SECRET_COLUMNS`."""
+
+    def lookup_allowed(self, lookup, value, request=None):  # request: Django 5.0 and newer
+        import django
+        from django.db.models.constants import LOOKUP_SEP
+
+        if any(part in SECRET_COLUMNS for part in str(lookup).split(LOOKUP_SEP)):
+            return False
+        if django.VERSION < (5, 0):
+            return super().lookup_allowed(lookup, value)  # type: ignore[call-arg,unused-ignore]
+        return super().lookup_allowed(lookup, value, request)
+
+
 def show_secret(request, text: str, secret: bytes) -> None:
-    """The one and only time a secret is displayed: a warning message, base64url."""
-    messages.warning(
-        request,
-        format_html(
-            '{} <code class="signed-api-secret">{}</code> {}',
-            text,
-            b64url_encode(secret),
-            _("Copy it now: it is shown this once and cannot be shown again."),
-        ),
-    )
+    """The one and only time a secret is displayed: queued for the new-secrets page that
+    :class:`NewSecretsMixin` redirects this request to (base64url, as clients use it)."""
+    request.__dict__.setdefault(_QUEUED, []).append([str(text), b64url_encode(secret)])
+
+
+_QUEUED = "_signed_api_new_secrets"
+SECRETS_COOKIE = "signed_api_new_secrets"
+SECRETS_TEMPLATE = "admin/signed_api/new_secrets.html"
+#: Seconds the cookie carrying new secrets lives: long enough for the redirect, no more.
+SECRETS_MAX_AGE = 120
+#: At most this many new secrets per page (an action on more objects is refused): their
+#: encrypted cookie stays well under the 4 kB a browser keeps.
+MAX_NEW_SECRETS = 20
+
+
+def _secrets_context(request) -> str:
+    return f"signed_api admin new secrets\0{request.user.pk}"
+
+
+class NewSecretsMixin(_ModelAdminMixin):
+    """The page that shows the secrets of an add or an action once (see the module)."""
+
+    def get_urls(self):
+        from django.urls import path
+
+        opts = self.opts
+        name = f"{opts.app_label}_{opts.model_name}_new_secrets"
+        own = [path("new-secrets/", self.admin_site.admin_view(self.new_secrets_view), name=name)]
+        return own + super().get_urls()
+
+    def _new_secrets_url(self) -> str:
+        from django.urls import reverse
+
+        opts = self.opts
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_new_secrets",
+                       current_app=self.admin_site.name)
+
+    def _changelist_url(self) -> str:
+        from django.urls import reverse
+
+        opts = self.opts
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist",
+                       current_app=self.admin_site.name)
+
+    def changelist_view(self, request, extra_context=None):
+        return self._to_new_secrets(request, super().changelist_view(request, extra_context))
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return self._to_new_secrets(request, super().add_view(request, form_url, extra_context))
+
+    def _to_new_secrets(self, request, response):
+        """Where a request queued secrets, its answer becomes a redirect to the new-secrets
+        page, with the secrets (and where the admin was going) in the encrypted cookie."""
+        import json
+        import time
+
+        from django.http import HttpResponseRedirect
+
+        from .. import state
+
+        queued = request.__dict__.pop(_QUEUED, None)
+        if not queued:
+            return response
+        going = response.get("Location") if response.status_code in (301, 302, 303) else None
+        payload = {
+            "user": request.user.pk,
+            "until": int(time.time()) + SECRETS_MAX_AGE,
+            "next": going or self._changelist_url(),
+            "secrets": queued,
+        }
+        token = state.keyring().encrypt(
+            json.dumps(payload).encode("utf-8"), context=_secrets_context(request)
+        )
+        redirect = HttpResponseRedirect(self._new_secrets_url())
+        redirect.set_cookie(
+            SECRETS_COOKIE, token, max_age=SECRETS_MAX_AGE, path=self._new_secrets_url(),
+            secure=request.is_secure(), httponly=True, samesite="Strict",
+        )  # fmt: skip
+        redirect["Cache-Control"] = "no-store"
+        return redirect
+
+    def new_secrets_view(self, request):
+        import json
+        import time
+
+        from django.template.response import TemplateResponse
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        from .. import state
+        from ..core.keyring import KeyringError
+
+        shown: list[list[str]] = []
+        going = self._changelist_url()
+        token = request.COOKIES.get(SECRETS_COOKIE)
+        if token:
+            try:
+                payload = json.loads(
+                    state.keyring().decrypt(token, context=_secrets_context(request))
+                )
+            except (KeyringError, ValueError, TypeError):
+                payload = None
+            if (
+                isinstance(payload, dict)
+                and payload.get("user") == request.user.pk
+                and isinstance(payload.get("until"), int)
+                and payload["until"] >= time.time()
+                and isinstance(payload.get("secrets"), list)
+            ):
+                shown = [list(map(str, item))[:2] for item in payload["secrets"]]
+                nxt = payload.get("next")
+                if isinstance(nxt, str) and url_has_allowed_host_and_scheme(
+                    nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+                ):
+                    going = nxt
+        opts = self.opts
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("New secrets") if shown else _("No new secret to show"),
+            "subtitle": None,
+            "opts": opts,
+            "app_label": opts.app_label,
+            "secrets": shown,
+            "next_url": going,
+        }
+        response = TemplateResponse(request, SECRETS_TEMPLATE, context)
+        response.delete_cookie(SECRETS_COOKIE, path=self._new_secrets_url(), samesite="Strict")
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 def adopt(obj, created) -> None:
@@ -62,13 +212,6 @@ def adopt(obj, created) -> None:
     obj.pk = created.pk
     obj.refresh_from_db()
     obj._state.adding = False
-
-
-# The mixins below are model admins to the type checker, plain classes at run time.
-if TYPE_CHECKING:
-    _ModelAdminMixin = admin.ModelAdmin[Any]
-else:
-    _ModelAdminMixin = object
 
 
 class AddFormMixin(_ModelAdminMixin):

@@ -12,7 +12,16 @@ from django.utils.translation import ngettext_lazy
 from ..models import EnrollmentKey
 from ..services import keys
 from .actions import Confirm, audited, object_action
-from .base import AddFormMixin, DeleteEachMixin, ManageMixin, adopt, record, show_secret
+from .base import (
+    AddFormMixin,
+    DeleteEachMixin,
+    ManageMixin,
+    NewSecretsMixin,
+    NoSecretLookupsMixin,
+    adopt,
+    record,
+    show_secret,
+)
 
 
 class EnrollmentKeyAddForm(forms.ModelForm):
@@ -26,17 +35,24 @@ class EnrollmentKeyAddForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["uses_left"].min_value = 1
         self.fields["uses_left"].widget.attrs["min"] = 1
+        self.fields["uses_left"].widget.attrs["max"] = keys.MAX_ENROLLMENT_USES
         self.fields["uses_left"].initial = 1
 
     def clean_uses_left(self):
         uses = self.cleaned_data["uses_left"]
         if uses is not None and uses < 1:
             raise ValidationError(_("An enrollment key needs at least one use."))
+        if uses is not None and uses > keys.MAX_ENROLLMENT_USES:
+            raise ValidationError(_("An enrollment key has at most %(most)d uses.")
+                                  % {"most": keys.MAX_ENROLLMENT_USES})
         return uses
 
 
 @admin.register(EnrollmentKey)
-class EnrollmentKeyAdmin(ManageMixin, AddFormMixin, DeleteEachMixin, admin.ModelAdmin):
+class EnrollmentKeyAdmin(
+    NoSecretLookupsMixin, NewSecretsMixin, ManageMixin, AddFormMixin, DeleteEachMixin,
+    admin.ModelAdmin,
+):
     add_form = EnrollmentKeyAddForm
     list_display = ("key_id", "name", "status_display", "uses_left", "uses_total", "created_at",
                     "expires_at", "created_by")

@@ -10,11 +10,20 @@ from django.utils.translation import ngettext_lazy
 from ..models import RememberFamily
 from ..services import remember
 from .actions import Confirm, audited, object_action
-from .base import DeleteEachMixin, ManageMixin, ReadOnlyMixin, record, username_lookup
+from .base import (
+    DeleteEachMixin,
+    ManageMixin,
+    NoSecretLookupsMixin,
+    ReadOnlyMixin,
+    record,
+    username_lookup,
+)
 
 
 @admin.register(RememberFamily)
-class RememberFamilyAdmin(ManageMixin, ReadOnlyMixin, DeleteEachMixin, admin.ModelAdmin):
+class RememberFamilyAdmin(
+    NoSecretLookupsMixin, ManageMixin, ReadOnlyMixin, DeleteEachMixin, admin.ModelAdmin
+):
     list_display = ("id", "user", "device_name", "created_at", "expires_at", "revoked_at",
                     "revoked_reason", "token_count", "binding")
     list_filter = ("revoked_reason", "created_at")

@@ -7,11 +7,11 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from ..models import SecurityEvent
-from .base import ReadOnlyMixin
+from .base import NoSecretLookupsMixin, ReadOnlyMixin
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class SecurityEventAdmin(NoSecretLookupsMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("created_at", "kind", "username", "key_id", "client_address", "detail")
     list_filter = ("kind", "created_at")
     date_hierarchy = "created_at"

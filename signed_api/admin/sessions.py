@@ -10,7 +10,14 @@ from django.utils.translation import ngettext_lazy
 from ..models import Session
 from ..services import sessions as session_service
 from .actions import Confirm, audited, object_action
-from .base import DeleteEachMixin, ManageMixin, ReadOnlyMixin, record, username_lookup
+from .base import (
+    DeleteEachMixin,
+    ManageMixin,
+    NoSecretLookupsMixin,
+    ReadOnlyMixin,
+    record,
+    username_lookup,
+)
 
 
 class SessionLiveFilter(admin.SimpleListFilter):
@@ -29,7 +36,9 @@ class SessionLiveFilter(admin.SimpleListFilter):
 
 
 @admin.register(Session)
-class SessionAdmin(ManageMixin, ReadOnlyMixin, DeleteEachMixin, admin.ModelAdmin):
+class SessionAdmin(
+    NoSecretLookupsMixin, ManageMixin, ReadOnlyMixin, DeleteEachMixin, admin.ModelAdmin
+):
     list_display = (
         "key_id", "user", "device_name", "client_address", "created_at", "last_seen_at",
         "expires_at", "revoked_at", "is_live", "binding",

@@ -10,11 +10,20 @@ from django.utils.translation import ngettext_lazy
 from ..models import TOTPDevice
 from ..services import second_factor
 from .actions import Confirm, audited, object_action
-from .base import DeleteEachMixin, ManageMixin, ReadOnlyMixin, record, username_lookup
+from .base import (
+    DeleteEachMixin,
+    ManageMixin,
+    NoSecretLookupsMixin,
+    ReadOnlyMixin,
+    record,
+    username_lookup,
+)
 
 
 @admin.register(TOTPDevice)
-class TOTPDeviceAdmin(ManageMixin, ReadOnlyMixin, DeleteEachMixin, admin.ModelAdmin):
+class TOTPDeviceAdmin(
+    NoSecretLookupsMixin, ManageMixin, ReadOnlyMixin, DeleteEachMixin, admin.ModelAdmin
+):
     list_display = ("user", "created_at", "is_confirmed", "confirmed_at")
     list_filter = ("created_at", "confirmed_at")
     list_select_related = ("user",)

@@ -41,6 +41,19 @@ def _actor_name(actor) -> str:
     return actor.get_username() if actor is not None else ""
 
 
+#: The longest overlap a rotation may give the previous secret (the endpoint's cap too).
+MAX_ROTATION_GRACE = timedelta(days=90)
+#: The longest name a key may have (the model's column).
+MAX_NAME_LENGTH = 100
+#: The most uses an enrollment key may have (a PostgreSQL integer holds up to 2**31 - 1).
+MAX_ENROLLMENT_USES = 1_000_000
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or len(name) > MAX_NAME_LENGTH:
+        raise KeyError_("invalid_name", f"a name has at most {MAX_NAME_LENGTH} characters")
+
+
 def create_api_key(
     user,
     *,
@@ -55,6 +68,7 @@ def create_api_key(
 ):
     """``(api_key, secret)``; ``secret`` (bytes) only for hmac, shown once. ``scopes=None``
     means the ``DEFAULT_KEY_SCOPES`` setting; an empty list means none."""
+    _check_name(name)
     clean_scopes = None if scopes is None else _clean_scopes(scopes)  # None: the defaults
     try:
         with transaction.atomic():
@@ -95,33 +109,48 @@ def rotate_api_key(
     via: str = "api",
 ) -> bytes | None:
     """Give ``key`` a new secret (or public key); the old one verifies for ``grace``
-    (``KEY_ROTATION_GRACE`` by default). Returns the new hmac secret, shown once."""
+    (``KEY_ROTATION_GRACE`` by default). Returns the new hmac secret, shown once.
+
+    A rotation while the key is still in the overlap of an earlier one (a double submission in
+    the admin, a retried call, a second rotation to lengthen the overlap) replaces the current
+    secret and keeps the previous one, the secret the clients still hold, which then verifies
+    for ``grace`` from now: a repeat never ends the secret that is deployed. The secret of the
+    earlier rotation, never deployed or about to be replaced, stops verifying."""
     if grace is None:
         grace = timedelta(seconds=int(signed_api_settings.KEY_ROTATION_GRACE))
     if grace < timedelta(0):
         raise KeyError_("invalid_grace", "the grace period cannot be negative")
+    if grace > MAX_ROTATION_GRACE:
+        raise KeyError_("invalid_grace", "the grace period is at most 90 days")
     with transaction.atomic():
         key = ApiKey.objects.select_for_update().get(pk=key.pk)
         if key.revoked_at is not None:
             raise KeyError_("key_revoked", "a revoked key cannot be rotated", http_status=409)
         now = timezone.now()
         secret = None
+        in_overlap = key.previous_valid_until is not None and key.previous_valid_until > now
         if key.algorithm == HMAC_SHA256:
             if public_key is not None:
                 raise KeyError_("invalid_key", "an hmac-sha256 key has no public key")
-            key.previous_secret_encrypted = key.secret_encrypted
-            # Re-seal the old secret under its "previous" context so it cannot be swapped back.
-            from ..state import keyring
+            in_overlap = in_overlap and bool(key.previous_secret_encrypted)
+            if not in_overlap:
+                # Re-seal the old secret under its "previous" context so it cannot be swapped
+                # back.
+                from ..state import keyring
 
-            old = keyring().decrypt(key.secret_encrypted, context=key._context)
-            key.previous_secret_encrypted = keyring().encrypt(old, context=key._previous_context)
+                old = keyring().decrypt(key.secret_encrypted, context=key._context)
+                key.previous_secret_encrypted = keyring().encrypt(
+                    old, context=key._previous_context
+                )
             secret = secrets.token_bytes(SECRET_BYTES)
             key.set_secret(secret)
         else:
             if public_key is None:
                 raise KeyError_("invalid_key", f"rotating an {key.algorithm} key needs its new "
                                                "public key")
-            key.previous_public_key = key.public_key
+            in_overlap = in_overlap and bool(key.previous_public_key)
+            if not in_overlap:
+                key.previous_public_key = key.public_key
             try:
                 key.set_public_key(public_key)
             except ValueError as exc:  # a public key that cannot be used: 400, as at creation
@@ -132,7 +161,7 @@ def rotate_api_key(
         events.record(
             SecurityEvent.KEY_ROTATED, user=key.user, key_id=key.key_id, request=request,
             detail={"grace_seconds": int(grace.total_seconds()), "via": via,
-                    "by": _actor_name(actor)},
+                    "by": _actor_name(actor), "kept_previous": in_overlap},
         )
     return secret
 
@@ -187,6 +216,9 @@ def create_enrollment_key(*, name: str = "", uses: int, expires_at: datetime | N
     """``(enrollment_key, secret)``: the secret is shown once."""
     if uses < 1:
         raise KeyError_("invalid_uses", "an enrollment key needs at least one use")
+    if uses > MAX_ENROLLMENT_USES:
+        raise KeyError_("invalid_uses", f"an enrollment key has at most {MAX_ENROLLMENT_USES} uses")
+    _check_name(name)
     secret = secrets.token_bytes(SECRET_BYTES)
     with transaction.atomic():
         enrollment = EnrollmentKey(

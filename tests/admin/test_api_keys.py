@@ -382,3 +382,149 @@ def test_deleting_a_key_revokes_it_first(admin_client, created):
     assert SecurityEvent.objects.filter(kind=SecurityEvent.KEY_REVOKED,
                                         key_id=key.key_id).exists()
     assert _signing(key, secret).get(NOTES).status_code == 401
+
+
+# -- new secrets: a page of their own, never Django's message storage -----------------------------
+# Found by an attack review: with Django's default MESSAGE_STORAGE (FallbackStorage), the "shown
+# once" messages that did not fit in its 2 kB cookie were written to the session, a row of
+# django_session (signed, not encrypted): rotating 40 keys at once put about half of the new
+# secrets in the database.
+def _session_rows() -> str:
+    from django.contrib.sessions.models import Session as DjangoSession
+
+    return " ".join(str(s.get_decoded()) for s in DjangoSession.objects.all())
+
+
+def test_the_secrets_of_a_rotation_never_reach_the_session_table_nor_the_cookie_in_clear(
+    admin_client, user
+):
+    from signed_api.admin.base import MAX_NEW_SECRETS, SECRETS_COOKIE
+    from signed_api.client import decode_secret
+
+    keys = [ApiKey.objects.create_key(user, name=f"k{i}")[0] for i in range(MAX_NEW_SECRETS)]
+    posted = admin_client.post(
+        url(ApiKey, "changelist"),
+        {"action": "rotate_keys", "_selected_action": [str(k.pk) for k in keys], "index": "0"},
+    )
+    assert posted.status_code == 302
+    assert posted["Location"].endswith("/admin/signed_api/apikey/new-secrets/")
+    cookie = posted.cookies[SECRETS_COOKIE]
+    assert cookie["httponly"] and cookie["samesite"] == "Strict"
+    assert cookie["path"] == "/admin/signed_api/apikey/new-secrets/"
+    between = _session_rows() + " " + cookie.value  # what was stored before the page showed
+
+    shown = admin_client.get(posted["Location"])
+    assert shown["Cache-Control"] == "no-store" or "no-store" in shown["Cache-Control"]
+    import re
+
+    pairs = re.findall(r"API key (key_[\w-]+) rotated.*?signed-api-secret\">([\w-]+)<", html(shown))
+    assert sorted(k for k, _ in pairs) == sorted(k.key_id for k in keys)
+    secrets = [decode_secret(text) for _, text in pairs]
+    by_id = {k.key_id: k for k in keys}
+    for key_id, text in pairs:
+        assert _signing(by_id[key_id], decode_secret(text)).get(NOTES).status_code == 200
+    for secret in secrets:
+        assert_absent(between, spellings(secret), "the session table or the cookie")
+    assert "signed-api-secret" not in _session_rows()
+    assert shown_secrets(admin_client.get(posted["Location"])) == []  # shown once: now gone
+
+
+def test_more_keys_than_a_page_of_secrets_holds_are_refused_and_nothing_rotates(
+    admin_client, user
+):
+    from signed_api.admin.base import MAX_NEW_SECRETS
+
+    keys = [ApiKey.objects.create_key(user, name=f"k{i}")[0] for i in range(MAX_NEW_SECRETS + 1)]
+    before = {k.pk: k.secret_encrypted for k in keys}
+    response = run_action(admin_client, ApiKey, "rotate_keys", keys)
+    assert "at most" in html(response)
+    assert shown_secrets(response) == []
+    assert {k.pk: k.secret_encrypted for k in ApiKey.objects.filter(pk__in=before)} == before
+
+
+def test_the_secrets_cookie_of_another_admin_or_a_forged_one_shows_nothing(
+    admin_client, user, django_user_model
+):
+    from django.test import Client
+
+    from signed_api.admin.base import SECRETS_COOKIE
+
+    key = ApiKey.objects.create_key(user, name="k")[0]
+    posted = admin_client.post(
+        url(ApiKey, "changelist"),
+        {"action": "rotate_keys", "_selected_action": [str(key.pk)], "index": "0"},
+    )
+    token = posted.cookies[SECRETS_COOKIE].value
+    other = django_user_model.objects.create_superuser("other", "o@example.invalid", "pw-other")
+    thief = Client()
+    thief.force_login(other)
+    thief.cookies[SECRETS_COOKIE] = token  # bound to the admin it was made for
+    assert shown_secrets(thief.get(posted["Location"])) == []
+    thief.cookies[SECRETS_COOKIE] = token[:-4] + "AAAA"
+    assert shown_secrets(thief.get(posted["Location"])) == []
+
+
+def test_a_double_submitted_rotation_keeps_the_secret_the_clients_hold(admin_client, user):
+    """A double click on "Go" posted the rotation twice: the second moved the first rotation's
+    secret, which nobody had, into the overlap, and the secret every client held was refused at
+    once."""
+    key, deployed = ApiKey.objects.create_key(user, name="fleet")
+    run_action(admin_client, ApiKey, "rotate_keys", [key])
+    second = run_action(admin_client, ApiKey, "rotate_keys", [key])
+    [shown] = shown_secrets(second)
+    key.refresh_from_db()
+    assert key.status == "rotating"
+    assert _signing(key, deployed).get(NOTES).status_code == 200
+    from signed_api.client import decode_secret
+
+    assert _signing(key, decode_secret(shown)).get(NOTES).status_code == 200
+
+
+# -- staff who are not superusers ---------------------------------------------------------------
+@pytest.fixture
+def key_clerk(django_user_model):
+    """Staff with every API-key permission, not a superuser (no second factor: the login
+    tests cover that)."""
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    clerk = django_user_model.objects.create_user("clerk", password="clerk-pw", is_staff=True)
+    clerk.user_permissions.set(Permission.objects.filter(content_type__app_label="signed_api",
+                                                         codename__endswith="apikey"))
+    client = Client()
+    client.force_login(clerk)
+    return clerk, client
+
+
+def test_a_staff_user_who_is_no_superuser_cannot_get_a_superusers_key(
+    key_clerk, django_user_model, user
+):
+    """It rotated root's key in the admin, got the new secret and signed requests as root (found
+    by an attack review)."""
+    clerk, client = key_clerk
+    root = django_user_model.objects.create_superuser("root", "r@example.invalid", "root-pw")
+    roots, held = ApiKey.objects.create_key(root, name="root's")
+    before = ApiKey.objects.get(pk=roots.pk).secret_encrypted
+
+    rotated = run_action(client, ApiKey, "rotate_keys", [roots])
+    assert shown_secrets(rotated) == []
+    assert "Only a superuser" in html(rotated)
+    assert ApiKey.objects.get(pk=roots.pk).secret_encrypted == before
+    added = add_api_key(client, root, name="mine now")
+    assert shown_secrets(added) == [] and "Only a superuser" in html(added)
+    assert not ApiKey.objects.filter(name="mine now").exists()
+    assert client.post(url(ApiKey, "change", roots.pk), {"name": "x"}).status_code == 403
+    # An ordinary user's keys, and the clerk's own, stay the clerk's to manage.
+    mine = add_api_key(client, user, name="alice's")
+    assert len(shown_secrets(mine)) == 1
+    assert len(shown_secrets(add_api_key(client, clerk, name="clerk's"))) == 1
+    assert _signing(roots, held).get(NOTES).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "lookup", ["secret_encrypted__startswith", "previous_secret_encrypted", "user__password"]
+)
+def test_the_changelist_does_not_filter_on_a_secret_column(admin_client, user, lookup):
+    ApiKey.objects.create_key(user, name="k")
+    response = admin_client.get(url(ApiKey, "changelist") + f"?{lookup}=v1")
+    assert response.status_code == 400  # Django's DisallowedModelAdminLookup

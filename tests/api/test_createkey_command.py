@@ -168,3 +168,27 @@ def test_bad_arguments_are_command_errors(user, tmp_path, args):
     with pytest.raises(CommandError):
         createkey("--user", user.username, *args)
     assert not ApiKey.objects.exists()
+
+
+# -- values out of range: a CommandError, nothing written ---------------------------------------
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["signed_api_createkey", "--user", "alice", "--expires-in", "999999999"],
+        ["signed_api_createkey", "--user", "alice", "--expires-in", "3651"],
+        ["signed_api_createkey", "--user", "alice", "--name", "n" * 101],
+        ["signed_api_createenrollment", "--uses", "1", "--expires-in", "999999999"],
+        ["signed_api_createenrollment", "--uses", "3000000000"],
+        ["signed_api_createenrollment", "--uses", "1", "--name", "n" * 101],
+    ],
+    ids=["key-expiry-overflow", "key-expiry-over-10-years", "key-name-too-long",
+         "enrollment-expiry-overflow", "enrollment-uses-too-many", "enrollment-name-too-long"],
+)
+def test_a_value_out_of_range_is_a_command_error_and_writes_nothing(user, command):
+    """Each was a traceback (OverflowError; on PostgreSQL a DataError for the name and the uses)
+    or, on SQLite, a 5000-character name stored as it came."""
+    from signed_api.models import ApiKey, EnrollmentKey
+
+    with pytest.raises(CommandError):
+        call_command(*command, stdout=StringIO())
+    assert not ApiKey.objects.exists() and not EnrollmentKey.objects.exists()

@@ -56,3 +56,23 @@ def test_the_commands_it_prints_use_the_base_url():
     assert "http://127.0.0.1:8000" not in out
     assert "signed_api.client GET http://127.0.0.1:8765/api/notes/ --replay" in out
     assert "open http://127.0.0.1:8765/demo/ " in out
+
+
+def test_each_run_writes_the_audit_events_of_the_keys_it_creates_and_revokes():
+    """It called the model directly: a key made and the previous one revoked, with no event."""
+    from signed_api.models import SecurityEvent
+
+    call_command("signed_api_demo", stdout=StringIO())
+    call_command("signed_api_demo", stdout=StringIO())
+    kinds = list(SecurityEvent.objects.filter(user__username="demo").values_list("kind", flat=True))
+    assert kinds.count(SecurityEvent.KEY_CREATED) == 2, kinds
+    assert kinds.count(SecurityEvent.KEY_REVOKED) == 1, kinds
+
+
+def test_it_makes_no_key_for_a_demo_user_who_is_staff():
+    from django.core.management import CommandError
+
+    get_user_model().objects.create_user("demo", is_staff=True)
+    with pytest.raises(CommandError, match="staff"):
+        call_command("signed_api_demo", stdout=StringIO())
+    assert not ApiKey.objects.exists()

@@ -420,3 +420,33 @@ def test_each_check_the_code_can_report_is_a_row_of_the_docs_tables(page):
     assert len(in_code) > 30
     assert in_code - rows == set(), f"{page} lacks rows for these checks"
     assert rows - in_code == set(), f"{page} has rows for checks the code does not have"
+
+
+# -- E019: whole-number settings ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("KEY_ROTATION_GRACE", "1 day"),
+        ("KEY_ROTATION_GRACE", 1e12),
+        ("KEY_ROTATION_GRACE", True),
+        ("KEY_ROTATION_GRACE", -1),
+        ("KEY_ROTATION_GRACE", 91 * 24 * 3600),
+        ("REMEMBER_REUSE_GRACE", 2.5),
+        ("LOGIN_FAILURES_PER_ADDRESS", 0),
+        ("NUM_PROXIES", "1"),
+        ("TWO_FACTOR_TIMEOUT", None),
+    ],
+)
+def test_e019_a_whole_number_setting_that_is_not_one(name, value):
+    with override_settings(SIGNED_API=_signed_api(**{name: value})):
+        assert "signed_api.E019" in signed_api_ids()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("KEY_ROTATION_GRACE", 0), ("KEY_ROTATION_GRACE", 90 * 24 * 3600), ("NUM_PROXIES", 2),
+     ("REMEMBER_REUSE_GRACE", 0), ("LOGIN_FAILURES_PER_ADDRESS", 1000)],
+)
+def test_e019_is_silent_for_good_numbers(name, value):
+    with override_settings(SIGNED_API=_signed_api(**{name: value})):
+        assert "signed_api.E019" not in signed_api_ids()

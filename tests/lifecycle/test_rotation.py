@@ -168,14 +168,52 @@ def test_a_cached_credential_stops_chaining_the_previous_key_at_its_deadline(hma
     assert refused.value.code == "signature_invalid"
 
 
-def test_a_second_rotation_keeps_only_one_previous_secret(hmac_key):
+def test_a_rotation_within_the_overlap_keeps_the_secret_clients_hold(hmac_key):
+    """A repeat (a double submission in the admin, a retried call) replaced the previous secret
+    with the one of the first rotation, which nobody had deployed: the secret every client held
+    stopped verifying at once (found by an attack review). The previous one is kept; the
+    intermediate secret is replaced."""
     key, first = hmac_key
     second = key_services.rotate_api_key(key)
+    third = key_services.rotate_api_key(key)
+
+    _ok(key_client(key.key_id, first))  # what the clients hold
+    _refused(key_client(key.key_id, second), "signature_invalid")
+    _ok(key_client(key.key_id, third))
+    [repeat] = SecurityEvent.objects.filter(kind=SecurityEvent.KEY_ROTATED).order_by("-pk")[:1]
+    assert repeat.detail["kept_previous"] is True
+
+
+def test_a_rotation_within_the_overlap_gives_the_held_secret_the_new_grace(hmac_key):
+    """The runbook's "rotate again with a longer grace": the secret clients hold gets it."""
+    key, first = hmac_key
+    key_services.rotate_api_key(key, grace=timedelta(hours=1))
+    key_services.rotate_api_key(key, grace=timedelta(hours=72))
+    key.refresh_from_db()
+    assert _close_to(key.previous_valid_until, timezone.now() + timedelta(hours=72))
+    _ok(key_client(key.key_id, first))
+    key_services.rotate_api_key(key, grace=timedelta(0))  # and a grace of 0 ends it at once
+    _refused(key_client(key.key_id, first), "signature_invalid")
+
+
+def test_a_rotation_after_the_overlap_ended_moves_the_current_secret_to_previous(hmac_key):
+    key, first = hmac_key
+    second = key_services.rotate_api_key(key, grace=timedelta(0))
     third = key_services.rotate_api_key(key)
 
     _refused(key_client(key.key_id, first), "signature_invalid")
     _ok(key_client(key.key_id, second))
     _ok(key_client(key.key_id, third))
+
+
+def test_a_public_key_rotation_within_the_overlap_keeps_the_key_clients_hold(user):
+    first, second, third = new_ed25519(), new_ed25519(), new_ed25519()
+    key, _ = key_services.create_api_key(user, algorithm="ed25519", public_key=public_pem(first))
+    key_services.rotate_api_key(key, public_key=public_pem(second))
+    key_services.rotate_api_key(key, public_key=public_pem(third))
+    _ok(key_client(key.key_id, first, "ed25519"))
+    _refused(key_client(key.key_id, second, "ed25519"), "signature_invalid")
+    _ok(key_client(key.key_id, third, "ed25519"))
 
 
 # -- what cannot be rotated ------------------------------------------------------------------------
@@ -281,13 +319,14 @@ def test_rotatekey_json(hmac_key):
     _ok(key_client(key.key_id, old))
 
 
-def test_rotatekey_twice_gives_two_different_secrets(hmac_key):
-    key, _old = hmac_key
+def test_rotatekey_twice_gives_two_different_secrets_and_keeps_the_held_one(hmac_key):
+    key, old = hmac_key
     first = json.loads(run("signed_api_rotatekey", key.key_id, "--json")[0])["secret"]
     second = json.loads(run("signed_api_rotatekey", key.key_id, "--json")[0])["secret"]
     assert first != second
-    _ok(key_client(key.key_id, decode_secret(first)))
+    _refused(key_client(key.key_id, decode_secret(first)), "signature_invalid")
     _ok(key_client(key.key_id, decode_secret(second)))
+    _ok(key_client(key.key_id, old))
 
 
 def test_rotatekey_grace_zero_ends_the_old_secret_at_once(hmac_key):
@@ -380,3 +419,22 @@ def test_revocation_is_irreversible_in_code(hmac_key):
     with pytest.raises(KeyError_):
         key_services.extend_expiry(key, timezone.now() + DAY)
     _refused(key_client(key.key_id, secret), "key_revoked")
+
+
+@pytest.mark.parametrize("grace", ["nan", "inf", "-inf", "1e10", "2161"])
+def test_rotatekey_refuses_a_grace_that_is_no_number_of_hours_or_over_90_days(hmac_key, grace):
+    """``--grace nan|inf|1e10`` was a ValueError or OverflowError traceback, and ``2e7`` was
+    taken (the old secret valid until the year 4308); the endpoint caps it at 90 days."""
+    key, secret = hmac_key
+    before = ApiKey.objects.get(pk=key.pk).secret_encrypted
+    with pytest.raises(CommandError, match="grace"):
+        run("signed_api_rotatekey", key.key_id, "--grace", grace)
+    assert ApiKey.objects.get(pk=key.pk).secret_encrypted == before
+    _ok(key_client(key.key_id, secret))
+
+
+def test_rotate_api_key_refuses_a_grace_over_90_days(hmac_key):
+    key, _secret = hmac_key
+    with pytest.raises(KeyError_) as refused:
+        key_services.rotate_api_key(key, grace=timedelta(days=91))
+    assert refused.value.code == "invalid_grace"

@@ -15,6 +15,9 @@ from django.utils import timezone
 from ...core.b64 import b64url_encode
 from ...services import keys
 
+#: The longest lifetime a command gives a key (the endpoint's cap too): ten years.
+MAX_EXPIRES_IN_DAYS = 3650
+
 
 class Command(BaseCommand):
     help = "Create an enrollment key (it can only enrol devices) and print its secret once."
@@ -27,8 +30,10 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):
-        if options["expires_in"] <= 0:
-            raise CommandError("--expires-in must be a positive number of days")
+        if not 0 < options["expires_in"] <= MAX_EXPIRES_IN_DAYS:
+            raise CommandError(
+                f"--expires-in must be a number of days from 1 to {MAX_EXPIRES_IN_DAYS}"
+            )
         try:
             enrollment, secret = keys.create_enrollment_key(
                 name=options["name"],

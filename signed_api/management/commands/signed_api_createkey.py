@@ -18,6 +18,9 @@ from ...core.b64 import b64url_encode
 from ...services import keys
 from ..files import read_key_file
 
+#: The longest lifetime a command gives a key (the endpoint's cap too): ten years.
+MAX_EXPIRES_IN_DAYS = 3650
+
 
 class Command(BaseCommand):
     help = "Create an API key for a user and print its id (and, for hmac, its secret, once)."
@@ -45,8 +48,10 @@ class Command(BaseCommand):
         public_key = read_key_file(options["public_key"])
         expires_at = None
         if options["expires_in"] is not None:
-            if options["expires_in"] <= 0:
-                raise CommandError("--expires-in must be a positive number of days")
+            if not 0 < options["expires_in"] <= MAX_EXPIRES_IN_DAYS:
+                raise CommandError(
+                    f"--expires-in must be a number of days from 1 to {MAX_EXPIRES_IN_DAYS}"
+                )
             expires_at = timezone.now() + timedelta(days=options["expires_in"])
         try:
             key, secret = keys.create_api_key(

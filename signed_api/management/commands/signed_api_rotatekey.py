@@ -7,6 +7,7 @@ Gives the key a new secret, printed once; the old one keeps verifying for the gr
 from __future__ import annotations
 
 import json
+import math
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
@@ -35,9 +36,14 @@ class Command(BaseCommand):
             raise CommandError(f"no key {options['key_id']!r}") from None
         grace = None
         if options["grace"] is not None:
-            if options["grace"] < 0:
+            hours = options["grace"]
+            if not math.isfinite(hours):
+                raise CommandError("--grace must be a number of hours")
+            if hours < 0:
                 raise CommandError("--grace cannot be negative")
-            grace = timedelta(hours=options["grace"])
+            if hours > keys.MAX_ROTATION_GRACE.total_seconds() / 3600:
+                raise CommandError("--grace is at most 2160 hours (90 days)")
+            grace = timedelta(hours=hours)
         public_key = read_key_file(options["public_key"])
         try:
             secret = keys.rotate_api_key(key, grace=grace, public_key=public_key, via="command")

@@ -10,10 +10,11 @@ from __future__ import annotations
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from signed_api.client import encode_secret
 from signed_api.models import ApiKey
+from signed_api.services import keys
 
 DEMO_USER = "demo"
 DEMO_KEY_NAME = "demo key"
@@ -28,17 +29,25 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         User = get_user_model()
         user, created = User.objects.get_or_create(username=DEMO_USER)
+        if user.is_staff or user.is_superuser:
+            # Its key would carry an admin's identity, printed in a terminal: not a demo's.
+            raise CommandError(
+                f"the user {DEMO_USER!r} is a staff user or a superuser; the demo makes keys "
+                "only for an ordinary user"
+            )
         password_note = ""
         if created:
             password = secrets.token_urlsafe(12)
             user.set_password(password)
             user.save()
             password_note = f"  (password, shown once: {password})"
+        # Through the services, as the admin and the commands: each step its audit event.
         for old in ApiKey.objects.filter(user=user, name=DEMO_KEY_NAME, revoked_at__isnull=True):
-            old.revoke()
-        key, secret = ApiKey.objects.create_key(
-            user, name=DEMO_KEY_NAME, scopes=["notes:read", "notes:write"]
+            keys.revoke_api_key(old, via="command")
+        key, secret = keys.create_api_key(
+            user, name=DEMO_KEY_NAME, scopes=["notes:read", "notes:write"], via="command"
         )
+        assert secret is not None  # an hmac key
         base = options["base_url"].rstrip("/")
         # The password is printed only by the run that creates the user: a later run says where
         # it was shown and how to set a new one, not "above".
