@@ -9,7 +9,8 @@ store (nonces, guessing-budget counters, key state), so several workers share it
 - ``REDIS_SENTINELS``: ``HOST:PORT,HOST:PORT,...`` puts it on the Redis primary that these
   sentinels name for ``REDIS_SENTINEL_SERVICE`` (default ``mymaster``), database
   ``REDIS_SENTINEL_DB`` (default ``0``), followed through failovers (instead of ``REDIS_URL``).
-- ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG`` (``0``/``1``), ``DJANGO_ALLOWED_HOSTS`` (comma separated).
+- ``DJANGO_SECRET_KEY`` (unset: a random key kept in ``var/secret_key``), ``DJANGO_DEBUG``
+  (``0``/``1``), ``DJANGO_ALLOWED_HOSTS`` (comma separated).
 """
 
 import os
@@ -18,10 +19,16 @@ from pathlib import Path
 import django
 
 from example_project.dburl import parse_database_url
+from example_project.local_secret import local_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-project-insecure-do-not-deploy")
+# Unset (make demo): a random key of this checkout, made once in var/secret_key, never a constant
+# (signed_api derives its server key, gateway key and key of secrets at rest from it when
+# SIGNED_API["MASTER_KEYS"] is empty).
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or local_secret_key(
+    BASE_DIR / "var" / "secret_key"
+)
 DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
 
