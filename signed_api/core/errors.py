@@ -71,8 +71,10 @@ MESSAGES = {
     SIGNATURE_MISSING: "The request carries no usable HTTP message signature.",
     SIGNATURE_MALFORMED: "The Signature-Input or Signature header is malformed.",
     SIGNATURE_INVALID: "The signature does not verify.",
-    COMPONENT_MISSING: "The signature does not cover every required component.",
-    DIGEST_MISSING: "The request has a body but no signed Content-Digest.",
+    COMPONENT_MISSING: "The signature does not cover every required component, or covers a "
+                       "field the request does not carry.",
+    DIGEST_MISSING: "The request has a body but no signed Content-Digest, or the signature "
+                    "covers a Content-Digest the request does not carry.",
     DIGEST_MISMATCH: "The Content-Digest does not match the body.",
     CLOCK_SKEW: "The signature's created time is outside the accepted window.",
     SIGNATURE_EXPIRED: "The signature has expired.",
