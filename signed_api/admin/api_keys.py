@@ -280,8 +280,7 @@ class ApiKeyAdmin(NoSecretLookupsMixin, NewSecretsMixin, AddFormMixin, admin.Mod
             adopt(obj, key)
             record(request, "create_key", user=key.user, key_id=key.key_id)
             if secret is not None:
-                show_secret(request, _("The secret of API key %(key)s is") % {"key": key.key_id},
-                             secret)
+                show_secret(request, "api_key", key.key_id, secret)
             return
         with transaction.atomic():
             current = ApiKey.objects.select_for_update().get(pk=obj.pk)
@@ -342,12 +341,7 @@ class ApiKeyAdmin(NoSecretLookupsMixin, NewSecretsMixin, AddFormMixin, admin.Mod
             messages.error(request, f"{key.key_id}: {exc.detail}")
             return None
         key.refresh_from_db()
-        show_secret(
-            request,
-            _("API key %(key)s rotated; the previous secret keeps working until %(until)s. "
-              "The new secret is") % {"key": key.key_id, "until": when(key.previous_valid_until)},
-            secret,
-        )
+        show_secret(request, "rotated", key.key_id, secret, until=when(key.previous_valid_until))
         return audited(user=key.user, key_id=key.key_id)
 
     @object_action(

@@ -75,10 +75,23 @@ class NoSecretLookupsMixin(_ModelAdminMixin):
         return super().lookup_allowed(lookup, value, request)
 
 
-def show_secret(request, text: str, secret: bytes) -> None:
+def show_secret(request, kind: str, key_id: str, secret: bytes, *, until: str = "") -> None:
     """The one and only time a secret is displayed: queued for the new-secrets page that
-    :class:`NewSecretsMixin` redirects this request to (base64url, as clients use it)."""
-    request.__dict__.setdefault(_QUEUED, []).append([str(text), b64url_encode(secret)])
+    :class:`NewSecretsMixin` redirects this request to (base64url, as clients use it). ``kind``
+    is one of :data:`_SENTENCES` (what the page says of it); ``until``, for a rotation, when the
+    previous secret stops verifying. Only these few values travel in the cookie, so that a page
+    of :data:`MAX_NEW_SECRETS` fits in the 4 kB a browser keeps."""
+    if kind not in _SENTENCES:
+        raise ValueError(f"unknown kind of secret {kind!r}")
+    request.__dict__.setdefault(_QUEUED, []).append([kind, key_id, b64url_encode(secret), until])
+
+
+_SENTENCES = {
+    "api_key": _("The secret of API key %(key)s is"),
+    "rotated": _("API key %(key)s rotated; the previous secret keeps working until %(until)s. "
+                 "The new secret is"),
+    "enrollment_key": _("The secret of enrollment key %(key)s is"),
+}
 
 
 _QUEUED = "_signed_api_new_secrets"
@@ -93,6 +106,17 @@ MAX_NEW_SECRETS = 20
 
 def _secrets_context(request) -> str:
     return f"signed_api admin new secrets\0{request.user.pk}"
+
+
+def _shown(item) -> list[str] | None:
+    """``[sentence, secret]`` of a queued ``[kind, key_id, secret, until]``."""
+    if not (isinstance(item, list) and len(item) == 4 and all(isinstance(v, str) for v in item)):
+        return None
+    kind, key_id, secret, until = item
+    sentence = _SENTENCES.get(kind)
+    if sentence is None:
+        return None
+    return [str(sentence) % {"key": key_id, "until": until}, secret]
 
 
 class NewSecretsMixin(_ModelAdminMixin):
@@ -140,6 +164,8 @@ class NewSecretsMixin(_ModelAdminMixin):
         if not queued:
             return response
         going = response.get("Location") if response.status_code in (301, 302, 303) else None
+        if going is not None and len(going) > 200:  # a long filtered changelist: not in the cookie
+            going = None
         payload = {
             "user": request.user.pk,
             "until": int(time.time()) + SECRETS_MAX_AGE,
@@ -184,7 +210,7 @@ class NewSecretsMixin(_ModelAdminMixin):
                 and payload["until"] >= time.time()
                 and isinstance(payload.get("secrets"), list)
             ):
-                shown = [list(map(str, item))[:2] for item in payload["secrets"]]
+                shown = [_shown(item) for item in payload["secrets"] if _shown(item)]
                 nxt = payload.get("next")
                 if isinstance(nxt, str) and url_has_allowed_host_and_scheme(
                     nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -94,8 +94,7 @@ class EnrollmentKeyAdmin(
         adopt(obj, enrollment)
         record(request, "create_enrollment_key", key_id=enrollment.key_id,
                uses=enrollment.uses_total)
-        show_secret(request, _("The secret of enrollment key %(key)s is")
-                    % {"key": enrollment.key_id}, secret)
+        show_secret(request, "enrollment_key", enrollment.key_id, secret)
 
     def end(self, request, obj):
         keys.revoke_enrollment_key(obj, actor=request.user, request=request, via="admin")

@@ -409,6 +409,9 @@ def test_the_secrets_of_a_rotation_never_reach_the_session_table_nor_the_cookie_
     assert posted.status_code == 302
     assert posted["Location"].endswith("/admin/signed_api/apikey/new-secrets/")
     cookie = posted.cookies[SECRETS_COOKIE]
+    # A browser keeps a cookie of at most 4096 bytes (name, value and attributes): a full page
+    # of secrets must fit, or they would be lost with the keys already rotated.
+    assert len(cookie.OutputString()) < 3800, len(cookie.OutputString())
     assert cookie["httponly"] and cookie["samesite"] == "Strict"
     assert cookie["path"] == "/admin/signed_api/apikey/new-secrets/"
     between = _session_rows() + " " + cookie.value  # what was stored before the page showed
