@@ -103,25 +103,25 @@ _NUMBERS = {
 }
 #: The longest KEY_ROTATION_GRACE: what a rotation may ask for at most (90 days).
 _MAX_ROTATION_GRACE = 90 * 24 * 3600
+#: The most any other of them may be: a century of seconds, days or anything else (a date that
+#: far ahead no longer fits in a datetime).
+_MOST = {"KEY_ROTATION_GRACE": _MAX_ROTATION_GRACE, "EVENT_RETENTION_DAYS": 36_500}
+_CENTURY = 100 * 365 * 24 * 3600
 
 
 def _number_messages(user: dict) -> list[CheckMessage]:
     """E019: a whole-number setting that is not one (a string, a float, a bool), or is below
-    its least value, or a KEY_ROTATION_GRACE over 90 days. Read where it is used with
-    ``int()``, such a value made every request that reads it a 500."""
+    its least value or above its most (a KEY_ROTATION_GRACE over 90 days, an
+    EVENT_RETENTION_DAYS over a century, anything else over a century of seconds). Read where
+    it is used with ``int()``, such a value made every request that reads it a 500."""
     found: list[CheckMessage] = []
     for name, least in _NUMBERS.items():
         if name not in user:
             continue
         value = user[name]
-        most = _MAX_ROTATION_GRACE if name == "KEY_ROTATION_GRACE" else None
-        if (
-            not isinstance(value, int)
-            or isinstance(value, bool)
-            or value < least
-            or (most is not None and value > most)
-        ):
-            bounds = f"at least {least}" + (f" and at most {most}" if most is not None else "")
+        most = _MOST.get(name, _CENTURY)
+        if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= most:
+            bounds = f"from {least} to {most}"
             found.append(
                 Error(
                     f"SIGNED_API[{name!r}] must be a whole number, {bounds}; it is {value!r}.",

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ..conf import signed_api_settings
 from ..core import HMAC_SHA256
+from ..logsafe import get_logger
 from ..models import SECRET_BYTES, ApiKey, EnrollmentKey, SecurityEvent, new_key_id
 from . import events
 from .errors import KeyServiceError
@@ -40,6 +41,8 @@ KeyError_ = KeyServiceError
 def _actor_name(actor) -> str:
     return actor.get_username() if actor is not None else ""
 
+
+logger = get_logger("signed_api")
 
 #: The longest overlap a rotation may give the previous secret (the endpoint's cap too).
 MAX_ROTATION_GRACE = timedelta(days=90)
@@ -136,12 +139,25 @@ def rotate_api_key(
             if not in_overlap:
                 # Re-seal the old secret under its "previous" context so it cannot be swapped
                 # back.
+                from ..core.keyring import KeyringError
                 from ..state import keyring
 
-                old = keyring().decrypt(key.secret_encrypted, context=key._context)
-                key.previous_secret_encrypted = keyring().encrypt(
-                    old, context=key._previous_context
-                )
+                try:
+                    old = keyring().decrypt(key.secret_encrypted, context=key._context)
+                except KeyringError as exc:
+                    # No master key opens it (the one that sealed it was removed too early, or
+                    # SECRET_KEY changed without SECRET_KEY_FALLBACKS): it verifies nothing
+                    # now, so there is no overlap to keep; the rotation is how the key
+                    # recovers, with its new secret alone.
+                    logger.error("signed_api: %s: its secret does not decrypt (%s); rotated "
+                                 "without an overlap", key.key_id, exc)
+                    key.previous_secret_encrypted = ""
+                    in_overlap = False
+                    grace = timedelta(0)
+                else:
+                    key.previous_secret_encrypted = keyring().encrypt(
+                        old, context=key._previous_context
+                    )
             secret = secrets.token_bytes(SECRET_BYTES)
             key.set_secret(secret)
         else:

@@ -189,10 +189,15 @@ class DatabaseStore(Store):
 
     # -- housekeeping --------------------------------------------------------------------------
     def purge_expired(self, limit: int = PURGE_BATCH) -> int:
+        # ``expires <= now`` on the outer DELETE too: on PostgreSQL (READ COMMITTED) a row the
+        # subquery picked and a concurrent write then made live again (incr starting a new
+        # window, a nonce or token taken over) is re-checked against the outer WHERE only,
+        # once its lock is released; without the condition there it was deleted live.
+        now = int(time.time())
         return self._run(
-            f"DELETE FROM {TABLE} WHERE entry_key IN "  # noqa: S608
+            f"DELETE FROM {TABLE} WHERE expires <= %s AND entry_key IN "  # noqa: S608
             f"(SELECT entry_key FROM {TABLE} WHERE expires <= %s LIMIT %s)",
-            (int(time.time()), int(limit)),
+            (now, now, int(limit)),
         )
 
     def clear(self) -> None:

@@ -438,3 +438,37 @@ def test_rotate_api_key_refuses_a_grace_over_90_days(hmac_key):
     with pytest.raises(KeyError_) as refused:
         key_services.rotate_api_key(key, grace=timedelta(days=91))
     assert refused.value.code == "invalid_grace"
+
+
+# -- a key whose secret no master key opens any more ---------------------------------------------
+def _masters(settings, *bytes_: int) -> None:
+    import base64
+
+    settings.SIGNED_API = {
+        **settings.SIGNED_API,
+        "MASTER_KEYS": [base64.urlsafe_b64encode(bytes([b]) * 32).rstrip(b"=").decode()
+                        for b in bytes_],
+    }
+
+
+def test_a_key_whose_secret_no_master_key_opens_recovers_by_a_rotation(settings, user):
+    """The master key that sealed it was removed too early (or SECRET_KEY changed without
+    SECRET_KEY_FALLBACKS): re-sealing its old secret as the previous one raised KeyringError, a
+    500 at POST keys/{id}/rotate/, in the admin and in the command (found by an attack review).
+    It now rotates without an overlap: the old secret verifies nothing anyway."""
+    from tests.accounts import PASSWORD, login, session_client
+    from tests.lifecycle.support import rotate_url
+
+    _masters(settings, 0xA1)
+    key, _old = key_services.create_api_key(user, name="sealed under A")
+    _masters(settings, 0xB2)  # A is gone
+    _refused(key_client(key.key_id, _old), "unknown_key")
+    client = session_client(login("alice", PASSWORD))
+    response = client.post(rotate_url(key.key_id), {}, format="json")
+    assert response.status_code == 200, response.content[:300]
+    _ok(key_client(key.key_id, decode_secret(response.json()["secret"])))
+    key.refresh_from_db()
+    assert key.previous_secret_encrypted == "" and key.status == "active"
+    # The command too (a CommandError or a rotation, never a traceback).
+    data = json.loads(run("signed_api_rotatekey", key.key_id, "--json")[0])
+    _ok(key_client(key.key_id, decode_secret(data["secret"])))

@@ -110,3 +110,38 @@ def test_cleanup_on_a_clean_database_deletes_nothing_and_is_repeatable(user):
         assert "deleted 0 session(s), 0 challenge(s), 0 remember-me famil" in output
     assert Session.objects.filter(key_id=data["id"]).exists()
     assert RememberFamily.objects.count() == 1
+
+
+@pytest.mark.parametrize("args", [["--batch", "0"], ["--batch", str(10**30)]])
+def test_cleanup_refuses_a_batch_out_of_range(args):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="--batch"):
+        call_command("signed_api_cleanup", *args, stdout=StringIO())
+
+
+def test_cleanup_refuses_a_retention_no_date_can_hold(settings):
+    from django.core.management import CommandError
+
+    settings.SIGNED_API = {**settings.SIGNED_API, "EVENT_RETENTION_DAYS": 800_000}
+    with pytest.raises(CommandError, match="EVENT_RETENTION_DAYS"):
+        call_command("signed_api_cleanup", stdout=StringIO())
+
+
+def test_cleanup_deletes_dead_sessions_in_batches(user):
+    """One delete of them all held every row in memory and one long transaction."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from signed_api.models import Session
+
+    for _ in range(7):
+        ended = login("alice", PASSWORD)
+        Session.objects.filter(key_id=ended["id"]).update(revoked_at=timezone.now())
+    with CaptureQueriesContext(connection) as queries:
+        call_command("signed_api_cleanup", "--batch", "3", stdout=StringIO())
+    assert not Session.objects.exists()
+    picks = [
+        q["sql"] for q in queries if "LIMIT 3" in q["sql"] and "signed_api_session" in q["sql"]
+    ]
+    assert len(picks) == 3  # 3 + 3 + 1

@@ -370,3 +370,45 @@ def test_threads_see_one_database_store(settings, transactional_db):
     for thread in threads:
         thread.join()
     assert len(set(seen)) == 1
+
+
+# -- the purge and a concurrent write (PostgreSQL) ----------------------------------------------
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="a row-lock race: PostgreSQL")
+def test_the_purge_keeps_a_row_a_concurrent_write_just_made_live():
+    """``DELETE ... WHERE entry_key IN (SELECT ... WHERE expires <= now)``: under READ COMMITTED
+    the recheck after the row lock re-evaluates only the outer WHERE, so a counter that ``incr``
+    had just restarted (a new window) was deleted live (found by an attack review)."""
+    from django.db import connections
+
+    from signed_api.stores.database import TABLE
+
+    store = DatabaseStore("default")
+    key = f"purge-race:{time.time()}"
+    with connection.cursor() as cursor:  # an expired counter, as a finished window leaves it
+        cursor.execute(
+            f"INSERT INTO {TABLE} (entry_key, token, hits, expires) VALUES (%s, '', 5, %s)",  # noqa: S608
+            [key, int(time.time()) - 10],
+        )
+    go, purged = threading.Event(), []
+
+    def purge():
+        go.wait()
+        try:
+            purged.append(store.purge_expired(1000))
+        finally:
+            connections.close_all()
+
+    purger = threading.Thread(target=purge)
+    purger.start()
+    with transaction.atomic():
+        count, _ttl, _window = store.incr(key, 300)  # restarts the window: live again
+        assert count == 1
+        go.set()
+        time.sleep(1.0)  # the purge's subquery picks the old, expired version meanwhile
+    purger.join(10)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT hits, expires FROM {TABLE} WHERE entry_key = %s", [key])  # noqa: S608
+        row = cursor.fetchone()
+    assert row is not None, f"a live row was purged (purge_expired returned {purged})"
+    assert row[0] == 1 and row[1] > time.time()

@@ -20,6 +20,11 @@ from ...models import LoginChallenge, RememberFamily, SecurityEvent, Session
 from ...stores import StoreUnavailable, get_store
 from ...stores.database import PURGE_BATCH
 
+#: The most rows one statement deletes.
+MAX_BATCH = 100_000
+#: The longest retention of security events: a century.
+MAX_RETENTION_DAYS = 36_500
+
 
 class Command(BaseCommand):
     help = "Delete expired sessions, challenges, remember-me tokens and old security events."
@@ -32,10 +37,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         batch = options["batch"]
-        if batch < 1:
-            raise CommandError("--batch must be at least 1")
+        if not 1 <= batch <= MAX_BATCH:
+            raise CommandError(f"--batch must be from 1 to {MAX_BATCH}")
         now = timezone.now()
-        sessions, _ = Session.objects.dead().delete()
+        # Dead sessions in batches of primary keys, each its own transaction: a session has a
+        # post_delete receiver, so Django fetches every row it deletes, and one delete of them
+        # all held 150,000 rows in memory (390 MB) and one transaction for half a minute.
+        sessions = 0
+        while True:
+            chunk = list(Session.objects.dead().order_by("pk").values_list("pk", flat=True)[:batch])
+            if not chunk:
+                break
+            deleted, _ = Session.objects.filter(pk__in=chunk).delete()
+            sessions += deleted
+            if len(chunk) < batch:
+                break
         challenges, _ = LoginChallenge.objects.filter(expires_at__lte=now).delete()
         families = RememberFamily.objects.filter(
             Q(expires_at__lte=now) | Q(revoked_at__isnull=False)
@@ -44,7 +60,10 @@ class Command(BaseCommand):
         # theft found later can still revoke everything the family produced.
         families = families.exclude(sessions__in=Session.objects.live())
         removed_families, detail = families.delete()
-        retention = timedelta(days=int(signed_api_settings.EVENT_RETENTION_DAYS))
+        days = int(signed_api_settings.EVENT_RETENTION_DAYS)
+        if not 1 <= days <= MAX_RETENTION_DAYS:  # signed_api.E019 says so too
+            raise CommandError(f"EVENT_RETENTION_DAYS must be from 1 to {MAX_RETENTION_DAYS}")
+        retention = timedelta(days=days)
         events, _ = SecurityEvent.objects.filter(created_at__lt=now - retention).delete()
         entries = 0
         store = get_store()

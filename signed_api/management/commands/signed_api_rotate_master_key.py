@@ -37,7 +37,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         ring = keyring()
-        size = max(1, options["batch_size"])
+        size = options["batch_size"]
+        if not 1 <= size <= 100_000:
+            raise CommandError("--batch-size must be from 1 to 100000")
         total_changed = 0
         failures = []
         for model, fields in SEALED:
