@@ -31,6 +31,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from .request_message import origin_form
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -78,24 +80,12 @@ class OriginFormTarget:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path")
-        if scope.get("type") == "http" and isinstance(path, str) and _is_absolute(path):
-            scope = {**scope, "path": _path_of(path)}
+        if scope.get("type") == "http" and isinstance(path, str) and origin_form(path) != path:
+            scope = {**scope, "path": origin_form(path)}
             raw = scope.get("raw_path")
             if isinstance(raw, bytes):
-                scope["raw_path"] = _path_of(raw.decode("latin-1")).encode("latin-1")
+                scope["raw_path"] = origin_form(raw.decode("latin-1")).encode("latin-1")
         await self.app(scope, receive, send)
-
-
-def _is_absolute(path: str) -> bool:
-    return not path.startswith("/") and "://" in path
-
-
-def _path_of(target: str) -> str:
-    """The path of an absolute-form target whose query is already split off: what follows the
-    authority, or ``/`` (RFC 9421 §2.2.6: an empty path is ``/``)."""
-    after_scheme = target.split("://", 1)[1]
-    slash = after_scheme.find("/")
-    return "/" if slash < 0 else after_scheme[slash:]
 
 
 class RequestBodyLimit:
@@ -164,10 +154,10 @@ class _LimitedReceive:
     def __init__(self, receive: Receive, limit: int, *, skip: bool, scope: Scope):
         self._receive = receive
         self._scope = scope
+        self._limit = limit
         self._left = limit + 1
         self._skip = skip
         self._cut = False
-        self._read = 0
         self._answered = asyncio.Event()
 
     def watch(self, send: Send) -> Send:
@@ -195,7 +185,6 @@ class _LimitedReceive:
         body = message.get("body", b"")
         if len(body) < self._left:
             self._left -= len(body)
-            self._read += len(body)
             return message
         # This message reaches (or passes) limit + 1 bytes: it ends the body as the app sees it.
         kept = body[: self._left]
@@ -203,7 +192,7 @@ class _LimitedReceive:
         headers = [
             (k, v) for k, v in self._scope["headers"] if bytes(k).lower() != b"content-length"
         ]
-        total = str(len(kept) + self._read).encode("ascii")
+        total = str(self._limit + 1).encode("ascii")  # what the application is handed in all
         self._scope["headers"] = [*headers, (b"content-length", total)]
         self._cut = bool(message.get("more_body", False))
         return {"type": "http.request", "body": kept, "more_body": False}

@@ -26,19 +26,24 @@ from .core.message import normalize_authority, split_joined_value
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
+def origin_form(target: str) -> str:
+    """``target`` without the ``scheme://authority`` of an absolute-form target (RFC 9112
+    §3.2.2, what a client sends to a forward proxy): from the first "/", "?" or "#" after the
+    authority on, or "/" when nothing follows it (an empty path is "/", RFC 9421 §2.2.6; the
+    query stays what it is: ``http://host?x=1`` delivers, and signs, ``?x=1``). An origin-form
+    target comes back as it is."""
+    if target.startswith("/") or "://" not in target.split("?", 1)[0]:
+        return target
+    after_scheme = target.split("://", 1)[1]
+    end = min((i for i in map(after_scheme.find, "/?#") if i >= 0), default=-1)
+    return "/" if end < 0 else after_scheme[end:]
+
+
 def _raw_target(meta, request) -> tuple[str, str | None]:
     raw = meta.get("RAW_URI") or meta.get("REQUEST_URI")
     if raw:
-        if not raw.startswith("/") and "://" in raw.split("?", 1)[0]:
-            # absolute-form (RFC 9112 §3.2.2), e.g. through a forward proxy: the authority
-            # ends at the first "/", "?" or "#"; an empty path is "/" (RFC 9421 §2.2.6) and
-            # the query stays what it is (``http://host?x=1`` delivers, and signs, ``?x=1``).
-            after_scheme = raw.split("://", 1)[1]
-            end = min((i for i in map(after_scheme.find, "/?#") if i >= 0), default=-1)
-            raw = "/" if end < 0 else after_scheme[end:]
-        raw = raw.split("#", 1)[0]
-        path, sep, query = raw.partition("?")
-        return path or "/", (query if sep else None)
+        path, sep, target_query = origin_form(raw).split("#", 1)[0].partition("?")
+        return path or "/", (target_query if sep else None)
     scope = getattr(request, "scope", None)
     if scope is not None:
         query_string = scope.get("query_string") or b""
