@@ -130,18 +130,11 @@ class NewSecretsMixin(_ModelAdminMixin):
         own = [path("new-secrets/", self.admin_site.admin_view(self.new_secrets_view), name=name)]
         return own + super().get_urls()
 
-    def _new_secrets_url(self) -> str:
+    def _url(self, view: str) -> str:
         from django.urls import reverse
 
         opts = self.opts
-        return reverse(f"admin:{opts.app_label}_{opts.model_name}_new_secrets",
-                       current_app=self.admin_site.name)
-
-    def _changelist_url(self) -> str:
-        from django.urls import reverse
-
-        opts = self.opts
-        return reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist",
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}",
                        current_app=self.admin_site.name)
 
     def changelist_view(self, request, extra_context=None):
@@ -169,15 +162,15 @@ class NewSecretsMixin(_ModelAdminMixin):
         payload = {
             "user": request.user.pk,
             "until": int(time.time()) + SECRETS_MAX_AGE,
-            "next": going or self._changelist_url(),
+            "next": going or self._url("changelist"),
             "secrets": queued,
         }
         token = state.keyring().encrypt(
             json.dumps(payload).encode("utf-8"), context=_secrets_context(request)
         )
-        redirect = HttpResponseRedirect(self._new_secrets_url())
+        redirect = HttpResponseRedirect(self._url("new_secrets"))
         redirect.set_cookie(
-            SECRETS_COOKIE, token, max_age=SECRETS_MAX_AGE, path=self._new_secrets_url(),
+            SECRETS_COOKIE, token, max_age=SECRETS_MAX_AGE, path=self._url("new_secrets"),
             secure=request.is_secure(), httponly=True, samesite="Strict",
         )  # fmt: skip
         redirect["Cache-Control"] = "no-store"
@@ -194,7 +187,7 @@ class NewSecretsMixin(_ModelAdminMixin):
         from ..core.keyring import KeyringError
 
         shown: list[list[str]] = []
-        going = self._changelist_url()
+        going = self._url("changelist")
         token = request.COOKIES.get(SECRETS_COOKIE)
         if token:
             try:
@@ -210,7 +203,7 @@ class NewSecretsMixin(_ModelAdminMixin):
                 and payload["until"] >= time.time()
                 and isinstance(payload.get("secrets"), list)
             ):
-                shown = [_shown(item) for item in payload["secrets"] if _shown(item)]
+                shown = [found for found in map(_shown, payload["secrets"]) if found]
                 nxt = payload.get("next")
                 if isinstance(nxt, str) and url_has_allowed_host_and_scheme(
                     nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -227,7 +220,7 @@ class NewSecretsMixin(_ModelAdminMixin):
             "next_url": going,
         }
         response = TemplateResponse(request, SECRETS_TEMPLATE, context)
-        response.delete_cookie(SECRETS_COOKIE, path=self._new_secrets_url(), samesite="Strict")
+        response.delete_cookie(SECRETS_COOKIE, path=self._url("new_secrets"), samesite="Strict")
         response["Cache-Control"] = "no-store"
         return response
 
