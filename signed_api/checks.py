@@ -101,12 +101,20 @@ _NUMBERS = {
     "EVENT_RETENTION_DAYS": 1,
     "EVENT_THROTTLE": 0,
 }
-#: The longest KEY_ROTATION_GRACE: what a rotation may ask for at most (90 days).
-_MAX_ROTATION_GRACE = 90 * 24 * 3600
-#: The most any other of them may be: a century of seconds, days or anything else (a date that
-#: far ahead no longer fits in a datetime).
-_MOST = {"KEY_ROTATION_GRACE": _MAX_ROTATION_GRACE, "EVENT_RETENTION_DAYS": 36_500}
+#: The most any of them may be but those of ``_most()``: a century of seconds (or of anything
+#: else).
 _CENTURY = 100 * 365 * 24 * 3600
+
+
+def _most() -> dict[str, int]:
+    """The caps the services apply themselves: a rotation's grace, the events' retention."""
+    from .services.events import MAX_RETENTION_DAYS
+    from .services.keys import MAX_ROTATION_GRACE
+
+    return {
+        "KEY_ROTATION_GRACE": int(MAX_ROTATION_GRACE.total_seconds()),
+        "EVENT_RETENTION_DAYS": MAX_RETENTION_DAYS,
+    }
 
 
 def _number_messages(user: dict) -> list[CheckMessage]:
@@ -115,11 +123,12 @@ def _number_messages(user: dict) -> list[CheckMessage]:
     EVENT_RETENTION_DAYS over a century, anything else over a century of seconds). Read where
     it is used with ``int()``, such a value made every request that reads it a 500."""
     found: list[CheckMessage] = []
+    caps = _most()
     for name, least in _NUMBERS.items():
         if name not in user:
             continue
         value = user[name]
-        most = _MOST.get(name, _CENTURY)
+        most = caps.get(name, _CENTURY)
         if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= most:
             bounds = f"from {least} to {most}"
             found.append(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 from rest_framework import serializers
 
 from .core import algorithms
 from .models import Session
+from .services import keys
 
 
 class LoginSerializer(serializers.Serializer):
@@ -126,7 +128,9 @@ class KeyCreateSerializer(serializers.Serializer):
     scopes = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False, max_length=50
     )
-    expires_in_days = serializers.IntegerField(required=False, min_value=1, max_value=3650)
+    expires_in_days = serializers.IntegerField(
+        required=False, min_value=1, max_value=keys.MAX_LIFETIME_DAYS
+    )
 
     def validate(self, attrs):
         name = attrs["algorithm"]
@@ -154,7 +158,9 @@ class HoursField(serializers.FloatField):
 
 
 class KeyRotateSerializer(serializers.Serializer):
-    grace_hours = HoursField(required=False, min_value=0, max_value=24 * 90)
+    grace_hours = HoursField(
+        required=False, min_value=0, max_value=keys.MAX_ROTATION_GRACE // timedelta(hours=1)
+    )
     public_key = PublicKeyField(required=False)
 
 

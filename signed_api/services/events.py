@@ -20,6 +20,11 @@ from ..stores import StoreUnavailable
 logger = get_logger("signed_api.audit")  # escapes what a request put in a record
 
 
+
+#: The longest EVENT_RETENTION_DAYS (a century): a date further back no longer fits in a
+#: datetime.
+MAX_RETENTION_DAYS = 36_500
+
 def client_address(request) -> str | None:
     """The client's address as the guessing budget sees it (``NUM_PROXIES`` honoured)."""
     from .throttle import client_address as address

@@ -46,15 +46,17 @@ logger = get_logger("signed_api")
 
 #: The longest overlap a rotation may give the previous secret (the endpoint's cap too).
 MAX_ROTATION_GRACE = timedelta(days=90)
-#: The longest name a key may have (the model's column).
-MAX_NAME_LENGTH = 100
+#: The longest lifetime a key may be given in days (the endpoint's and the commands' cap).
+MAX_LIFETIME_DAYS = 3650
 #: The most uses an enrollment key may have (a PostgreSQL integer holds up to 2**31 - 1).
 MAX_ENROLLMENT_USES = 1_000_000
 
 
-def _check_name(name: str) -> None:
-    if not isinstance(name, str) or len(name) > MAX_NAME_LENGTH:
-        raise KeyError_("invalid_name", f"a name has at most {MAX_NAME_LENGTH} characters")
+def _check_name(model, name: str) -> None:
+    """A name that fits the model's ``name`` column."""
+    most = model._meta.get_field("name").max_length
+    if not isinstance(name, str) or len(name) > most:
+        raise KeyError_("invalid_name", f"a name has at most {most} characters")
 
 
 def create_api_key(
@@ -71,7 +73,7 @@ def create_api_key(
 ):
     """``(api_key, secret)``; ``secret`` (bytes) only for hmac, shown once. ``scopes=None``
     means the ``DEFAULT_KEY_SCOPES`` setting; an empty list means none."""
-    _check_name(name)
+    _check_name(ApiKey, name)
     clean_scopes = None if scopes is None else _clean_scopes(scopes)  # None: the defaults
     try:
         with transaction.atomic():
@@ -124,7 +126,8 @@ def rotate_api_key(
     if grace < timedelta(0):
         raise KeyError_("invalid_grace", "the grace period cannot be negative")
     if grace > MAX_ROTATION_GRACE:
-        raise KeyError_("invalid_grace", "the grace period is at most 90 days")
+        raise KeyError_("invalid_grace",
+                        f"the grace period is at most {MAX_ROTATION_GRACE.days} days")
     with transaction.atomic():
         key = ApiKey.objects.select_for_update().get(pk=key.pk)
         if key.revoked_at is not None:
@@ -152,7 +155,6 @@ def rotate_api_key(
                     logger.error("signed_api: %s: its secret does not decrypt (%s); rotated "
                                  "without an overlap", key.key_id, exc)
                     key.previous_secret_encrypted = ""
-                    in_overlap = False
                     grace = timedelta(0)
                 else:
                     key.previous_secret_encrypted = keyring().encrypt(
@@ -234,7 +236,7 @@ def create_enrollment_key(*, name: str = "", uses: int, expires_at: datetime | N
         raise KeyError_("invalid_uses", "an enrollment key needs at least one use")
     if uses > MAX_ENROLLMENT_USES:
         raise KeyError_("invalid_uses", f"an enrollment key has at most {MAX_ENROLLMENT_USES} uses")
-    _check_name(name)
+    _check_name(EnrollmentKey, name)
     secret = secrets.token_bytes(SECRET_BYTES)
     with transaction.atomic():
         enrollment = EnrollmentKey(

@@ -34,6 +34,8 @@ TABLE = "signed_api_storeentry"
 #: A process purges one batch of expired rows every this many writes.
 PURGE_EVERY = 500
 PURGE_BATCH = 1000
+#: The most rows a command handles in one statement or transaction (its --batch bound).
+MAX_BATCH = 100_000
 
 
 def _end(now: int, seconds: int) -> int:

@@ -17,13 +17,9 @@ from django.utils import timezone
 
 from ...conf import signed_api_settings
 from ...models import LoginChallenge, RememberFamily, SecurityEvent, Session
+from ...services.events import MAX_RETENTION_DAYS
 from ...stores import StoreUnavailable, get_store
-from ...stores.database import PURGE_BATCH
-
-#: The most rows one statement deletes.
-MAX_BATCH = 100_000
-#: The longest retention of security events: a century.
-MAX_RETENTION_DAYS = 36_500
+from ...stores.database import MAX_BATCH, PURGE_BATCH
 
 
 class Command(BaseCommand):

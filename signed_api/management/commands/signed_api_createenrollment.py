@@ -15,9 +15,6 @@ from django.utils import timezone
 from ...core.b64 import b64url_encode
 from ...services import keys
 
-#: The longest lifetime a command gives a key (the endpoint's cap too): ten years.
-MAX_EXPIRES_IN_DAYS = 3650
-
 
 class Command(BaseCommand):
     help = "Create an enrollment key (it can only enrol devices) and print its secret once."
@@ -30,9 +27,9 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):
-        if not 0 < options["expires_in"] <= MAX_EXPIRES_IN_DAYS:
+        if not 0 < options["expires_in"] <= keys.MAX_LIFETIME_DAYS:
             raise CommandError(
-                f"--expires-in must be a number of days from 1 to {MAX_EXPIRES_IN_DAYS}"
+                f"--expires-in must be a number of days from 1 to {keys.MAX_LIFETIME_DAYS}"
             )
         try:
             enrollment, secret = keys.create_enrollment_key(

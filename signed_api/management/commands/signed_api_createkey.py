@@ -18,9 +18,6 @@ from ...core.b64 import b64url_encode
 from ...services import keys
 from ..files import read_key_file
 
-#: The longest lifetime a command gives a key (the endpoint's cap too): ten years.
-MAX_EXPIRES_IN_DAYS = 3650
-
 
 class Command(BaseCommand):
     help = "Create an API key for a user and print its id (and, for hmac, its secret, once)."
@@ -48,9 +45,9 @@ class Command(BaseCommand):
         public_key = read_key_file(options["public_key"])
         expires_at = None
         if options["expires_in"] is not None:
-            if not 0 < options["expires_in"] <= MAX_EXPIRES_IN_DAYS:
+            if not 0 < options["expires_in"] <= keys.MAX_LIFETIME_DAYS:
                 raise CommandError(
-                    f"--expires-in must be a number of days from 1 to {MAX_EXPIRES_IN_DAYS}"
+                    f"--expires-in must be a number of days from 1 to {keys.MAX_LIFETIME_DAYS}"
                 )
             expires_at = timezone.now() + timedelta(days=options["expires_in"])
         try:

@@ -15,6 +15,7 @@ from django.db import transaction
 from ...core.keyring import KeyringError
 from ...models import ApiKey, EnrollmentKey, OHTTPKey, Session, TOTPDevice
 from ...state import keyring
+from ...stores.database import MAX_BATCH
 
 # (model, [(field, context attribute)])
 SEALED = [
@@ -38,8 +39,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         ring = keyring()
         size = options["batch_size"]
-        if not 1 <= size <= 100_000:
-            raise CommandError("--batch-size must be from 1 to 100000")
+        if not 1 <= size <= MAX_BATCH:
+            raise CommandError(f"--batch-size must be from 1 to {MAX_BATCH}")
         total_changed = 0
         failures = []
         for model, fields in SEALED:

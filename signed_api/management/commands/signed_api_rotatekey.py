@@ -41,8 +41,9 @@ class Command(BaseCommand):
                 raise CommandError("--grace must be a number of hours")
             if hours < 0:
                 raise CommandError("--grace cannot be negative")
-            if hours > keys.MAX_ROTATION_GRACE.total_seconds() / 3600:
-                raise CommandError("--grace is at most 2160 hours (90 days)")
+            most = keys.MAX_ROTATION_GRACE // timedelta(hours=1)
+            if hours > most:
+                raise CommandError(f"--grace is at most {most} hours")
             grace = timedelta(hours=hours)
         public_key = read_key_file(options["public_key"])
         try:
