@@ -59,3 +59,18 @@ def exchange(sock, data: bytes) -> bytes:
             break
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+# -- hostile bodies ---------------------------------------------------------------------------
+def form_body(count: int) -> bytes:
+    """An urlencoded body of ``count`` fields (``f0=1&f1=1...``)."""
+    return b"&".join(b"f%d=1" % i for i in range(count))
+
+
+def multipart_body(count: int, *, files: bool) -> bytes:
+    """A ``multipart/form-data; boundary=x`` body of ``count`` fields, or of ``count`` files."""
+    parts = []
+    for i in range(count):
+        name = f'name="f{i}"' + (f'; filename="f{i}.txt"' if files else "")
+        parts.append(f"--x\r\nContent-Disposition: form-data; {name}\r\n\r\na\r\n".encode())
+    return b"".join(parts) + b"--x--\r\n"

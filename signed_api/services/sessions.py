@@ -170,20 +170,17 @@ def revoke_session(user, key_id: str) -> bool:
         session = Session.objects.live().filter(user=user, key_id=key_id).first()
         if session is None:
             return False
-        if session.remember_family_id is not None:
-            # The family's row first, then the sessions: the order of a remember-me exchange
-            # and of theft detection, which lock the family and then end its sessions (the
-            # other order deadlocked against them on PostgreSQL).
-            family = (
-                RememberFamily.objects.select_for_update()
-                .filter(pk=session.remember_family_id)
-                .first()
-            )
-            session.revoke()
-            if family is not None:
-                revoke_family(family, "logout")
-        else:
-            session.revoke()
+        # The family's row first, then the sessions: the order of a remember-me exchange and
+        # of theft detection, which lock the family and then end its sessions (the other order
+        # deadlocked against them on PostgreSQL).
+        family = (
+            RememberFamily.objects.select_for_update().filter(pk=session.remember_family_id).first()
+            if session.remember_family_id is not None
+            else None
+        )
+        session.revoke()
+        if family is not None:
+            revoke_family(family, "logout")
     signals.session_revoked.send(sender=Session, user=user, session=session)
     events.record(SecurityEvent.SESSION_REVOKED, user=user, key_id=key_id)
     return True

@@ -31,7 +31,7 @@ from signed_api.models import LoginChallenge
 from tests.accounts import AUTH, PASSWORD, SESSIONS, enrol_device, fresh_code, login, post_login
 from tests.accounts import session_client as signing_client
 from tests.api.support import NOTES, meta_from_headers, sign_headers
-from tests.http import assert_error
+from tests.http import assert_error, form_body, multipart_body
 
 pytestmark = pytest.mark.django_db
 
@@ -253,23 +253,12 @@ FILES = 101  # DATA_UPLOAD_MAX_NUMBER_FILES is 100
 JWKS = "/.well-known/signed-api/keys"
 
 
-def _form(count: int) -> bytes:
-    return b"&".join(b"f%d=1" % i for i in range(count))
-
-
-def _multipart(count: int, *, files: bool) -> bytes:
-    parts = []
-    for i in range(count):
-        name = f'name="f{i}"' + (f'; filename="f{i}.txt"' if files else "")
-        parts.append(f"--x\r\nContent-Disposition: form-data; {name}\r\n\r\na\r\n".encode())
-    return b"".join(parts) + b"--x--\r\n"
-
-
 MULTIPART = "multipart/form-data; boundary=x"
+URLENCODED = "application/x-www-form-urlencoded"
 TOO_MANY = {
-    "urlencoded-fields": (_form(FIELDS), "application/x-www-form-urlencoded", "too_many_fields"),
-    "multipart-fields": (_multipart(FIELDS, files=False), MULTIPART, "too_many_fields"),
-    "multipart-files": (_multipart(FILES, files=True), MULTIPART, "too_many_files"),
+    "urlencoded-fields": (form_body(FIELDS), URLENCODED, "too_many_fields"),
+    "multipart-fields": (multipart_body(FIELDS, files=False), MULTIPART, "too_many_fields"),
+    "multipart-files": (multipart_body(FILES, files=True), MULTIPART, "too_many_files"),
 }
 
 

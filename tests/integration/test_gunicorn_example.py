@@ -36,6 +36,7 @@ import requests
 
 from signed_api.client import ServerKeys, SignatureAuth, decode_secret, verify_refusal
 from tests import servers
+from tests.http import form_body, multipart_body
 
 from .support import find_secret, redis_url_with_db
 
@@ -533,25 +534,15 @@ def test_a_body_declared_far_over_the_limit_is_refused_before_it_is_read(
     assert line.startswith(b"HTTP/1.1 4"), line
 
 
-def _form(count: int) -> bytes:
-    return b"&".join(b"f%d=1" % i for i in range(count))
-
-
-def _multipart(count: int, *, files: bool) -> bytes:
-    parts = []
-    for i in range(count):
-        name = f'name="f{i}"' + (f'; filename="f{i}.txt"' if files else "")
-        parts.append(f"--x\r\nContent-Disposition: form-data; {name}\r\n\r\na\r\n".encode())
-    return b"".join(parts) + b"--x--\r\n"
-
-
 HOSTILE_FORMS = {
-    "1001-urlencoded-fields": (_form(1001), "application/x-www-form-urlencoded", "too_many_fields"),
+    "1001-urlencoded-fields": (
+        form_body(1001), "application/x-www-form-urlencoded", "too_many_fields",
+    ),
     "1001-multipart-fields": (
-        _multipart(1001, files=False), "multipart/form-data; boundary=x", "too_many_fields",
+        multipart_body(1001, files=False), "multipart/form-data; boundary=x", "too_many_fields",
     ),
     "101-multipart-files": (
-        _multipart(101, files=True), "multipart/form-data; boundary=x", "too_many_files",
+        multipart_body(101, files=True), "multipart/form-data; boundary=x", "too_many_files",
     ),
 }  # fmt: skip
 
