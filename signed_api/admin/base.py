@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_permission_codename, get_user_model
 from django.db import transaction
@@ -171,7 +172,10 @@ class NewSecretsMixin(_ModelAdminMixin):
         redirect = HttpResponseRedirect(self._url("new_secrets"))
         redirect.set_cookie(
             SECRETS_COOKIE, token, max_age=SECRETS_MAX_AGE, path=self._url("new_secrets"),
-            secure=request.is_secure(), httponly=True, samesite="Strict",
+            # Behind a proxy that ends TLS without SECURE_PROXY_SSL_HEADER, is_secure() is
+            # False: the project's SESSION_COOKIE_SECURE says the admin is served over HTTPS.
+            secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
+            httponly=True, samesite="Strict",
         )  # fmt: skip
         redirect["Cache-Control"] = "no-store"
         return redirect

@@ -531,3 +531,20 @@ def test_the_changelist_does_not_filter_on_a_secret_column(admin_client, user, l
     ApiKey.objects.create_key(user, name="k")
     response = admin_client.get(url(ApiKey, "changelist") + f"?{lookup}=v1")
     assert response.status_code == 400  # Django's DisallowedModelAdminLookup
+
+
+@pytest.mark.parametrize("session_cookie_secure", [False, True])
+def test_the_secrets_cookie_is_secure_whenever_the_session_cookie_is(
+    admin_client, user, settings, session_cookie_secure
+):
+    """A proxy in front that ends TLS (no SECURE_PROXY_SSL_HEADER): the request reads as plain
+    HTTP, yet the project marks its session cookie Secure; the secrets cookie follows it."""
+    from signed_api.admin.base import SECRETS_COOKIE
+
+    settings.SESSION_COOKIE_SECURE = session_cookie_secure
+    key = ApiKey.objects.create_key(user, name="k")[0]
+    posted = admin_client.post(
+        url(ApiKey, "changelist"),
+        {"action": "rotate_keys", "_selected_action": [str(key.pk)], "index": "0"},
+    )
+    assert bool(posted.cookies[SECRETS_COOKIE]["secure"]) is session_cookie_secure
